@@ -1,0 +1,108 @@
+//! The crate's error type.
+//!
+//! Every helper that can be given bad input (zero repeats, a zero sampling
+//! interval, zero threads, empty data) returns [`Error`] instead of hanging or
+//! panicking. Its message says what was wrong and what is allowed, so a
+//! learner can fix the cell without reading the source.
+
+use std::fmt;
+
+/// What went wrong in a helper of this crate.
+///
+/// The [`Display`](fmt::Display) text is written for the person at the
+/// notebook: it names the argument, the value given, and what is allowed.
+///
+/// ```
+/// use parallel_course::timing::Timer;
+///
+/// let err = Timer::new().repeats(0).run(|| 1 + 1).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid `repeats`: 0; allowed: 1 or more (IPython's -r)"
+/// );
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument was outside its allowed range.
+    InvalidArgument {
+        /// The name of the argument, as written in the API.
+        name: &'static str,
+        /// The value that was given, formatted for display.
+        value: String,
+        /// The values that are allowed, in words.
+        allowed: &'static str,
+    },
+    /// Reading or writing a file failed.
+    Io {
+        /// What the crate was doing, e.g. "writing plot.svg".
+        action: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Drawing a plot failed.
+    Plot(String),
+    /// A worker (thread or process) failed.
+    Worker(String),
+}
+
+impl Error {
+    pub(crate) fn invalid(
+        name: &'static str,
+        value: impl fmt::Display,
+        allowed: &'static str,
+    ) -> Self {
+        Error::InvalidArgument {
+            name,
+            value: value.to_string(),
+            allowed,
+        }
+    }
+
+    pub(crate) fn io(action: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            action: action.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidArgument {
+                name,
+                value,
+                allowed,
+            } => write!(f, "invalid `{name}`: {value}; allowed: {allowed}"),
+            Error::Io { action, source } => write!(f, "{action}: {source}"),
+            Error::Plot(msg) => write!(f, "could not draw the plot: {msg}"),
+            Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Checks that a count is at least one.
+pub(crate) fn positive(
+    name: &'static str,
+    value: usize,
+    allowed: &'static str,
+) -> Result<usize> {
+    if value == 0 {
+        Err(Error::invalid(name, value, allowed))
+    } else {
+        Ok(value)
+    }
+}

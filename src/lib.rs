@@ -1,0 +1,89 @@
+//! Support crate for **Parallel Programming in Rust**, a course taught in
+//! JupyterLab on a Rust kernel.
+//!
+//! A notebook loads this crate in its first cell and imports the prelude:
+//!
+//! ```text
+//! :dep parallel_course = { path = ".." }
+//! use parallel_course::prelude::*;
+//! ```
+//!
+//! # What is here
+//!
+//! * **Measuring**, mirroring the tools of the Python lesson:
+//!   - [`timeit!`] / [`time_it`](timing::time_it): IPython's `%timeit`, the
+//!     same auto-ranging and the same output line; [`Timer`](timing::Timer)
+//!     for fixed loops and runs.
+//!   - [`time!`] / [`time_once`](timing::time_once): `%time`, wall and CPU
+//!     time of one run.
+//!   - [`memory_usage`](memory::memory_usage): memory_profiler's sampler,
+//!     with an exact peak on Linux, plotted with
+//!     [`MemoryChart`](memory::MemoryChart).
+//!   - [`core_counts`](system::core_counts) and the per-core CPU monitor
+//!     [`monitor_cpus`](system::monitor_cpus): are we really parallel?
+//!   - [`scaling_study`](scaling::scaling_study): time, speed-up and
+//!     efficiency over thread counts, with an Amdahl fit.
+//! * **Plots**: [`Figure`](plot::Figure) and [`LineChart`](plot::LineChart),
+//!   SVG drawn by plotters, shown inline.
+//! * **Workloads**, serial and parallel, in [`workloads`].
+//! * **Build check**: [`build_info`] proves timings come from optimised
+//!   code.
+//!
+//! The crates notebooks need are re-exported ([`rayon`], [`rand`],
+//! [`plotters`]), because a crate that is only a dependency of this one is
+//! not visible in cells.
+//!
+//! # Errors
+//!
+//! Helpers that take counts or intervals return [`Error`] on bad input
+//! (zero repeats, zero threads, a zero interval), with a message naming
+//! the argument and the values allowed.
+
+#![deny(missing_docs)]
+
+pub mod build_info;
+pub mod display;
+pub mod error;
+pub mod format;
+pub mod memory;
+pub mod plot;
+pub mod scaling;
+pub mod stats;
+pub mod system;
+pub mod timing;
+pub mod workloads;
+
+pub use build_info::{BuildInfo, build_info};
+pub use error::{Error, Result};
+
+pub use plotters;
+pub use rand;
+pub use rayon;
+
+/// Everything a notebook cell needs, in one import:
+/// `use parallel_course::prelude::*;`
+pub mod prelude {
+    pub use crate::build_info::{BuildInfo, build_info};
+    pub use crate::display::Table;
+    pub use crate::error::{Error, Result};
+    pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
+    pub use crate::plot::{Figure, LineChart};
+    pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
+    pub use crate::system::{
+        CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
+        physical_cores,
+    };
+    pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
+    pub use crate::workloads::sum::{
+        sum_chunked, sum_chunked_par, sum_materialised, sum_materialised_par, sum_range,
+        sum_slice, sum_slice_par, triangular,
+    };
+    pub use crate::{time, timeit};
+
+    pub use crate::{plotters, rand, rayon};
+    pub use rand::rngs::{SmallRng, StdRng};
+    pub use rand::{Rng, RngExt, SeedableRng};
+    pub use rayon::prelude::*;
+    pub use std::hint::black_box;
+    pub use std::time::{Duration, Instant};
+}

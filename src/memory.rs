@@ -1,0 +1,358 @@
+//! Memory profiling of a closure, like memory_profiler's `memory_usage`
+//! and `%memit`.
+//!
+//! [`memory_usage`] runs a closure once while a sampler thread reads the
+//! process's resident memory (RSS) every 10 ms. The result holds the
+//! samples (MiB against seconds), the baseline before the run, the peak and
+//! the increment, and the closure's own value.
+//!
+//! On Linux the peak is exact even for an allocation that lives shorter
+//! than the sampling interval: the kernel's high-water mark (`VmHWM`) is
+//! reset before the run and read after it. Elsewhere the peak is the
+//! largest sample.
+//!
+//! Note that freed memory is not always handed back to the operating
+//! system straight away, so the curve may stay high after a buffer is
+//! dropped. Large buffers (over a few hundred KiB) usually are returned.
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::plot::{Figure, LineChart};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The default sampling interval, 10 ms (memory_profiler's `%memit`
+/// default is 100 ms; RSS reads here cost microseconds, so we sample
+/// finer).
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The smallest sampling interval accepted.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// The resident memory of this process, in MiB, or `None` where the
+/// platform does not report it.
+///
+/// ```
+/// let now = parallel_course::memory::resident_mib();
+/// # if let Some(m) = now { assert!(m > 0.0); }
+/// ```
+pub fn resident_mib() -> Option<f64> {
+    memory_stats::memory_stats().map(|s| s.physical_mem as f64 / MIB)
+}
+
+/// One reading: seconds since the run started, resident memory in MiB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemorySample {
+    /// Seconds since the start of the run.
+    pub time: f64,
+    /// Resident memory of the process, in MiB.
+    pub mib: f64,
+}
+
+/// The result of [`memory_usage`].
+///
+/// Its `Display` is `%memit`'s line:
+/// `peak memory: 873.45 MiB, increment: 762.94 MiB`.
+#[derive(Debug, Clone)]
+pub struct MemoryProfile<T> {
+    /// The readings, the first taken just before the closure started and
+    /// the last just after it returned.
+    pub samples: Vec<MemorySample>,
+    /// Resident memory just before the run, in MiB.
+    pub baseline: f64,
+    /// The highest resident memory during the run, in MiB.
+    pub peak: f64,
+    /// `peak - baseline`, in MiB: what the closure added at its worst.
+    pub increment: f64,
+    /// Whether `peak` comes from the kernel's high-water mark (exact) or
+    /// from the samples (may miss a peak shorter than the interval).
+    pub exact_peak: bool,
+    /// The sampling interval used.
+    pub interval: Duration,
+    /// Wall-clock duration of the run.
+    pub wall: Duration,
+    /// What the closure returned.
+    pub value: T,
+}
+
+impl<T> MemoryProfile<T> {
+    /// The samples as `(seconds, MiB)` points, ready to plot.
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        self.samples.iter().map(|s| (s.time, s.mib)).collect()
+    }
+
+    /// Returns the closure's value, dropping the profile.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// Plots memory against time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if drawing fails.
+    pub fn plot(&self) -> Result<Figure> {
+        MemoryChart::new().add("run", self).draw()
+    }
+
+    /// Shows `%memit`'s line in the notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl<T> std::fmt::Display for MemoryProfile<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "peak memory: {:.2} MiB, increment: {:.2} MiB",
+            self.peak, self.increment
+        )
+    }
+}
+
+/// Builder for memory profiling with a chosen sampling interval.
+///
+/// ```
+/// use std::time::Duration;
+/// use parallel_course::memory::MemorySampler;
+///
+/// let p = MemorySampler::new()
+///     .interval(Duration::from_millis(5))
+///     .run(|| vec![1u8; 50 << 20].len())?;
+/// assert_eq!(p.value, 50 << 20);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemorySampler {
+    interval: Duration,
+}
+
+impl Default for MemorySampler {
+    fn default() -> Self {
+        MemorySampler::new()
+    }
+}
+
+impl MemorySampler {
+    /// A sampler with the default 10 ms interval.
+    pub fn new() -> Self {
+        MemorySampler {
+            interval: DEFAULT_INTERVAL,
+        }
+    }
+
+    /// Sets the sampling interval (1 ms or more; checked by
+    /// [`run`](MemorySampler::run)).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Runs `f` once while sampling resident memory.
+    ///
+    /// If `f` panics, the sampler thread is stopped and joined first and
+    /// then the panic continues, so no thread is left behind.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if the interval is below 1 ms; `f` is
+    /// not run in that case.
+    pub fn run<T, F: FnOnce() -> T>(&self, f: F) -> Result<MemoryProfile<T>> {
+        if self.interval < MIN_INTERVAL {
+            return Err(Error::invalid(
+                "interval",
+                format!("{:?}", self.interval),
+                "1 ms or more (the default is 10 ms)",
+            ));
+        }
+        let interval = self.interval;
+        let high_water_reset = high_water::reset();
+        let start = Instant::now();
+        let baseline = resident_mib().unwrap_or(0.0);
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let sampler = std::thread::Builder::new()
+            .name("memory-sampler".into())
+            .spawn(move || {
+                let mut samples = Vec::new();
+                loop {
+                    if let Some(mib) = resident_mib() {
+                        samples.push(MemorySample {
+                            time: start.elapsed().as_secs_f64(),
+                            mib,
+                        });
+                    }
+                    match stop_rx.recv_timeout(interval) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        _ => break samples,
+                    }
+                }
+            })
+            .map_err(|e| Error::io("starting the memory sampler thread", e))?;
+
+        let outcome = catch_unwind(AssertUnwindSafe(f));
+        let wall = start.elapsed();
+        let end_mib = resident_mib();
+        drop(stop_tx);
+        let mut samples = sampler.join().unwrap_or_default();
+        let value = match outcome {
+            Ok(v) => v,
+            Err(panic) => resume_unwind(panic),
+        };
+        if let Some(mib) = end_mib {
+            samples.push(MemorySample {
+                time: wall.as_secs_f64(),
+                mib,
+            });
+        }
+        samples.insert(
+            0,
+            MemorySample {
+                time: 0.0,
+                mib: baseline,
+            },
+        );
+        let sampled_peak = samples.iter().map(|s| s.mib).fold(baseline, f64::max);
+        let hwm = high_water_reset.then(high_water::read_mib).flatten();
+        let peak = hwm.map_or(sampled_peak, |h| h.max(sampled_peak));
+        Ok(MemoryProfile {
+            samples,
+            baseline,
+            peak,
+            increment: (peak - baseline).max(0.0),
+            exact_peak: hwm.is_some(),
+            interval,
+            wall,
+            value,
+        })
+    }
+}
+
+/// Runs `f` once while sampling resident memory every 10 ms; see
+/// [`MemorySampler`] for another interval.
+///
+/// ```
+/// use parallel_course::memory::memory_usage;
+///
+/// let p = memory_usage(|| {
+///     let v = vec![7u64; 20_000_000]; // 160 MB, touched
+///     v.iter().sum::<u64>()
+/// });
+/// assert_eq!(p.value, 140_000_000);
+/// assert!(p.increment > 100.0, "{p}");
+/// println!("{p}"); // peak memory: ... MiB, increment: ... MiB
+/// ```
+pub fn memory_usage<T, F: FnOnce() -> T>(f: F) -> MemoryProfile<T> {
+    match MemorySampler::new().run(f) {
+        Ok(p) => p,
+        Err(e) => panic!("memory sampler could not start: {e}"),
+    }
+}
+
+/// Several memory profiles drawn on one chart, for comparison.
+///
+/// ```
+/// use parallel_course::memory::{memory_usage, MemoryChart};
+///
+/// let big = memory_usage(|| vec![1u8; 64 << 20].len());
+/// let small = memory_usage(|| vec![1u8; 1 << 20].len());
+/// let fig = MemoryChart::new().add("64 MiB", &big).add("1 MiB", &small).draw()?;
+/// assert!(fig.svg().contains("64 MiB"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryChart {
+    chart: LineChart,
+}
+
+impl Default for MemoryChart {
+    fn default() -> Self {
+        MemoryChart::new()
+    }
+}
+
+impl MemoryChart {
+    /// An empty chart titled "Memory usage".
+    pub fn new() -> Self {
+        MemoryChart {
+            chart: LineChart::new("Memory usage", "time [s]", "resident memory [MiB]"),
+        }
+    }
+
+    /// Adds one profile as a line.
+    pub fn add<T>(mut self, label: &str, profile: &MemoryProfile<T>) -> Self {
+        self.chart = self.chart.line_with_markers(label, profile.points());
+        self
+    }
+
+    /// Draws the chart.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if no profile was added or drawing fails.
+    pub fn draw(&self) -> Result<Figure> {
+        self.chart.draw()
+    }
+}
+
+/// The kernel's resident-memory high-water mark, on Linux.
+mod high_water {
+    /// Resets the high-water mark to the current RSS. Returns whether it
+    /// worked (it needs Linux 4.0+ and a writable `/proc/self/clear_refs`).
+    pub(super) fn reset() -> bool {
+        cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    }
+
+    /// `VmHWM` from `/proc/self/status`, in MiB.
+    pub(super) fn read_mib() -> Option<f64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_interval_is_rejected_without_running_the_closure() {
+        let mut ran = false;
+        let err = MemorySampler::new()
+            .interval(Duration::ZERO)
+            .run(|| ran = true)
+            .unwrap_err();
+        assert!(!ran);
+        assert!(err.to_string().contains("`interval`"), "{err}");
+        assert!(err.to_string().contains("1 ms or more"), "{err}");
+    }
+
+    #[test]
+    fn samples_start_at_baseline_and_are_ordered_in_time() {
+        let p = memory_usage(|| std::thread::sleep(Duration::from_millis(30)));
+        assert!(p.samples.len() >= 3, "{:?}", p.samples);
+        assert_eq!(p.samples[0].time, 0.0);
+        assert_eq!(p.samples[0].mib, p.baseline);
+        assert!(p.samples.windows(2).all(|w| w[0].time <= w[1].time));
+        assert!(p.peak >= p.baseline);
+    }
+
+    #[test]
+    fn display_is_the_memit_line() {
+        let p = MemoryProfile {
+            samples: vec![],
+            baseline: 100.0,
+            peak: 870.123,
+            increment: 770.123,
+            exact_peak: true,
+            interval: DEFAULT_INTERVAL,
+            wall: Duration::ZERO,
+            value: (),
+        };
+        assert_eq!(p.to_string(), "peak memory: 870.12 MiB, increment: 770.12 MiB");
+    }
+}

@@ -1,0 +1,299 @@
+//! Plots drawn with plotters into SVG, shown inline in JupyterLab and
+//! savable to a file.
+//!
+//! The toolkit's results have `plot()` methods returning a [`Figure`]. For
+//! plots of your own, [`LineChart`] draws labelled lines in one call, and
+//! the full [`plotters`] crate is re-exported for anything else (draw on an
+//! [`SVGBackend`](plotters::prelude::SVGBackend) and wrap the string with
+//! [`Figure::from_svg`]).
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A finished plot: an SVG document.
+///
+/// As the last expression of a cell it shows inline (as `image/svg+xml`,
+/// which JupyterLab renders without trusting the notebook). Use
+/// [`save`](Figure::save) to keep it as a file.
+///
+/// ```
+/// use parallel_course::plot::LineChart;
+///
+/// let fig = LineChart::new("Squares", "x", "x²")
+///     .line("x²", (0..10).map(|x| (x as f64, (x * x) as f64)))
+///     .draw()?;
+/// assert!(fig.svg().starts_with("<svg"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figure {
+    svg: String,
+    title: String,
+}
+
+impl Figure {
+    /// Wraps an SVG document drawn elsewhere (for example with plotters'
+    /// `SVGBackend::with_string`).
+    pub fn from_svg(svg: impl Into<String>, title: impl Into<String>) -> Figure {
+        Figure {
+            svg: svg.into(),
+            title: title.into(),
+        }
+    }
+
+    /// The SVG text.
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+
+    /// The title given when the figure was drawn.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Writes the SVG to `path` (conventionally ending in `.svg`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be written.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, &self.svg)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+
+    /// Shows the figure in the notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[
+            ("text/plain", &format!("[figure: {}]", self.title)),
+            ("image/svg+xml", &self.svg),
+        ]);
+    }
+}
+
+/// The colours lines take in order (a colour-blind-safe palette).
+pub const COLOURS: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(240, 228, 66),
+];
+
+#[derive(Debug, Clone)]
+struct Line {
+    label: String,
+    points: Vec<(f64, f64)>,
+    dashed: bool,
+    markers: bool,
+}
+
+/// A line chart in one call: a title, axis labels, and any number of
+/// labelled lines.
+///
+/// ```
+/// use parallel_course::plot::LineChart;
+///
+/// let fig = LineChart::new("Speed-up", "threads", "speed-up")
+///     .size(480, 320)
+///     .line_with_markers("measured", [(1.0, 1.0), (2.0, 1.9)])
+///     .dashed("ideal", [(1.0, 1.0), (2.0, 2.0)])
+///     .draw()?;
+/// assert!(fig.svg().contains("measured"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    title: String,
+    x_label: String,
+    y_label: String,
+    size: (u32, u32),
+    lines: Vec<Line>,
+    y_from_zero: bool,
+    y_max: Option<f64>,
+}
+
+impl LineChart {
+    /// An empty chart with a title and axis labels, 640×400 pixels.
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
+        LineChart {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            size: (640, 400),
+            lines: Vec::new(),
+            y_from_zero: true,
+            y_max: None,
+        }
+    }
+
+    /// Sets the size in pixels.
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width.max(100), height.max(100));
+        self
+    }
+
+    /// Lets the y axis start at the smallest value instead of at zero.
+    pub fn y_from_data(mut self) -> Self {
+        self.y_from_zero = false;
+        self
+    }
+
+    /// Fixes the top of the y axis (for example 100 for percentages).
+    pub fn y_max(mut self, max: f64) -> Self {
+        self.y_max = Some(max);
+        self
+    }
+
+    fn push(
+        mut self,
+        label: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+        dashed: bool,
+        markers: bool,
+    ) -> Self {
+        self.lines.push(Line {
+            label: label.into(),
+            points: points
+                .into_iter()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect(),
+            dashed,
+            markers,
+        });
+        self
+    }
+
+    /// Adds a solid line.
+    pub fn line(
+        self,
+        label: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Self {
+        self.push(label, points, false, false)
+    }
+
+    /// Adds a solid line with a dot at each point.
+    pub fn line_with_markers(
+        self,
+        label: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Self {
+        self.push(label, points, false, true)
+    }
+
+    /// Adds a dashed line (for reference curves such as the ideal).
+    pub fn dashed(
+        self,
+        label: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Self {
+        self.push(label, points, true, false)
+    }
+
+    /// Draws the chart.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if there is nothing to draw or plotters fails.
+    pub fn draw(&self) -> Result<Figure> {
+        let all = || self.lines.iter().flat_map(|l| l.points.iter());
+        if all().next().is_none() {
+            return Err(Error::Plot(format!(
+                "the chart \"{}\" has no finite points to draw",
+                self.title
+            )));
+        }
+        let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &(x, y) in all() {
+            (x0, x1) = (x0.min(x), x1.max(x));
+            (y0, y1) = (y0.min(y), y1.max(y));
+        }
+        if self.y_from_zero {
+            y0 = y0.min(0.0);
+        }
+        if let Some(top) = self.y_max {
+            y1 = y1.max(top);
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        if y1 <= y0 {
+            y1 = y0 + 1.0;
+        }
+        let pad = (y1 - y0) * 0.05;
+        let y1 = y1 + pad;
+        let y0 = if self.y_from_zero && y0 >= 0.0 { y0 } else { y0 - pad };
+
+        let mut svg = String::new();
+        self.render(&mut svg, (x0..x1, y0..y1))
+            .map_err(|e| Error::Plot(e.to_string()))?;
+        Ok(Figure::from_svg(svg, self.title.clone()))
+    }
+
+    fn render(
+        &self,
+        svg: &mut String,
+        (xs, ys): (std::ops::Range<f64>, std::ops::Range<f64>),
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::with_string(svg, self.size).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(xs, ys)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (i, line) in self.lines.iter().enumerate() {
+            let colour = COLOURS[i % COLOURS.len()];
+            let style = colour.stroke_width(2);
+            let anno = if line.dashed {
+                chart.draw_series(DashedLineSeries::new(
+                    line.points.iter().copied(),
+                    8,
+                    5,
+                    style,
+                ))?
+            } else {
+                chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?
+            };
+            anno.label(line.label.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+            if line.markers {
+                chart.draw_series(
+                    line.points
+                        .iter()
+                        .map(|&p| Circle::new(p, 4, colour.filled())),
+                )?;
+            }
+        }
+        if self.lines.len() > 1 || !self.lines[0].label.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .draw()?;
+        }
+        root.present()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,351 @@
+//! Scaling studies: how the run time of a workload changes with the
+//! number of threads.
+//!
+//! [`scaling_study`] runs a workload with 1, 2, … N threads, each time on
+//! a fresh rayon thread pool of that size (never the global pool, which
+//! cannot be resized once started). The result is a table of time,
+//! speed-up and efficiency, plus a fit of Amdahl's law that estimates the
+//! workload's serial fraction, and a plot of speed-up against threads with
+//! the ideal line and the fitted curve.
+//!
+//! Amdahl's law: if a fraction `s` of the work is serial, `n` threads give
+//! at most a speed-up of `1 / (s + (1 - s) / n)`.
+
+use std::time::Duration;
+
+use crate::display::Table;
+use crate::error::{Error, Result};
+use crate::format::format_seconds;
+use crate::plot::{Figure, LineChart};
+use crate::timing::{Timer, Timing};
+
+/// The most threads a study accepts.
+pub const MAX_THREADS: usize = 1024;
+
+/// One row of a scaling study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingPoint {
+    /// Threads in the pool.
+    pub threads: usize,
+    /// The timing with that many threads.
+    pub timing: Timing,
+    /// Time with one thread divided by time with `threads`.
+    pub speedup: f64,
+    /// `speedup / threads`: 1.0 is perfect scaling.
+    pub efficiency: f64,
+}
+
+/// The result of [`scaling_study`].
+///
+/// As the last expression of a cell it shows as a table; call
+/// [`plot`](Scaling::plot) for the figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scaling {
+    /// One point per thread count, in increasing order; the first has one
+    /// thread.
+    pub points: Vec<ScalingPoint>,
+    /// The serial fraction `s` of Amdahl's law fitted to the speed-ups
+    /// (least squares on `1/speedup`), between 0 and 1. `None` with fewer
+    /// than two thread counts.
+    pub serial_fraction: Option<f64>,
+}
+
+/// The speed-up Amdahl's law predicts for serial fraction `s` on `n`
+/// threads.
+///
+/// ```
+/// use parallel_course::scaling::amdahl_speedup;
+/// assert_eq!(amdahl_speedup(0.0, 8.0), 8.0);
+/// assert_eq!(amdahl_speedup(1.0, 8.0), 1.0);
+/// assert!((amdahl_speedup(0.1, 4.0) - 3.077).abs() < 1e-3);
+/// ```
+pub fn amdahl_speedup(s: f64, n: f64) -> f64 {
+    1.0 / (s + (1.0 - s) / n)
+}
+
+/// Fits Amdahl's serial fraction to `(threads, speedup)` pairs.
+///
+/// `1/S(n) = 1/n + s (1 - 1/n)` is linear in `s`, so the least-squares
+/// estimate has a closed form. The result is clamped to `[0, 1]`. Returns
+/// `None` unless at least one point has more than one thread.
+///
+/// ```
+/// use parallel_course::scaling::{amdahl_speedup, fit_serial_fraction};
+/// let pts: Vec<(usize, f64)> =
+///     (1..=8).map(|n| (n, amdahl_speedup(0.2, n as f64))).collect();
+/// assert!((fit_serial_fraction(&pts).unwrap() - 0.2).abs() < 1e-9);
+/// ```
+pub fn fit_serial_fraction(points: &[(usize, f64)]) -> Option<f64> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for &(n, speedup) in points {
+        if n < 2 || !(speedup > 0.0) {
+            continue;
+        }
+        let inv_n = 1.0 / n as f64;
+        let a = 1.0 / speedup - inv_n;
+        let b = 1.0 - inv_n;
+        num += a * b;
+        den += b * b;
+    }
+    (den > 0.0).then(|| (num / den).clamp(0.0, 1.0))
+}
+
+impl Scaling {
+    fn from_timings(timings: Vec<(usize, Timing)>) -> Scaling {
+        let base = timings.first().map_or(f64::NAN, |(_, t)| t.mean);
+        let points: Vec<ScalingPoint> = timings
+            .into_iter()
+            .map(|(threads, timing)| {
+                let speedup = base / timing.mean;
+                ScalingPoint {
+                    threads,
+                    speedup,
+                    efficiency: speedup / threads as f64,
+                    timing,
+                }
+            })
+            .collect();
+        let pairs: Vec<(usize, f64)> =
+            points.iter().map(|p| (p.threads, p.speedup)).collect();
+        Scaling {
+            serial_fraction: fit_serial_fraction(&pairs),
+            points,
+        }
+    }
+
+    /// The table: threads, mean time ± std. dev., speed-up, efficiency.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(["threads", "time", "speed-up", "efficiency"]);
+        for p in &self.points {
+            t.row([
+                p.threads.to_string(),
+                format!(
+                    "{} ± {}",
+                    format_seconds(p.timing.mean, 3),
+                    format_seconds(p.timing.std_dev, 3)
+                ),
+                format!("{:.2}×", p.speedup),
+                format!("{:.0} %", p.efficiency * 100.0),
+            ]);
+        }
+        t
+    }
+
+    /// Plots speed-up against threads, with the ideal (speed-up = threads)
+    /// and the fitted Amdahl curve.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if drawing fails.
+    pub fn plot(&self) -> Result<Figure> {
+        let max = self.points.last().map_or(1, |p| p.threads) as f64;
+        let mut chart = LineChart::new("Speed-up against threads", "threads", "speed-up")
+            .line_with_markers(
+                "measured",
+                self.points.iter().map(|p| (p.threads as f64, p.speedup)),
+            )
+            .dashed("ideal", [(1.0, 1.0), (max, max)]);
+        if let Some(s) = self.serial_fraction {
+            let curve = (0..=100).map(|i| {
+                let n = 1.0 + (max - 1.0) * i as f64 / 100.0;
+                (n, amdahl_speedup(s, n))
+            });
+            chart = chart.dashed(format!("Amdahl, serial fraction {s:.2}"), curve);
+        }
+        chart.draw()
+    }
+
+    /// Shows the table in the notebook.
+    pub fn evcxr_display(&self) {
+        let mut html = self.table().to_html();
+        if let Some(s) = self.serial_fraction {
+            html.push_str(&format!(
+                "<p>Amdahl fit: serial fraction {s:.3}, so at most {:.1}× on any number of threads.</p>",
+                1.0 / s.max(1e-9)
+            ));
+        }
+        crate::display::emit(&[("text/plain", &self.to_string()), ("text/html", &html)]);
+    }
+}
+
+impl std::fmt::Display for Scaling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.table())?;
+        if let Some(s) = self.serial_fraction {
+            write!(f, "\nAmdahl fit: serial fraction {s:.3}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builder for a scaling study.
+///
+/// ```
+/// use parallel_course::scaling::ScalingStudy;
+/// use rayon::prelude::*;
+///
+/// let study = ScalingStudy::new()
+///     .threads([1, 2])
+///     .repeats(2)
+///     .run(|| (0..200_000u64).into_par_iter().map(|x| x % 7).sum::<u64>())?;
+/// assert_eq!(study.points.len(), 2);
+/// assert_eq!(study.points[0].speedup, 1.0);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ScalingStudy {
+    threads: Vec<usize>,
+    repeats: usize,
+    min_run_time: Duration,
+}
+
+impl Default for ScalingStudy {
+    fn default() -> Self {
+        ScalingStudy::new()
+    }
+}
+
+impl ScalingStudy {
+    /// Thread counts 1 to the number of logical cores, 3 runs each, each
+    /// run at least 50 ms long.
+    pub fn new() -> Self {
+        ScalingStudy {
+            threads: (1..=crate::system::logical_cores()).collect(),
+            repeats: 3,
+            min_run_time: Duration::from_millis(50),
+        }
+    }
+
+    /// The thread counts to try. They are sorted and de-duplicated, and 1
+    /// is added if missing, since speed-up is measured against it. Each
+    /// must be between 1 and 1024; checked by [`run`](ScalingStudy::run).
+    pub fn threads(mut self, threads: impl IntoIterator<Item = usize>) -> Self {
+        self.threads = threads.into_iter().collect();
+        self
+    }
+
+    /// Runs per thread count (default 3; 1 or more).
+    pub fn repeats(mut self, repeats: usize) -> Self {
+        self.repeats = repeats;
+        self
+    }
+
+    /// The calibration target per run (default 50 ms): loops grow by tens
+    /// until one run takes this long, as in [`Timer::min_run_time`].
+    pub fn min_run_time(mut self, target: Duration) -> Self {
+        self.min_run_time = target;
+        self
+    }
+
+    /// Runs the study. The workload runs inside
+    /// [`ThreadPool::install`](rayon::ThreadPool::install), so its rayon
+    /// calls (`par_iter`, `join`, `scope`) use the pool of that size. The
+    /// pool is dropped after each thread count, so no threads are left
+    /// behind.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an empty list, a thread count of 0
+    /// or above 1024, or 0 repeats; [`Error::Worker`] if a pool cannot be
+    /// built.
+    pub fn run<T, F: Fn() -> T + Sync>(&self, f: F) -> Result<Scaling> {
+        if self.threads.is_empty() {
+            return Err(Error::invalid("threads", "an empty list", "one or more counts from 1 to 1024"));
+        }
+        if let Some(&bad) = self.threads.iter().find(|&&n| n == 0 || n > MAX_THREADS) {
+            return Err(Error::invalid("threads", bad, "counts from 1 to 1024"));
+        }
+        crate::error::positive("repeats", self.repeats, "1 or more")?;
+        let mut counts = self.threads.clone();
+        counts.push(1);
+        counts.sort_unstable();
+        counts.dedup();
+        let timer = Timer::new()
+            .repeats(self.repeats)
+            .min_run_time(self.min_run_time);
+        let mut timings = Vec::with_capacity(counts.len());
+        for n in counts {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("scaling-worker-{i}"))
+                .build()
+                .map_err(|e| Error::Worker(format!("cannot build a pool of {n} threads: {e}")))?;
+            let timing = pool.install(|| timer.run(&f))?;
+            timings.push((n, timing));
+        }
+        Ok(Scaling::from_timings(timings))
+    }
+}
+
+/// Runs `f` on pools of 1 to `max_threads` threads (3 runs each) and
+/// reports time, speed-up and efficiency; see [`ScalingStudy`] for more
+/// control.
+///
+/// ```
+/// use parallel_course::scaling::scaling_study;
+/// use rayon::prelude::*;
+///
+/// let s = scaling_study(2, || (0..100_000u64).into_par_iter().sum::<u64>())?;
+/// println!("{s}");
+/// assert_eq!(s.points.len(), 2);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `max_threads` is 0 or above 1024.
+pub fn scaling_study<T, F: Fn() -> T + Sync>(max_threads: usize, f: F) -> Result<Scaling> {
+    crate::error::positive("max_threads", max_threads, "1 to 1024")?;
+    ScalingStudy::new().threads(1..=max_threads).run(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_threads_is_rejected() {
+        let err = scaling_study(0, || ()).unwrap_err();
+        assert!(err.to_string().contains("`max_threads`: 0"), "{err}");
+        let err = ScalingStudy::new().threads([2, 0]).run(|| ()).unwrap_err();
+        assert!(err.to_string().contains("`threads`: 0"), "{err}");
+        let err = ScalingStudy::new().threads([]).run(|| ()).unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn each_count_runs_on_a_pool_of_that_size() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let s = ScalingStudy::new()
+            .threads([3, 2])
+            .repeats(1)
+            .min_run_time(Duration::ZERO)
+            .run(|| seen.lock().unwrap().push(rayon::current_num_threads()))
+            .unwrap();
+        let counts: Vec<usize> = s.points.iter().map(|p| p.threads).collect();
+        assert_eq!(counts, vec![1, 2, 3]);
+        let seen = seen.into_inner().unwrap();
+        for n in [1, 2, 3] {
+            assert!(seen.contains(&n), "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn speedup_and_efficiency_follow_from_the_timings() {
+        let s = Scaling::from_timings(vec![
+            (1, Timing::from_runs(&[4.0], 1)),
+            (2, Timing::from_runs(&[2.5], 1)),
+            (4, Timing::from_runs(&[1.6], 1)),
+        ]);
+        assert_eq!(s.points[1].speedup, 1.6);
+        assert_eq!(s.points[1].efficiency, 0.8);
+        assert_eq!(s.points[2].speedup, 2.5);
+        let f = s.serial_fraction.unwrap();
+        assert!(f > 0.1 && f < 0.35, "{f}");
+    }
+
+    #[test]
+    fn fit_is_none_without_a_multi_thread_point() {
+        assert_eq!(fit_serial_fraction(&[(1, 1.0)]), None);
+    }
+}

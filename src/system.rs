@@ -1,0 +1,363 @@
+//! The machine: how many cores it has, and how busy each one is.
+//!
+//! [`core_counts`] answers psutil's `cpu_count(logical=False)` and
+//! `cpu_count(logical=True)`. [`monitor_cpus`] samples the utilisation of
+//! every core while a closure runs and plots one line per core: the
+//! in-notebook answer to "how do we know we are running in parallel?",
+//! where one would otherwise watch `htop` in a terminal.
+
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use sysinfo::{CpuRefreshKind, RefreshKind, System};
+
+use crate::error::{Error, Result};
+use crate::plot::{Figure, LineChart};
+
+/// The number of physical cores, or `None` if the platform does not say.
+///
+/// ```
+/// if let Some(n) = parallel_course::system::physical_cores() {
+///     assert!(n >= 1);
+/// }
+/// ```
+pub fn physical_cores() -> Option<usize> {
+    System::physical_core_count().ok().filter(|&n| n > 0)
+}
+
+/// The number of logical cores this process may use: what rayon sizes its
+/// default pool by. It honours CPU affinity and container quotas.
+///
+/// ```
+/// assert!(parallel_course::system::logical_cores() >= 1);
+/// ```
+pub fn logical_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Physical and logical core counts together.
+///
+/// ```
+/// let c = parallel_course::system::core_counts();
+/// println!("{c}"); // e.g. "4 physical cores, 8 logical cores"
+/// assert!(c.logical >= 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoreCounts {
+    /// Physical cores, if known.
+    pub physical: Option<usize>,
+    /// Logical cores (hardware threads) available to this process.
+    pub logical: usize,
+}
+
+/// Counts the cores; see [`physical_cores`] and [`logical_cores`].
+pub fn core_counts() -> CoreCounts {
+    CoreCounts {
+        physical: physical_cores(),
+        logical: logical_cores(),
+    }
+}
+
+impl CoreCounts {
+    /// Logical cores per physical core: 2 with hyper-threading (SMT), 1
+    /// without, `None` if the physical count is unknown.
+    pub fn threads_per_core(&self) -> Option<f64> {
+        self.physical.map(|p| self.logical as f64 / p as f64)
+    }
+
+    /// Shows the counts in the notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl std::fmt::Display for CoreCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match self.physical {
+            Some(p) => write!(f, "{p} physical core{}, ", plural(p))?,
+            None => write!(f, "physical cores unknown, ")?,
+        }
+        write!(f, "{} logical core{}", self.logical, plural(self.logical))
+    }
+}
+
+/// The default interval between CPU readings.
+pub const DEFAULT_CPU_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The smallest interval accepted: the kernel counts CPU time in 10 ms
+/// ticks, so shorter intervals only show noise.
+pub const MIN_CPU_INTERVAL: Duration = Duration::from_millis(20);
+
+/// One reading of every core: seconds since the start, and each core's
+/// utilisation in percent (0–100) over the preceding interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CpuSample {
+    /// Seconds since the monitor started.
+    pub time: f64,
+    /// Utilisation per core, in percent.
+    pub per_core: Vec<f32>,
+}
+
+/// The result of [`monitor_cpus`]: per-core utilisation over time, and
+/// the closure's value.
+///
+/// Its `Display` draws one row per core with a bar per reading and the
+/// mean, e.g. `cpu 0 ▁▇███▇▁  mean  81 %`. Its `evcxr_display` shows the
+/// plot.
+#[derive(Debug, Clone)]
+pub struct CpuProfile<T> {
+    /// The readings, one every interval while the closure ran.
+    pub samples: Vec<CpuSample>,
+    /// The interval between readings.
+    pub interval: Duration,
+    /// Wall-clock duration of the run.
+    pub wall: Duration,
+    /// What the closure returned.
+    pub value: T,
+}
+
+impl<T> CpuProfile<T> {
+    /// The number of cores monitored.
+    pub fn cores(&self) -> usize {
+        self.samples.first().map_or(0, |s| s.per_core.len())
+    }
+
+    /// Each core's mean utilisation over the run, in percent.
+    pub fn mean_per_core(&self) -> Vec<f64> {
+        (0..self.cores())
+            .map(|c| {
+                let xs: Vec<f64> = self
+                    .samples
+                    .iter()
+                    .filter_map(|s| s.per_core.get(c).map(|&u| u as f64))
+                    .collect();
+                crate::stats::mean(&xs).unwrap_or(0.0)
+            })
+            .collect()
+    }
+
+    /// How many cores were busy on average: the sum of the per-core means
+    /// divided by 100. About 1 for a serial program, close to the core
+    /// count for a well-parallelised one.
+    pub fn busy_cores(&self) -> f64 {
+        self.mean_per_core().iter().sum::<f64>() / 100.0
+    }
+
+    /// Returns the closure's value, dropping the profile.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// Plots utilisation against time, one line per core.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if there are no readings or drawing fails.
+    pub fn plot(&self) -> Result<Figure> {
+        let mut chart = LineChart::new("CPU use per core", "time [s]", "utilisation [%]")
+            .y_max(100.0);
+        for c in 0..self.cores() {
+            chart = chart.line_with_markers(
+                format!("cpu {c}"),
+                self.samples
+                    .iter()
+                    .map(|s| (s.time, s.per_core.get(c).copied().unwrap_or(0.0) as f64)),
+            );
+        }
+        chart.draw()
+    }
+
+    /// Shows the plot in the notebook, with the text rows as fallback.
+    pub fn evcxr_display(&self) {
+        let text = self.to_string();
+        match self.plot() {
+            Ok(fig) => crate::display::emit(&[
+                ("text/plain", &text),
+                ("image/svg+xml", fig.svg()),
+            ]),
+            Err(_) => crate::display::emit(&[("text/plain", &text)]),
+        }
+    }
+}
+
+impl<T> std::fmt::Display for CpuProfile<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+        writeln!(
+            f,
+            "CPU use per core, one reading every {} ms over {}:",
+            self.interval.as_millis(),
+            crate::format::format_seconds(self.wall.as_secs_f64(), 3)
+        )?;
+        let means = self.mean_per_core();
+        let width = self.cores().saturating_sub(1).to_string().len();
+        for (c, mean) in means.iter().enumerate() {
+            let bars: String = self
+                .samples
+                .iter()
+                .map(|s| {
+                    let u = s.per_core.get(c).copied().unwrap_or(0.0).clamp(0.0, 100.0);
+                    BARS[((u / 100.0) * 7.0).round() as usize]
+                })
+                .collect();
+            writeln!(f, "cpu {c:>width$} {bars}  mean {mean:>3.0} %")?;
+        }
+        write!(f, "busy cores on average: {:.2}", self.busy_cores())
+    }
+}
+
+/// Builder for the per-core CPU monitor.
+///
+/// ```
+/// use std::time::Duration;
+/// use parallel_course::system::CpuMonitor;
+///
+/// let p = CpuMonitor::new()
+///     .interval(Duration::from_millis(50))
+///     .run(|| std::thread::sleep(Duration::from_millis(120)))?;
+/// assert!(p.samples.len() >= 2);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CpuMonitor {
+    interval: Duration,
+}
+
+impl Default for CpuMonitor {
+    fn default() -> Self {
+        CpuMonitor::new()
+    }
+}
+
+impl CpuMonitor {
+    /// A monitor reading every 100 ms.
+    pub fn new() -> Self {
+        CpuMonitor {
+            interval: DEFAULT_CPU_INTERVAL,
+        }
+    }
+
+    /// Sets the interval between readings (20 ms or more; checked by
+    /// [`run`](CpuMonitor::run)).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Runs `f` once while reading every core's utilisation. A panic in
+    /// `f` stops the monitor thread and then continues.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for an interval under 20 ms (`f` is not
+    /// run then), [`Error::Worker`] if the platform has no CPU statistics.
+    pub fn run<T, F: FnOnce() -> T>(&self, f: F) -> Result<CpuProfile<T>> {
+        if self.interval < MIN_CPU_INTERVAL {
+            return Err(Error::invalid(
+                "interval",
+                format!("{:?}", self.interval),
+                "20 ms or more (the default is 100 ms)",
+            ));
+        }
+        let kind = RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
+        let mut sys = System::new_with_specifics(kind)
+            .map_err(|e| Error::Worker(format!("cannot read CPU statistics: {e}")))?;
+        let interval = self.interval;
+        let start = Instant::now();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let monitor = std::thread::Builder::new()
+            .name("cpu-monitor".into())
+            .spawn(move || {
+                let mut samples = Vec::new();
+                loop {
+                    let stop = !matches!(
+                        stop_rx.recv_timeout(interval),
+                        Err(mpsc::RecvTimeoutError::Timeout)
+                    );
+                    sys.refresh_cpu_usage();
+                    samples.push(CpuSample {
+                        time: start.elapsed().as_secs_f64(),
+                        per_core: sys.cpus().iter().map(|c| c.usage()).collect(),
+                    });
+                    if stop {
+                        break samples;
+                    }
+                }
+            })
+            .map_err(|e| Error::io("starting the CPU monitor thread", e))?;
+        let outcome = catch_unwind(AssertUnwindSafe(f));
+        let wall = start.elapsed();
+        drop(stop_tx);
+        let samples = monitor.join().unwrap_or_default();
+        let value = match outcome {
+            Ok(v) => v,
+            Err(panic) => resume_unwind(panic),
+        };
+        Ok(CpuProfile {
+            samples,
+            interval,
+            wall,
+            value,
+        })
+    }
+}
+
+/// Runs `f` once while reading every core's utilisation every 100 ms.
+///
+/// ```
+/// use parallel_course::system::monitor_cpus;
+///
+/// let p = monitor_cpus(|| (0..50_000_000u64).map(|x| x ^ (x >> 3)).sum::<u64>())?;
+/// println!("{p}");
+/// assert!(p.cores() >= 1);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Worker`] if the platform has no CPU statistics.
+pub fn monitor_cpus<T, F: FnOnce() -> T>(f: F) -> Result<CpuProfile<T>> {
+    CpuMonitor::new().run(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_short_interval_is_rejected() {
+        let err = CpuMonitor::new()
+            .interval(Duration::from_millis(1))
+            .run(|| ())
+            .unwrap_err();
+        assert!(err.to_string().contains("20 ms or more"), "{err}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_busy_thread_shows_as_roughly_one_busy_core() {
+        let p = monitor_cpus(|| {
+            let start = Instant::now();
+            let mut x = 0u64;
+            while start.elapsed() < Duration::from_millis(400) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        })
+        .unwrap();
+        assert!(p.cores() >= 1);
+        // At least most of one core was busy (other tests may add more).
+        assert!(p.busy_cores() > 0.5, "{p}");
+        assert!(p.samples.len() >= 3);
+    }
+
+    #[test]
+    fn core_counts_read_like_psutil() {
+        let c = CoreCounts { physical: Some(4), logical: 8 };
+        assert_eq!(c.to_string(), "4 physical cores, 8 logical cores");
+        assert_eq!(c.threads_per_core(), Some(2.0));
+        let c = CoreCounts { physical: None, logical: 1 };
+        assert_eq!(c.to_string(), "physical cores unknown, 1 logical core");
+    }
+}

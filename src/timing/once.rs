@@ -1,0 +1,210 @@
+//! One-shot timing, like IPython's `%time`.
+
+use std::time::{Duration, Instant};
+
+use crate::format::format_seconds;
+
+/// CPU time used by the whole process (all its threads), split like
+/// `getrusage` reports it.
+///
+/// When the CPU time of a parallel run is larger than its wall time, more
+/// than one core was busy: the ratio is roughly the number of busy cores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// Time spent running the process's own code.
+    pub user: Duration,
+    /// Time the kernel spent working for the process.
+    pub system: Duration,
+}
+
+impl CpuTimes {
+    /// `user + system`.
+    pub fn total(&self) -> Duration {
+        self.user + self.system
+    }
+}
+
+impl std::ops::Sub for CpuTimes {
+    type Output = CpuTimes;
+    fn sub(self, earlier: CpuTimes) -> CpuTimes {
+        CpuTimes {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+}
+
+/// The CPU time used so far by this process, or `None` where the platform
+/// does not report it.
+///
+/// ```
+/// let before = parallel_course::timing::cpu_times();
+/// # if let Some(t) = before { assert!(t.total() >= t.user); }
+/// ```
+pub fn cpu_times() -> Option<CpuTimes> {
+    #[cfg(unix)]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: `usage` points to writable memory of the right type;
+        // getrusage fills it in and we only read it when it returns 0.
+        let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: getrusage returned 0, so the struct is initialised.
+        let usage = unsafe { usage.assume_init() };
+        let tv = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec.max(0) as u64)
+                + Duration::from_micros(t.tv_usec.max(0) as u64)
+        };
+        Some(CpuTimes {
+            user: tv(usage.ru_utime),
+            system: tv(usage.ru_stime),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The result of [`time_once`]: the closure's value and how long one run
+/// took, in wall-clock time and in CPU time.
+///
+/// Its `Display` is `%time`'s report:
+///
+/// ```text
+/// CPU times: user 1.98 s, sys: 12 ms, total: 1.99 s
+/// Wall time: 1.01 s
+/// ```
+#[derive(Debug, Clone)]
+pub struct Timed<T> {
+    /// What the closure returned.
+    pub value: T,
+    /// Elapsed wall-clock time.
+    pub wall: Duration,
+    /// CPU time of the whole process during the run (all threads), if the
+    /// platform reports it.
+    pub cpu: Option<CpuTimes>,
+}
+
+impl<T> Timed<T> {
+    /// Returns the closure's value, dropping the timings.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// CPU time divided by wall time: about 1 for a serial run, about the
+    /// number of busy cores for a parallel one.
+    pub fn cpu_utilisation(&self) -> Option<f64> {
+        let wall = self.wall.as_secs_f64();
+        self.cpu
+            .filter(|_| wall > 0.0)
+            .map(|c| c.total().as_secs_f64() / wall)
+    }
+
+    /// Shows the report in the notebook as plain text.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl<T> std::fmt::Display for Timed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |d: Duration| format_seconds(d.as_secs_f64(), 3);
+        if let Some(cpu) = self.cpu {
+            writeln!(
+                f,
+                "CPU times: user {}, sys: {}, total: {}",
+                s(cpu.user),
+                s(cpu.system),
+                s(cpu.total())
+            )?;
+        }
+        write!(f, "Wall time: {}", s(self.wall))
+    }
+}
+
+/// Runs `f` once and measures it, like IPython's `%time`: wall-clock time
+/// plus the user and system CPU time of the process.
+///
+/// ```
+/// use parallel_course::timing::time_once;
+///
+/// let t = time_once(|| (1..=10u64).product::<u64>());
+/// assert_eq!(t.value, 3_628_800);
+/// println!("{t}"); // CPU times: user ..., sys: ..., total: ...\nWall time: ...
+/// ```
+pub fn time_once<T, F: FnOnce() -> T>(f: F) -> Timed<T> {
+    let cpu_before = cpu_times();
+    let start = Instant::now();
+    let value = std::hint::black_box(f());
+    let wall = start.elapsed();
+    let cpu = cpu_times().zip(cpu_before).map(|(after, before)| after - before);
+    Timed { value, wall, cpu }
+}
+
+/// Runs an expression once, prints `%time`'s report, and evaluates to the
+/// expression's value, as `%time expr` does in IPython.
+///
+/// ```
+/// use parallel_course::time;
+///
+/// let total = time!((0..1_000u64).sum::<u64>());
+/// assert_eq!(total, 499_500);
+/// ```
+#[macro_export]
+macro_rules! time {
+    ($($e:tt)+) => {{
+        let timed = $crate::timing::time_once(|| { $($e)+ });
+        ::std::println!("{}", timed);
+        timed.value
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_the_value_and_a_wall_time() {
+        let t = time_once(|| {
+            std::thread::sleep(Duration::from_millis(5));
+            42
+        });
+        assert_eq!(t.value, 42);
+        assert!(t.wall >= Duration::from_millis(5));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn busy_work_shows_up_as_user_cpu_time() {
+        let t = time_once(|| {
+            let start = Instant::now();
+            let mut x = 0u64;
+            while start.elapsed() < Duration::from_millis(50) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+            x
+        });
+        let cpu = t.cpu.expect("getrusage works on Linux");
+        assert!(cpu.total() >= Duration::from_millis(20), "{cpu:?}");
+    }
+
+    #[test]
+    fn report_has_the_time_magic_shape() {
+        let t = Timed {
+            value: (),
+            wall: Duration::from_millis(1010),
+            cpu: Some(CpuTimes {
+                user: Duration::from_millis(1980),
+                system: Duration::from_millis(12),
+            }),
+        };
+        assert_eq!(
+            t.to_string(),
+            "CPU times: user 1.98 s, sys: 12 ms, total: 1.99 s\nWall time: 1.01 s"
+        );
+        assert!((t.cpu_utilisation().unwrap() - 1.972).abs() < 0.01);
+    }
+}

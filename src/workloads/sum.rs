@@ -1,0 +1,188 @@
+//! Summing the integers `0..n`, several ways (episodes 1 and 2).
+//!
+//! All return `n (n - 1) / 2` (see [`triangular`]); they differ in how much
+//! memory they touch and how many cores they use:
+//!
+//! | function | memory | cores |
+//! |---|---|---|
+//! | [`sum_range`] | none (the compiler turns the loop into a formula) | 1 |
+//! | [`sum_materialised`] / [`sum_materialised_par`] | `8 n` bytes | 1 / all |
+//! | [`sum_chunked`] / [`sum_chunked_par`] | one chunk per worker | 1 / all |
+//! | [`sum_slice`] / [`sum_slice_par`] | reads an existing slice | 1 / all |
+//!
+//! Sums wrap around past `u64::MAX` (n above about 6·10⁹).
+
+use std::hint::black_box;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// The exact answer: `0 + 1 + … + (n - 1) = n (n - 1) / 2`.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::triangular(5), 10);
+/// ```
+pub fn triangular(n: u64) -> u64 {
+    if n == 0 { 0 } else { (n / 2 * (n - 1)).wrapping_add(n % 2 * ((n - 1) / 2)) }
+}
+
+/// The plain loop over `0..n`. With optimisation the compiler recognises
+/// the pattern and replaces the loop by the formula, so this takes
+/// nanoseconds whatever `n` is.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::sum_range(100), 4950);
+/// ```
+pub fn sum_range(n: u64) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total = total.wrapping_add(i);
+    }
+    total
+}
+
+/// Builds a vector holding `0..n` (like `np.arange(n)`), then sums it.
+/// Needs `8 n` bytes at its peak.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::sum_materialised(100), 4950);
+/// ```
+pub fn sum_materialised(n: u64) -> u64 {
+    let values: Vec<u64> = (0..n).collect();
+    sum_slice(black_box(&values))
+}
+
+/// [`sum_materialised`] with rayon: the vector is filled and summed by all
+/// threads of the current pool.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::sum_materialised_par(100), 4950);
+/// ```
+pub fn sum_materialised_par(n: u64) -> u64 {
+    let values: Vec<u64> = (0..n).into_par_iter().collect();
+    sum_slice_par(black_box(&values))
+}
+
+/// Sums a slice on one thread.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::sum_slice(&[1, 2, 3]), 6);
+/// ```
+pub fn sum_slice(values: &[u64]) -> u64 {
+    values.iter().fold(0u64, |a, &b| a.wrapping_add(b))
+}
+
+/// Sums a slice with all threads of the current rayon pool.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::sum::sum_slice_par(&[1, 2, 3]), 6);
+/// ```
+pub fn sum_slice_par(values: &[u64]) -> u64 {
+    values
+        .par_iter()
+        .fold(|| 0u64, |a, &b| a.wrapping_add(b))
+        .reduce(|| 0, u64::wrapping_add)
+}
+
+fn check_chunk(chunk_len: usize) -> Result<u64> {
+    if chunk_len == 0 {
+        Err(Error::invalid("chunk_len", 0, "1 or more (e.g. 1 << 20)"))
+    } else {
+        Ok(chunk_len as u64)
+    }
+}
+
+/// Sums one chunk `lo..hi` by materialising just that chunk in `buf`.
+fn chunk_sum(buf: &mut Vec<u64>, lo: u64, hi: u64) -> u64 {
+    buf.clear();
+    buf.extend(lo..hi);
+    sum_slice(black_box(buf))
+}
+
+/// Sums `0..n` one chunk at a time: each chunk of `chunk_len` numbers is
+/// written to a small buffer and summed, so memory stays at one chunk
+/// whatever `n` is. This is what Dask's chunked arrays do in the Python
+/// lesson.
+///
+/// ```
+/// use parallel_course::workloads::sum::sum_chunked;
+/// assert_eq!(sum_chunked(100, 7)?, 4950);
+/// assert!(sum_chunked(100, 0).is_err());
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `chunk_len` is 0.
+pub fn sum_chunked(n: u64, chunk_len: usize) -> Result<u64> {
+    let chunk = check_chunk(chunk_len)?;
+    let mut buf = Vec::with_capacity(chunk_len.min(n as usize));
+    let mut total = 0u64;
+    let mut lo = 0;
+    while lo < n {
+        let hi = lo.saturating_add(chunk).min(n);
+        total = total.wrapping_add(chunk_sum(&mut buf, lo, hi));
+        lo = hi;
+    }
+    Ok(total)
+}
+
+/// [`sum_chunked`] in parallel: chunks are shared out among the threads of
+/// the current pool, each with its own buffer. Memory is one chunk per
+/// thread.
+///
+/// ```
+/// use parallel_course::workloads::sum::sum_chunked_par;
+/// assert_eq!(sum_chunked_par(1000, 64)?, 499_500);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `chunk_len` is 0.
+pub fn sum_chunked_par(n: u64, chunk_len: usize) -> Result<u64> {
+    let chunk = check_chunk(chunk_len)?;
+    let chunks = n.div_ceil(chunk);
+    Ok((0..chunks)
+        .into_par_iter()
+        .map_init(
+            || Vec::with_capacity(chunk_len.min(n as usize)),
+            |buf, c| {
+                let lo = c * chunk;
+                chunk_sum(buf, lo, (lo + chunk).min(n))
+            },
+        )
+        .reduce(|| 0, u64::wrapping_add))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_gives_the_triangular_number() {
+        for n in [0, 1, 2, 3, 10, 1000, 123_457] {
+            let want = triangular(n);
+            assert_eq!(want, (0..n).sum::<u64>(), "n = {n}");
+            assert_eq!(sum_range(n), want);
+            assert_eq!(sum_materialised(n), want);
+            assert_eq!(sum_materialised_par(n), want);
+            assert_eq!(sum_chunked(n, 1000).unwrap(), want);
+            assert_eq!(sum_chunked_par(n, 1000).unwrap(), want);
+            assert_eq!(sum_chunked(n, 1).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn triangular_does_not_overflow_in_the_intermediate_product() {
+        let n = 5_000_000_000u64;
+        assert_eq!(triangular(n) as u128, (n as u128) * (n as u128 - 1) / 2);
+    }
+
+    #[test]
+    fn zero_chunk_length_is_an_error() {
+        let err = sum_chunked_par(10, 0).unwrap_err();
+        assert!(err.to_string().contains("`chunk_len`: 0"), "{err}");
+    }
+}
