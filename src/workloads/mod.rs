@@ -5,4 +5,5 @@
 //! whichever pool they are called in (the global one by default, or a
 //! pool of a chosen size inside a [scaling study](crate::scaling)).
 
+pub mod pi;
 pub mod sum;

@@ -1,0 +1,179 @@
+//! Command-line parsing: raw arguments into a validated [`Command`].
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+pub const USAGE: &str = "\
+Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
+       ./lab test [OPTIONS]      set up, run the crate tests, execute every notebook
+       ./lab execute NOTEBOOK... execute notebooks through the kernel (outputs kept)
+
+Options for starting JupyterLab:
+  --setup-only     set everything up but do not start the server
+  --port N         listen on port N (default: the first free port from 8888)
+  --no-browser     do not open a browser tab
+
+Options for `test`:
+  --crate-only       run only the crate tests
+  --notebooks-only   run only the notebooks (and the release-parity check)
+
+Exit status: 0 success, 1 a test failed, 2 set-up or usage error.";
+
+/// What the user asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Lab(LabOptions),
+    Test(TestOptions),
+    Execute(Vec<PathBuf>),
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LabOptions {
+    pub setup_only: bool,
+    pub port: Option<u16>,
+    pub no_browser: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct TestOptions {
+    pub crate_tests: bool,
+    pub notebooks: bool,
+}
+
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut sub: Option<String> = None;
+    let mut lab = LabOptions::default();
+    let mut test = TestOptions { crate_tests: true, notebooks: true };
+    let mut files = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Long("setup-only") => lab.setup_only = true,
+            Long("no-browser") => lab.no_browser = true,
+            Long("port") => {
+                let value = parser.value()?.string()?;
+                let port: u16 = value
+                    .parse()
+                    .ok()
+                    .filter(|&p| p > 0)
+                    .with_context(|| format!("--port {value}: give a port from 1 to 65535"))?;
+                lab.port = Some(port);
+            }
+            Long("crate-only") => test.notebooks = false,
+            Long("notebooks-only") => test.crate_tests = false,
+            Value(v) if sub.is_none() => {
+                let v = v.string()?;
+                match v.as_str() {
+                    "lab" | "test" | "execute" | "help" => sub = Some(v),
+                    other => bail!("unknown command `{other}`"),
+                }
+            }
+            Value(v) if sub.as_deref() == Some("execute") => files.push(PathBuf::from(v)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let lab_flags = lab != LabOptions::default();
+    let test_flags = !(test.crate_tests && test.notebooks);
+    match sub.as_deref() {
+        None | Some("lab") if !test_flags => Ok(Command::Lab(lab)),
+        Some("test") if !lab_flags => {
+            if !test.crate_tests && !test.notebooks {
+                bail!("--crate-only and --notebooks-only together leave nothing to run");
+            }
+            Ok(Command::Test(test))
+        }
+        Some("execute") if !lab_flags && !test_flags => {
+            if files.is_empty() {
+                bail!("`execute` needs at least one notebook path");
+            }
+            Ok(Command::Execute(files))
+        }
+        Some("help") => Ok(Command::Help),
+        _ if test_flags => bail!("--crate-only and --notebooks-only go with `test`"),
+        _ => bail!("--setup-only, --port and --no-browser go with starting the lab"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> anyhow::Result<Command> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn no_arguments_starts_the_lab() {
+        assert_eq!(p(&[]).unwrap(), Command::Lab(LabOptions::default()));
+        assert_eq!(p(&["lab"]).unwrap(), Command::Lab(LabOptions::default()));
+    }
+
+    #[test]
+    fn setup_only_flag() {
+        let Command::Lab(o) = p(&["--setup-only"]).unwrap() else { panic!() };
+        assert!(o.setup_only);
+    }
+
+    #[test]
+    fn port_flag_accepts_a_port_and_rejects_nonsense() {
+        let Command::Lab(o) = p(&["--port", "9000"]).unwrap() else { panic!() };
+        assert_eq!(o.port, Some(9000));
+        let err = p(&["--port", "0"]).unwrap_err().to_string();
+        assert!(err.contains("1 to 65535"), "{err}");
+        assert!(p(&["--port", "http"]).is_err());
+    }
+
+    #[test]
+    fn no_browser_flag() {
+        let Command::Lab(o) = p(&["--no-browser"]).unwrap() else { panic!() };
+        assert!(o.no_browser);
+    }
+
+    #[test]
+    fn test_runs_everything_by_default() {
+        assert_eq!(
+            p(&["test"]).unwrap(),
+            Command::Test(TestOptions { crate_tests: true, notebooks: true })
+        );
+    }
+
+    #[test]
+    fn test_can_be_narrowed_but_not_to_nothing() {
+        assert_eq!(
+            p(&["test", "--crate-only"]).unwrap(),
+            Command::Test(TestOptions { crate_tests: true, notebooks: false })
+        );
+        assert_eq!(
+            p(&["test", "--notebooks-only"]).unwrap(),
+            Command::Test(TestOptions { crate_tests: false, notebooks: true })
+        );
+        assert!(p(&["test", "--crate-only", "--notebooks-only"]).is_err());
+    }
+
+    #[test]
+    fn execute_takes_paths() {
+        assert_eq!(
+            p(&["execute", "a.ipynb", "b.ipynb"]).unwrap(),
+            Command::Execute(vec!["a.ipynb".into(), "b.ipynb".into()])
+        );
+        assert!(p(&["execute"]).is_err());
+    }
+
+    #[test]
+    fn flags_of_one_command_are_refused_on_another() {
+        assert!(p(&["test", "--port", "9000"]).is_err());
+        assert!(p(&["--crate-only"]).is_err());
+        let err = p(&["tset"]).unwrap_err().to_string();
+        assert!(err.contains("unknown command `tset`"), "{err}");
+    }
+
+    #[test]
+    fn help_wins() {
+        assert_eq!(p(&["test", "--help"]).unwrap(), Command::Help);
+    }
+}

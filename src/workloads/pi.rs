@@ -1,0 +1,288 @@
+//! Monte-Carlo estimates of π (episode 3), from the plain loop to all
+//! cores.
+//!
+//! Throw `n` points uniformly into the square `[-1, 1)²`; the fraction
+//! that lands inside the unit circle approaches `π / 4`. Every function
+//! takes a `seed`, so a notebook shows the same numbers on every run.
+//!
+//! | function | idea |
+//! |---|---|
+//! | [`pi_loop`] | the plain loop, one point at a time |
+//! | [`pi_iter`] | the same as an iterator chain (`filter`, `count`) |
+//! | [`pi_std_rng`] | the plain loop with the cryptographic generator `StdRng` |
+//! | [`pi_batched`] | random numbers in batches, then branch-free counting the compiler vectorises |
+//! | [`pi_par`] | [`pi_batched`]'s chunks shared out by rayon |
+//! | [`pi_threads`] | the same chunks shared out by hand to scoped threads |
+//!
+//! [`pi_par`] and [`pi_threads`] split the samples into fixed chunks of
+//! [`CHUNK`] points, each with its own generator seeded from `seed` and
+//! the chunk's index. Their result therefore depends only on `n` and
+//! `seed`: not on the number of threads, nor on which thread ran which
+//! chunk. It equals [`pi_chunked`], the same chunks run serially.
+
+use rand::rngs::{SmallRng, StdRng};
+use rand::{Rng, RngExt, SeedableRng};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Samples per chunk in the chunked and parallel forms (65 536).
+pub const CHUNK: u64 = 1 << 16;
+
+/// Points per batch in [`pi_batched`]: small enough to stay in L1 cache.
+const BATCH: usize = 1024;
+
+/// `4 · inside / n`, or NaN for `n = 0`.
+fn estimate(inside: u64, n: u64) -> f64 {
+    if n == 0 { f64::NAN } else { 4.0 * inside as f64 / n as f64 }
+}
+
+/// A uniform number in `[-1, 1)` from 53 random bits.
+#[inline(always)]
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 * (2.0 / (1u64 << 53) as f64) - 1.0
+}
+
+/// The standard error of an estimate from `n` samples:
+/// `4 √(p (1 − p) / n)` with `p = π / 4`.
+///
+/// ```
+/// use parallel_course::workloads::pi::standard_error;
+/// assert!((standard_error(10_000_000) - 5.19e-4).abs() < 1e-6);
+/// ```
+pub fn standard_error(n: u64) -> f64 {
+    let p = std::f64::consts::PI / 4.0;
+    4.0 * (p * (1.0 - p) / n as f64).sqrt()
+}
+
+/// The plain loop: draw x and y, test, count.
+///
+/// ```
+/// use parallel_course::workloads::pi::pi_loop;
+/// let pi = pi_loop(1_000_000, 42);
+/// assert!((pi - std::f64::consts::PI).abs() < 0.01);
+/// ```
+pub fn pi_loop(n: u64, seed: u64) -> f64 {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut inside = 0u64;
+    for _ in 0..n {
+        let x: f64 = rng.random_range(-1.0..1.0);
+        let y: f64 = rng.random_range(-1.0..1.0);
+        if x * x + y * y < 1.0 {
+            inside += 1;
+        }
+    }
+    estimate(inside, n)
+}
+
+/// The plain loop with [`StdRng`], the cryptographically secure generator
+/// (ChaCha12): same answer quality, slower per number.
+///
+/// ```
+/// use parallel_course::workloads::pi::pi_std_rng;
+/// assert!((pi_std_rng(100_000, 1) - 3.14).abs() < 0.05);
+/// ```
+pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut inside = 0u64;
+    for _ in 0..n {
+        let x: f64 = rng.random_range(-1.0..1.0);
+        let y: f64 = rng.random_range(-1.0..1.0);
+        if x * x + y * y < 1.0 {
+            inside += 1;
+        }
+    }
+    estimate(inside, n)
+}
+
+/// The iterator form: `filter` the points inside, `count` them. Gives the
+/// same number as [`pi_loop`] with the same seed.
+///
+/// ```
+/// use parallel_course::workloads::pi::{pi_iter, pi_loop};
+/// assert_eq!(pi_iter(10_000, 7), pi_loop(10_000, 7));
+/// ```
+pub fn pi_iter(n: u64, seed: u64) -> f64 {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let inside = (0..n)
+        .filter(|_| {
+            let x: f64 = rng.random_range(-1.0..1.0);
+            let y: f64 = rng.random_range(-1.0..1.0);
+            x * x + y * y < 1.0
+        })
+        .count() as u64;
+    estimate(inside, n)
+}
+
+/// Counts the points inside among `n` drawn from `rng`, in batches: first
+/// fill arrays with coordinates, then count with `(test) as u64`, a loop
+/// without branches that the compiler turns into SIMD instructions.
+fn count_batched<R: Rng>(rng: &mut R, n: u64) -> u64 {
+    let mut xs = [0.0f64; BATCH];
+    let mut ys = [0.0f64; BATCH];
+    let mut inside = 0u64;
+    let mut left = n;
+    while left > 0 {
+        let len = left.min(BATCH as u64) as usize;
+        for (x, y) in xs[..len].iter_mut().zip(&mut ys[..len]) {
+            *x = unit(rng.next_u64());
+            *y = unit(rng.next_u64());
+        }
+        inside += xs[..len]
+            .iter()
+            .zip(&ys[..len])
+            .map(|(x, y)| (x * x + y * y < 1.0) as u64)
+            .sum::<u64>();
+        left -= len as u64;
+    }
+    inside
+}
+
+/// Random numbers in batches, then branch-free counting.
+///
+/// ```
+/// use parallel_course::workloads::pi::pi_batched;
+/// assert!((pi_batched(1_000_000, 42) - std::f64::consts::PI).abs() < 0.01);
+/// ```
+pub fn pi_batched(n: u64, seed: u64) -> f64 {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    estimate(count_batched(&mut rng, n), n)
+}
+
+/// The generator of chunk `index`: seeded from the run's seed and the
+/// index, so every chunk has its own independent stream.
+fn chunk_rng(seed: u64, index: u64) -> SmallRng {
+    SmallRng::seed_from_u64(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Points inside for chunk `index` of a run of `n` samples.
+fn count_chunk(n: u64, seed: u64, index: u64) -> u64 {
+    let len = CHUNK.min(n - index * CHUNK);
+    count_batched(&mut chunk_rng(seed, index), len)
+}
+
+/// The chunks of [`pi_par`] run one after the other on one thread: the
+/// serial reference the parallel forms must match exactly.
+///
+/// ```
+/// use parallel_course::workloads::pi::{pi_chunked, pi_par};
+/// assert_eq!(pi_chunked(1_000_000, 3), pi_par(1_000_000, 3));
+/// ```
+pub fn pi_chunked(n: u64, seed: u64) -> f64 {
+    let inside = (0..n.div_ceil(CHUNK)).map(|i| count_chunk(n, seed, i)).sum();
+    estimate(inside, n)
+}
+
+/// Parallel with rayon: chunks of [`CHUNK`] samples shared out among the
+/// threads of the current pool.
+///
+/// ```
+/// use parallel_course::workloads::pi::pi_par;
+/// assert!((pi_par(1_000_000, 42) - std::f64::consts::PI).abs() < 0.01);
+/// ```
+pub fn pi_par(n: u64, seed: u64) -> f64 {
+    let inside = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|i| count_chunk(n, seed, i))
+        .sum();
+    estimate(inside, n)
+}
+
+/// Parallel by hand with [`std::thread::scope`]: the chunks are split into
+/// `threads` contiguous runs, one per thread; each thread returns its
+/// count and the main thread adds them up.
+///
+/// ```
+/// use parallel_course::workloads::pi::{pi_chunked, pi_threads};
+/// assert_eq!(pi_threads(1_000_000, 3, 4)?, pi_chunked(1_000_000, 3));
+/// assert!(pi_threads(1_000, 3, 0).is_err());
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `threads` is 0.
+pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
+    let threads = crate::error::positive("threads", threads, "1 or more")? as u64;
+    let chunks = n.div_ceil(CHUNK);
+    let per_thread = chunks.div_ceil(threads).max(1);
+    let inside = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let first = (t * per_thread).min(chunks);
+                let last = ((t + 1) * per_thread).min(chunks);
+                s.spawn(move || (first..last).map(|i| count_chunk(n, seed, i)).sum::<u64>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| Error::Worker("a pi thread panicked".into())))
+            .sum::<Result<u64>>()
+    })?;
+    Ok(estimate(inside, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::PI;
+
+    const N: u64 = 10_000_000;
+
+    fn within_four_standard_errors(name: &str, pi: f64) {
+        let se = standard_error(N);
+        assert!(
+            (pi - PI).abs() < 4.0 * se,
+            "{name}: {pi} is {:.1} standard errors from π",
+            (pi - PI).abs() / se
+        );
+    }
+
+    #[test]
+    fn every_variant_at_ten_million_samples_is_within_four_standard_errors() {
+        within_four_standard_errors("pi_loop", pi_loop(N, 1));
+        within_four_standard_errors("pi_iter", pi_iter(N, 2));
+        within_four_standard_errors("pi_std_rng", pi_std_rng(N, 3));
+        within_four_standard_errors("pi_batched", pi_batched(N, 4));
+        within_four_standard_errors("pi_chunked", pi_chunked(N, 5));
+        within_four_standard_errors("pi_par", pi_par(N, 6));
+        within_four_standard_errors("pi_threads", pi_threads(N, 7, 3).unwrap());
+    }
+
+    #[test]
+    fn parallel_result_does_not_depend_on_the_number_of_threads() {
+        let n = 1_000_003; // not a multiple of the chunk size
+        let want = pi_chunked(n, 11);
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            assert_eq!(pool.install(|| pi_par(n, 11)), want, "rayon, {threads} threads");
+            assert_eq!(pi_threads(n, 11, threads).unwrap(), want, "{threads} scoped threads");
+        }
+    }
+
+    #[test]
+    fn same_seed_same_answer_other_seed_other_answer() {
+        assert_eq!(pi_loop(100_000, 5), pi_loop(100_000, 5));
+        assert_ne!(pi_loop(100_000, 5), pi_loop(100_000, 6));
+        assert_ne!(pi_par(1_000_000, 5), pi_par(1_000_000, 6));
+    }
+
+    #[test]
+    fn more_threads_than_chunks_is_fine() {
+        assert_eq!(pi_threads(10, 1, 16).unwrap(), pi_chunked(10, 1));
+    }
+
+    #[test]
+    fn zero_samples_is_nan_not_a_panic() {
+        assert!(pi_loop(0, 1).is_nan());
+        assert!(pi_par(0, 1).is_nan());
+        assert!(pi_threads(0, 1, 2).unwrap().is_nan());
+    }
+
+    #[test]
+    fn unit_maps_bits_onto_minus_one_to_one() {
+        assert_eq!(unit(0), -1.0);
+        assert!(unit(u64::MAX) < 1.0);
+        assert!((unit(1 << 63)).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Execute notebooks through the course kernel, as a learner would.
+
+Each notebook runs from a fresh kernel over the Jupyter protocol
+(nbclient), with the notebook's own directory as the working directory.
+A notebook fails when a cell errors or panics, when a cell tagged
+`raises-exception` does *not* fail, or when the kernel dies. Executed copies
+(with outputs) are written to the output directory for publishing.
+
+Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
+       run_notebooks.py --warm CRATE_DIR   (compile the support crate once)
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+KERNEL = "parallel-rust"
+# Panics abort the cell with an error instead of printing and carrying on,
+# so a panicking cell cannot pass unnoticed.
+GUARD = ":preserve_vars_on_panic 0"
+PANIC_MARKER = "panicked at"
+
+
+def tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def outputs_text(cell, stream=None):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and (stream is None or out.get("name") == stream):
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append("\n".join(out.get("traceback", [])) or out.get("evalue", ""))
+    return "".join(parts)
+
+
+def check(nb):
+    """Problems nbclient does not catch: expected failures that did not
+    fail, and panics reported on stderr."""
+    problems = []
+    for i, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        if "raises-exception" in tags(cell):
+            if not errored:
+                problems.append(f"cell {i} is tagged raises-exception but ran without an error")
+        elif PANIC_MARKER in outputs_text(cell, "stderr"):
+            problems.append(f"cell {i} panicked:\n{outputs_text(cell, 'stderr')}")
+    return problems
+
+
+def execute(path, kernel, out_dir, timeout):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=timeout,
+        startup_timeout=300,
+        iopub_timeout=30,
+        record_timing=True,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
+    start = time.monotonic()
+    failure = None
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        failure = str(e)
+    except CellTimeoutError as e:
+        failure = f"a cell ran longer than {timeout} s: {e}"
+    except DeadKernelError as e:
+        failure = f"the kernel died: {e}"
+    elapsed = time.monotonic() - start
+    nb.cells.pop(0)
+    problems = ([failure] if failure else []) + check(nb)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / path.name)
+    return elapsed, problems, slowest_cells(nb)
+
+
+def slowest_cells(nb, n=3):
+    timed = []
+    for i, cell in enumerate(nb.cells, start=1):
+        t = cell.get("metadata", {}).get("execution", {})
+        start, end = t.get("iopub.execute_input"), t.get("shell.execute_reply")
+        if cell.cell_type == "code" and start and end:
+            from datetime import datetime
+
+            secs = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                    - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            timed.append((secs, i))
+    return sorted(timed, reverse=True)[:n]
+
+
+def warm(crate_dir, kernel):
+    """Compile the support crate in a throwaway kernel, filling evcxr's
+    cache so the first notebook a learner opens starts quickly."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f':dep parallel_course = {{ path = "{crate_dir}" }}'),
+        nbformat.v4.new_code_cell("use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
+    ]
+    NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute()
+    print(nb.cells[-1].outputs[-1]["data"]["text/plain"] if nb.cells[-1].outputs else "")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", type=Path)
+    ap.add_argument("--kernel", default=KERNEL)
+    ap.add_argument("--out", type=Path, default=None, help="write executed copies here")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
+    ap.add_argument("--warm", type=Path, metavar="CRATE_DIR")
+    args = ap.parse_args()
+
+    if args.warm:
+        warm(args.warm.resolve(), args.kernel)
+        return 0
+    if not args.notebooks:
+        ap.error("give at least one notebook")
+
+    failed = []
+    for path in args.notebooks:
+        print(f"  {path} ...", end="", flush=True)
+        elapsed, problems, slow = execute(path, args.kernel, args.out, args.timeout)
+        status = "ok" if not problems else "FAILED"
+        slow_text = ", ".join(f"cell {i} {s:.1f} s" for s, i in slow)
+        print(f" {status} in {elapsed:.1f} s (slowest: {slow_text})", flush=True)
+        if problems:
+            failed.append(path)
+            for p in problems:
+                print("    " + p.replace("\n", "\n    "), flush=True)
+    if failed:
+        print(f"{len(failed)} of {len(args.notebooks)} notebooks failed: "
+              + ", ".join(str(p) for p in failed))
+        return 1
+    print(f"all {len(args.notebooks)} notebooks executed cleanly")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
