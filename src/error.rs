@@ -44,6 +44,9 @@ pub enum Error {
     Plot(String),
     /// A worker (thread or process) failed.
     Worker(String),
+    /// The environment is not set up as the course expects (for example,
+    /// the notebook runs in a kernel without release-grade settings).
+    Setup(String),
 }
 
 impl Error {
@@ -78,6 +81,7 @@ impl fmt::Display for Error {
             Error::Io { action, source } => write!(f, "{action}: {source}"),
             Error::Plot(msg) => write!(f, "could not draw the plot: {msg}"),
             Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
+            Error::Setup(msg) => f.write_str(msg),
         }
     }
 }

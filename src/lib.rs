@@ -65,7 +65,7 @@ pub use rayon;
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
     pub use crate::display::Table;
-    pub use crate::error::{Error, Result};
+    pub use crate::error::Error;
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
@@ -74,6 +74,10 @@ pub mod prelude {
         physical_cores,
     };
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
+    pub use crate::workloads::pi::{
+        pi_batched, pi_chunked, pi_iter, pi_loop, pi_par, pi_std_rng, pi_threads,
+        standard_error,
+    };
     pub use crate::workloads::sum::{
         sum_chunked, sum_chunked_par, sum_materialised, sum_materialised_par, sum_range,
         sum_slice, sum_slice_par, triangular,

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// assert!(fig.svg().starts_with("<svg"));
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Figure {
     svg: String,
     title: String,
@@ -71,6 +71,16 @@ impl Figure {
             ("text/plain", &format!("[figure: {}]", self.title)),
             ("image/svg+xml", &self.svg),
         ]);
+    }
+}
+
+impl std::fmt::Debug for Figure {
+    /// Short on purpose: the SVG text is long and unreadable.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Figure")
+            .field("title", &self.title)
+            .field("svg_bytes", &self.svg.len())
+            .finish()
     }
 }
 

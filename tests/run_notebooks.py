@@ -14,6 +14,7 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 import argparse
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -57,7 +58,7 @@ def check(nb):
     return problems
 
 
-def execute(path, kernel, out_dir, timeout):
+def execute(path, kernel, out_dir, timeout, log_dir):
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     client = NotebookClient(
@@ -71,8 +72,12 @@ def execute(path, kernel, out_dir, timeout):
     )
     start = time.monotonic()
     failure = None
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / (path.stem + ".kernel.log")
     try:
-        client.execute()
+        # The kernel's own output (compiler progress) goes to a log file.
+        with open(log_path, "w") as log:
+            client.execute(stdout=log, stderr=log)
     except CellExecutionError as e:
         failure = str(e)
     except CellTimeoutError as e:
@@ -82,10 +87,19 @@ def execute(path, kernel, out_dir, timeout):
     elapsed = time.monotonic() - start
     nb.cells.pop(0)
     problems = ([failure] if failure else []) + check(nb)
+    if problems:
+        problems.append(f"kernel log: {log_path}\n" + tail(log_path, 15))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / path.name)
     return elapsed, problems, slowest_cells(nb)
+
+
+def tail(path, n):
+    try:
+        return "".join(path.read_text(errors="replace").splitlines(keepends=True)[-n:])
+    except OSError:
+        return ""
 
 
 def slowest_cells(nb, n=3):
@@ -94,23 +108,25 @@ def slowest_cells(nb, n=3):
         t = cell.get("metadata", {}).get("execution", {})
         start, end = t.get("iopub.execute_input"), t.get("shell.execute_reply")
         if cell.cell_type == "code" and start and end:
-            from datetime import datetime
-
             secs = (datetime.fromisoformat(end.replace("Z", "+00:00"))
                     - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
             timed.append((secs, i))
     return sorted(timed, reverse=True)[:n]
 
 
-def warm(crate_dir, kernel):
+def warm(crate_dir, kernel, log_dir):
     """Compile the support crate in a throwaway kernel, filling evcxr's
     cache so the first notebook a learner opens starts quickly."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell(f':dep parallel_course = {{ path = "{crate_dir}" }}'),
-        nbformat.v4.new_code_cell("use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
+        nbformat.v4.new_code_cell(
+            f':dep parallel_course = {{ path = "{crate_dir}" }}\n'
+            "use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
     ]
-    NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "warm.kernel.log", "w") as log:
+        NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
+            stdout=log, stderr=log)
     print(nb.cells[-1].outputs[-1]["data"]["text/plain"] if nb.cells[-1].outputs else "")
 
 
@@ -121,10 +137,12 @@ def main():
     ap.add_argument("--out", type=Path, default=None, help="write executed copies here")
     ap.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
     ap.add_argument("--warm", type=Path, metavar="CRATE_DIR")
+    ap.add_argument("--log-dir", type=Path, default=Path(".course/logs"),
+                    help="where the kernels' own output goes")
     args = ap.parse_args()
 
     if args.warm:
-        warm(args.warm.resolve(), args.kernel)
+        warm(args.warm.resolve(), args.kernel, args.log_dir)
         return 0
     if not args.notebooks:
         ap.error("give at least one notebook")
@@ -132,7 +150,7 @@ def main():
     failed = []
     for path in args.notebooks:
         print(f"  {path} ...", end="", flush=True)
-        elapsed, problems, slow = execute(path, args.kernel, args.out, args.timeout)
+        elapsed, problems, slow = execute(path, args.kernel, args.out, args.timeout, args.log_dir)
         status = "ok" if not problems else "FAILED"
         slow_text = ", ".join(f"cell {i} {s:.1f} s" for s, i in slow)
         print(f" {status} in {elapsed:.1f} s (slowest: {slow_text})", flush=True)

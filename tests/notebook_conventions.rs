@@ -1,0 +1,141 @@
+//! The committed notebooks follow the course's conventions: no outputs,
+//! the course kernel, the support crate loaded by a relative path in the
+//! first cell, questions and objectives first, key points last, and
+//! exercises with solutions tagged `solution`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn notebooks(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ipynb"))
+        .collect();
+    found.sort();
+    found
+}
+
+fn course_notebooks() -> Vec<PathBuf> {
+    let found = notebooks("notebooks");
+    assert!(found.len() >= 2, "expected the course notebooks in notebooks/");
+    found
+}
+
+fn all_notebooks() -> Vec<PathBuf> {
+    let mut all = course_notebooks();
+    all.extend(notebooks("tests/kernel"));
+    all
+}
+
+fn load(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not valid JSON: {e}", path.display()))
+}
+
+fn source(cell: &Value) -> String {
+    match &cell["source"] {
+        Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn cells<'a>(nb: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    nb["cells"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |c| c["cell_type"] == kind)
+}
+
+fn has_tag(cell: &Value, tag: &str) -> bool {
+    cell["metadata"]["tags"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|x| x == tag))
+}
+
+#[test]
+fn committed_notebooks_carry_no_outputs() {
+    for path in all_notebooks() {
+        let nb = load(&path);
+        for (i, cell) in cells(&nb, "code").enumerate() {
+            let outputs = cell["outputs"].as_array().map_or(0, Vec::len);
+            assert!(
+                outputs == 0 && cell["execution_count"].is_null(),
+                "{}: code cell {} carries outputs or an execution count; clear them before committing",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn notebooks_use_the_course_kernel() {
+    for path in all_notebooks() {
+        let nb = load(&path);
+        assert_eq!(
+            nb["metadata"]["kernelspec"]["name"], "parallel-rust",
+            "{}: kernelspec must be the course kernel",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn first_code_cell_loads_the_crate_by_relative_path_and_checks_the_build() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let first = cells(&nb, "code").next().map(source).unwrap_or_default();
+        assert!(
+            first.contains(":dep parallel_course = { path = \"..\" }"),
+            "{}: first code cell must load the support crate with a relative path",
+            path.display()
+        );
+        assert!(first.contains("use parallel_course::prelude::*;"), "{}", path.display());
+        assert!(first.contains("build_info().check()?"), "{}", path.display());
+    }
+}
+
+#[test]
+fn notebooks_open_with_questions_objectives_and_times_and_end_with_key_points() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let md: Vec<String> = cells(&nb, "markdown").map(source).collect();
+        let first = md.first().cloned().unwrap_or_default();
+        for needle in ["**Questions**", "**Objectives**", "*Teaching:", "Exercises:"] {
+            assert!(first.contains(needle), "{}: first cell lacks {needle}", path.display());
+        }
+        let last = nb["cells"].as_array().and_then(|c| c.last()).map(source).unwrap_or_default();
+        assert!(last.contains("## Key points"), "{}: must end with key points", path.display());
+        let h1 = md.iter().filter(|m| m.lines().any(|l| l.starts_with("# "))).count();
+        assert_eq!(h1, 1, "{}: exactly one title heading", path.display());
+    }
+}
+
+#[test]
+fn every_exercise_has_a_solution_tagged_solution() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let challenges = cells(&nb, "markdown")
+            .filter(|c| source(c).contains("### Challenge"))
+            .count();
+        let solutions = nb["cells"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| has_tag(c, "solution"))
+            .count();
+        let name = path.file_name().unwrap().to_string_lossy();
+        if !name.starts_with("00-") {
+            assert!(challenges >= 1, "{name}: no challenge");
+        }
+        assert!(
+            solutions >= challenges,
+            "{name}: {challenges} challenges but {solutions} solution cells"
+        );
+    }
+}
