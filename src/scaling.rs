@@ -45,8 +45,10 @@ pub struct Scaling {
     /// thread.
     pub points: Vec<ScalingPoint>,
     /// The serial fraction `s` of Amdahl's law fitted to the speed-ups
-    /// (least squares on `1/speedup`), between 0 and 1. `None` with fewer
-    /// than two thread counts.
+    /// (least squares on `1/speedup`), between 0 and 1. Only thread counts
+    /// up to the number of logical cores take part: more threads than
+    /// cores cannot speed anything up, whatever the serial fraction. `None`
+    /// without a point between 2 threads and the core count.
     pub serial_fraction: Option<f64>,
 }
 
@@ -105,8 +107,12 @@ impl Scaling {
                 }
             })
             .collect();
-        let pairs: Vec<(usize, f64)> =
-            points.iter().map(|p| (p.threads, p.speedup)).collect();
+        let cores = crate::system::logical_cores();
+        let pairs: Vec<(usize, f64)> = points
+            .iter()
+            .filter(|p| p.threads <= cores)
+            .map(|p| (p.threads, p.speedup))
+            .collect();
         Scaling {
             serial_fraction: fit_serial_fraction(&pairs),
             points,
@@ -340,7 +346,8 @@ mod tests {
         assert_eq!(s.points[1].speedup, 1.6);
         assert_eq!(s.points[1].efficiency, 0.8);
         assert_eq!(s.points[2].speedup, 2.5);
-        let f = s.serial_fraction.unwrap();
+        let pairs: Vec<(usize, f64)> = s.points.iter().map(|p| (p.threads, p.speedup)).collect();
+        let f = fit_serial_fraction(&pairs).unwrap();
         assert!(f > 0.1 && f < 0.35, "{f}");
     }
 

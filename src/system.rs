@@ -83,12 +83,11 @@ impl std::fmt::Display for CoreCounts {
     }
 }
 
-/// The default interval between CPU readings.
-pub const DEFAULT_CPU_INTERVAL: Duration = Duration::from_millis(100);
-
-/// The smallest interval accepted: the kernel counts CPU time in 10 ms
-/// ticks, so shorter intervals only show noise.
-pub const MIN_CPU_INTERVAL: Duration = Duration::from_millis(20);
+/// The smallest interval between CPU readings, and the default: 200 ms
+/// on Linux, macOS and Windows. Utilisation is the difference of two
+/// readings of the operating system's counters; sysinfo ignores readings
+/// taken closer together than this.
+pub const MIN_CPU_INTERVAL: Duration = sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
 
 /// One reading of every core: seconds since the start, and each core's
 /// utilisation in percent (0–100) over the preceding interval.
@@ -215,9 +214,9 @@ impl<T> std::fmt::Display for CpuProfile<T> {
 /// use parallel_course::system::CpuMonitor;
 ///
 /// let p = CpuMonitor::new()
-///     .interval(Duration::from_millis(50))
-///     .run(|| std::thread::sleep(Duration::from_millis(120)))?;
-/// assert!(p.samples.len() >= 2);
+///     .interval(Duration::from_millis(250))
+///     .run(|| std::thread::sleep(Duration::from_millis(600)))?;
+/// assert_eq!(p.samples.len(), 2);
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -232,15 +231,15 @@ impl Default for CpuMonitor {
 }
 
 impl CpuMonitor {
-    /// A monitor reading every 100 ms.
+    /// A monitor reading every [`MIN_CPU_INTERVAL`] (200 ms).
     pub fn new() -> Self {
         CpuMonitor {
-            interval: DEFAULT_CPU_INTERVAL,
+            interval: MIN_CPU_INTERVAL,
         }
     }
 
-    /// Sets the interval between readings (20 ms or more; checked by
-    /// [`run`](CpuMonitor::run)).
+    /// Sets the interval between readings ([`MIN_CPU_INTERVAL`] or more;
+    /// checked by [`run`](CpuMonitor::run)).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
@@ -249,16 +248,22 @@ impl CpuMonitor {
     /// Runs `f` once while reading every core's utilisation. A panic in
     /// `f` stops the monitor thread and then continues.
     ///
+    /// A reading covers one whole interval. When `f` ends, the partial
+    /// interval is dropped, except for a run shorter than one interval:
+    /// then the monitor completes the interval and reports that one
+    /// reading, idle tail included.
+    ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for an interval under 20 ms (`f` is not
-    /// run then), [`Error::Worker`] if the platform has no CPU statistics.
+    /// [`Error::InvalidArgument`] for an interval under
+    /// [`MIN_CPU_INTERVAL`] (`f` is not run then), [`Error::Worker`] if
+    /// the platform has no CPU statistics.
     pub fn run<T, F: FnOnce() -> T>(&self, f: F) -> Result<CpuProfile<T>> {
         if self.interval < MIN_CPU_INTERVAL {
             return Err(Error::invalid(
                 "interval",
                 format!("{:?}", self.interval),
-                "20 ms or more (the default is 100 ms)",
+                "200 ms or more (the operating system's CPU counters need that long between readings)",
             ));
         }
         let kind = RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
@@ -271,18 +276,29 @@ impl CpuMonitor {
             .name("cpu-monitor".into())
             .spawn(move || {
                 let mut samples = Vec::new();
-                loop {
-                    let stop = !matches!(
-                        stop_rx.recv_timeout(interval),
-                        Err(mpsc::RecvTimeoutError::Timeout)
-                    );
+                let mut read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
                     sys.refresh_cpu_usage();
                     samples.push(CpuSample {
                         time: start.elapsed().as_secs_f64(),
                         per_core: sys.cpus().iter().map(|c| c.usage()).collect(),
                     });
-                    if stop {
-                        break samples;
+                };
+                let mut last = Instant::now();
+                loop {
+                    let next = last + interval;
+                    let wait = next.saturating_duration_since(Instant::now());
+                    match stop_rx.recv_timeout(wait) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            read(&mut sys, &mut samples);
+                            last = Instant::now();
+                        }
+                        _ => {
+                            if samples.is_empty() {
+                                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                                read(&mut sys, &mut samples);
+                            }
+                            break samples;
+                        }
                     }
                 }
             })
@@ -304,7 +320,7 @@ impl CpuMonitor {
     }
 }
 
-/// Runs `f` once while reading every core's utilisation every 100 ms.
+/// Runs `f` once while reading every core's utilisation every 200 ms.
 ///
 /// ```
 /// use parallel_course::system::monitor_cpus;
@@ -332,7 +348,14 @@ mod tests {
             .interval(Duration::from_millis(1))
             .run(|| ())
             .unwrap_err();
-        assert!(err.to_string().contains("20 ms or more"), "{err}");
+        assert!(err.to_string().contains("200 ms or more"), "{err}");
+    }
+
+    #[test]
+    fn a_run_shorter_than_one_interval_still_gets_one_reading() {
+        let p = monitor_cpus(|| 1 + 1).unwrap();
+        assert_eq!(p.samples.len(), 1);
+        assert!(p.samples[0].time >= MIN_CPU_INTERVAL.as_secs_f64() * 0.99);
     }
 
     #[cfg(target_os = "linux")]
@@ -341,7 +364,7 @@ mod tests {
         let p = monitor_cpus(|| {
             let start = Instant::now();
             let mut x = 0u64;
-            while start.elapsed() < Duration::from_millis(400) {
+            while start.elapsed() < Duration::from_millis(700) {
                 x = std::hint::black_box(x.wrapping_add(1));
             }
         })
