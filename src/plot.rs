@@ -127,6 +127,7 @@ pub struct LineChart {
     lines: Vec<Line>,
     y_from_zero: bool,
     y_max: Option<f64>,
+    legend: SeriesLabelPosition,
 }
 
 impl LineChart {
@@ -144,7 +145,15 @@ impl LineChart {
             lines: Vec::new(),
             y_from_zero: true,
             y_max: None,
+            legend: SeriesLabelPosition::UpperLeft,
         }
+    }
+
+    /// Moves the legend (default: upper left), e.g.
+    /// `SeriesLabelPosition::LowerRight`.
+    pub fn legend_at(mut self, position: SeriesLabelPosition) -> Self {
+        self.legend = position;
+        self
     }
 
     /// Sets the size in pixels.
@@ -265,10 +274,13 @@ impl LineChart {
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(xs, ys)?;
+        let label = |v: &f64| crate::format::significant(*v, 3);
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
+            .x_label_formatter(&label)
+            .y_label_formatter(&label)
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for (i, line) in self.lines.iter().enumerate() {
@@ -298,7 +310,7 @@ impl LineChart {
         if self.lines.len() > 1 || !self.lines[0].label.is_empty() {
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(self.legend.clone())
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.3))
                 .draw()?;

@@ -146,6 +146,7 @@ impl Scaling {
     pub fn plot(&self) -> Result<Figure> {
         let max = self.points.last().map_or(1, |p| p.threads) as f64;
         let mut chart = LineChart::new("Speed-up against threads", "threads", "speed-up")
+            .legend_at(plotters::chart::SeriesLabelPosition::LowerRight)
             .line_with_markers(
                 "measured",
                 self.points.iter().map(|p| (p.threads as f64, p.speedup)),

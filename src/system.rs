@@ -156,7 +156,8 @@ impl<T> CpuProfile<T> {
     /// [`Error::Plot`] if there are no readings or drawing fails.
     pub fn plot(&self) -> Result<Figure> {
         let mut chart = LineChart::new("CPU use per core", "time [s]", "utilisation [%]")
-            .y_max(100.0);
+            .y_max(100.0)
+            .legend_at(plotters::chart::SeriesLabelPosition::MiddleRight);
         for c in 0..self.cores() {
             chart = chart.line_with_markers(
                 format!("cpu {c}"),

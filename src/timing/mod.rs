@@ -16,7 +16,7 @@
 mod once;
 mod table;
 
-pub use once::{CpuTimes, Timed, cpu_times, time_once};
+pub use once::{CpuTimes, Stopwatch, Timed, cpu_times, time_once};
 pub use table::TimingTable;
 
 use std::hint::black_box;

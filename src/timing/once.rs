@@ -136,27 +136,71 @@ impl<T> std::fmt::Display for Timed<T> {
 /// println!("{t}"); // CPU times: user ..., sys: ..., total: ...\nWall time: ...
 /// ```
 pub fn time_once<T, F: FnOnce() -> T>(f: F) -> Timed<T> {
-    let cpu_before = cpu_times();
-    let start = Instant::now();
+    let watch = Stopwatch::start();
     let value = std::hint::black_box(f());
-    let wall = start.elapsed();
-    let cpu = cpu_times().zip(cpu_before).map(|(after, before)| after - before);
-    Timed { value, wall, cpu }
+    watch.stop(value)
+}
+
+/// A running measurement of wall and CPU time, for timing code that is not
+/// a closure (the [`time!`](crate::time) macro uses it, so that `?` inside
+/// the timed expression returns from the cell as usual).
+///
+/// ```
+/// use parallel_course::timing::Stopwatch;
+///
+/// let watch = Stopwatch::start();
+/// let total: u64 = (0..1000).sum();
+/// let timed = watch.stop(total);
+/// assert_eq!(timed.value, 499_500);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch {
+    start: Instant,
+    cpu: Option<CpuTimes>,
+}
+
+impl Stopwatch {
+    /// Reads the clocks.
+    pub fn start() -> Stopwatch {
+        let cpu = cpu_times();
+        Stopwatch {
+            start: Instant::now(),
+            cpu,
+        }
+    }
+
+    /// Reads the clocks again and pairs the elapsed times with `value`.
+    pub fn stop<T>(self, value: T) -> Timed<T> {
+        let wall = self.start.elapsed();
+        let cpu = cpu_times().zip(self.cpu).map(|(after, before)| after - before);
+        Timed { value, wall, cpu }
+    }
 }
 
 /// Runs an expression once, prints `%time`'s report, and evaluates to the
 /// expression's value, as `%time expr` does in IPython.
+///
+/// The expression is not wrapped in a closure, so `?` inside it returns
+/// from the surrounding function (or notebook cell) as usual.
 ///
 /// ```
 /// use parallel_course::time;
 ///
 /// let total = time!((0..1_000u64).sum::<u64>());
 /// assert_eq!(total, 499_500);
+///
+/// fn halve(x: u64) -> Result<u64, String> {
+///     let half = time!(x.checked_div(2).ok_or("no")?);
+///     Ok(half)
+/// }
+/// assert_eq!(halve(10), Ok(5));
 /// ```
 #[macro_export]
 macro_rules! time {
     ($($e:tt)+) => {{
-        let timed = $crate::timing::time_once(|| { $($e)+ });
+        let watch = $crate::timing::Stopwatch::start();
+        let value = ::std::hint::black_box({ $($e)+ });
+        let timed = watch.stop(value);
         ::std::println!("{}", timed);
         timed.value
     }};
