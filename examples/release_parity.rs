@@ -7,7 +7,10 @@ use parallel_course::timing::Timer;
 use parallel_course::workloads::pi::pi_loop;
 
 fn main() -> Result<(), parallel_course::Error> {
-    let t = Timer::new().loops(1).repeats(7).run(|| pi_loop(10_000_000, 42))?;
+    let t = Timer::new()
+        .loops(1)
+        .repeats(7)
+        .run(|| pi_loop(10_000_000, 42))?;
     println!("{}", parallel_course::build_info());
     println!("{t}");
     println!("RELEASE_PARITY_SECONDS {}", t.best);

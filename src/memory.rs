@@ -353,6 +353,9 @@ mod tests {
             wall: Duration::ZERO,
             value: (),
         };
-        assert_eq!(p.to_string(), "peak memory: 870.12 MiB, increment: 770.12 MiB");
+        assert_eq!(
+            p.to_string(),
+            "peak memory: 870.12 MiB, increment: 770.12 MiB"
+        );
     }
 }

@@ -253,7 +253,11 @@ impl LineChart {
         }
         let pad = (y1 - y0) * 0.05;
         let y1 = y1 + pad;
-        let y0 = if self.y_from_zero && y0 >= 0.0 { y0 } else { y0 - pad };
+        let y0 = if self.y_from_zero && y0 >= 0.0 {
+            y0
+        } else {
+            y0 - pad
+        };
 
         let mut svg = String::new();
         self.render(&mut svg, (x0..x1, y0..y1))

@@ -80,7 +80,7 @@ pub fn amdahl_speedup(s: f64, n: f64) -> f64 {
 pub fn fit_serial_fraction(points: &[(usize, f64)]) -> Option<f64> {
     let (mut num, mut den) = (0.0, 0.0);
     for &(n, speedup) in points {
-        if n < 2 || !(speedup > 0.0) {
+        if n < 2 || speedup.is_nan() || speedup <= 0.0 {
             continue;
         }
         let inv_n = 1.0 / n as f64;
@@ -257,7 +257,11 @@ impl ScalingStudy {
     /// built.
     pub fn run<T, F: Fn() -> T + Sync>(&self, f: F) -> Result<Scaling> {
         if self.threads.is_empty() {
-            return Err(Error::invalid("threads", "an empty list", "one or more counts from 1 to 1024"));
+            return Err(Error::invalid(
+                "threads",
+                "an empty list",
+                "one or more counts from 1 to 1024",
+            ));
         }
         if let Some(&bad) = self.threads.iter().find(|&&n| n == 0 || n > MAX_THREADS) {
             return Err(Error::invalid("threads", bad, "counts from 1 to 1024"));
@@ -276,7 +280,9 @@ impl ScalingStudy {
                 .num_threads(n)
                 .thread_name(|i| format!("scaling-worker-{i}"))
                 .build()
-                .map_err(|e| Error::Worker(format!("cannot build a pool of {n} threads: {e}")))?;
+                .map_err(|e| {
+                    Error::Worker(format!("cannot build a pool of {n} threads: {e}"))
+                })?;
             let timing = pool.install(|| timer.run(&f))?;
             timings.push((n, timing));
         }
@@ -301,7 +307,10 @@ impl ScalingStudy {
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] if `max_threads` is 0 or above 1024.
-pub fn scaling_study<T, F: Fn() -> T + Sync>(max_threads: usize, f: F) -> Result<Scaling> {
+pub fn scaling_study<T, F: Fn() -> T + Sync>(
+    max_threads: usize,
+    f: F,
+) -> Result<Scaling> {
     crate::error::positive("max_threads", max_threads, "1 to 1024")?;
     ScalingStudy::new().threads(1..=max_threads).run(f)
 }
@@ -347,7 +356,8 @@ mod tests {
         assert_eq!(s.points[1].speedup, 1.6);
         assert_eq!(s.points[1].efficiency, 0.8);
         assert_eq!(s.points[2].speedup, 2.5);
-        let pairs: Vec<(usize, f64)> = s.points.iter().map(|p| (p.threads, p.speedup)).collect();
+        let pairs: Vec<(usize, f64)> =
+            s.points.iter().map(|p| (p.threads, p.speedup)).collect();
         let f = fit_serial_fraction(&pairs).unwrap();
         assert!(f > 0.1 && f < 0.35, "{f}");
     }

@@ -267,7 +267,8 @@ impl CpuMonitor {
                 "200 ms or more (the operating system's CPU counters need that long between readings)",
             ));
         }
-        let kind = RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
+        let kind =
+            RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
         let mut sys = System::new_with_specifics(kind)
             .map_err(|e| Error::Worker(format!("cannot read CPU statistics: {e}")))?;
         let interval = self.interval;
@@ -277,7 +278,7 @@ impl CpuMonitor {
             .name("cpu-monitor".into())
             .spawn(move || {
                 let mut samples = Vec::new();
-                let mut read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
+                let read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
                     sys.refresh_cpu_usage();
                     samples.push(CpuSample {
                         time: start.elapsed().as_secs_f64(),
@@ -295,7 +296,9 @@ impl CpuMonitor {
                         }
                         _ => {
                             if samples.is_empty() {
-                                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                                std::thread::sleep(
+                                    next.saturating_duration_since(Instant::now()),
+                                );
                                 read(&mut sys, &mut samples);
                             }
                             break samples;
@@ -378,10 +381,16 @@ mod tests {
 
     #[test]
     fn core_counts_read_like_psutil() {
-        let c = CoreCounts { physical: Some(4), logical: 8 };
+        let c = CoreCounts {
+            physical: Some(4),
+            logical: 8,
+        };
         assert_eq!(c.to_string(), "4 physical cores, 8 logical cores");
         assert_eq!(c.threads_per_core(), Some(2.0));
-        let c = CoreCounts { physical: None, logical: 1 };
+        let c = CoreCounts {
+            physical: None,
+            logical: 1,
+        };
         assert_eq!(c.to_string(), "physical cores unknown, 1 logical core");
     }
 }

@@ -11,7 +11,9 @@ use parallel_course::memory::{MemorySampler, memory_usage};
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn exclusive() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 const BUFFER: usize = 400_000_000;
@@ -73,8 +75,15 @@ fn a_panicking_closure_stops_the_sampler_and_the_panic_propagates() {
         memory_usage(|| -> usize { panic!("boom in the measured code") })
     });
     let payload = outcome.expect_err("the panic must reach the caller");
-    assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in the measured code"));
-    assert_eq!(sampler_threads(), before, "the sampler thread was left running");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"boom in the measured code")
+    );
+    assert_eq!(
+        sampler_threads(),
+        before,
+        "the sampler thread was left running"
+    );
     // The sampler still works afterwards.
     assert_eq!(memory_usage(|| 5).value, 5);
 }

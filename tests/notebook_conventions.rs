@@ -20,7 +20,10 @@ fn notebooks(dir: &str) -> Vec<PathBuf> {
 
 fn course_notebooks() -> Vec<PathBuf> {
     let found = notebooks("notebooks");
-    assert!(found.len() >= 2, "expected the course notebooks in notebooks/");
+    assert!(
+        found.len() >= 2,
+        "expected the course notebooks in notebooks/"
+    );
     found
 }
 
@@ -32,7 +35,8 @@ fn all_notebooks() -> Vec<PathBuf> {
 
 fn load(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not valid JSON: {e}", path.display()))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{}: not valid JSON: {e}", path.display()))
 }
 
 fn source(cell: &Value) -> String {
@@ -78,7 +82,8 @@ fn notebooks_use_the_course_kernel() {
     for path in all_notebooks() {
         let nb = load(&path);
         assert_eq!(
-            nb["metadata"]["kernelspec"]["name"], "parallel-rust",
+            nb["metadata"]["kernelspec"]["name"],
+            "parallel-rust",
             "{}: kernelspec must be the course kernel",
             path.display()
         );
@@ -95,8 +100,16 @@ fn first_code_cell_loads_the_crate_by_relative_path_and_checks_the_build() {
             "{}: first code cell must load the support crate with a relative path",
             path.display()
         );
-        assert!(first.contains("use parallel_course::prelude::*;"), "{}", path.display());
-        assert!(first.contains("build_info().check()?"), "{}", path.display());
+        assert!(
+            first.contains("use parallel_course::prelude::*;"),
+            "{}",
+            path.display()
+        );
+        assert!(
+            first.contains("build_info().check()?"),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -106,12 +119,32 @@ fn notebooks_open_with_questions_objectives_and_times_and_end_with_key_points() 
         let nb = load(&path);
         let md: Vec<String> = cells(&nb, "markdown").map(source).collect();
         let first = md.first().cloned().unwrap_or_default();
-        for needle in ["**Questions**", "**Objectives**", "*Teaching:", "Exercises:"] {
-            assert!(first.contains(needle), "{}: first cell lacks {needle}", path.display());
+        for needle in [
+            "**Questions**",
+            "**Objectives**",
+            "*Teaching:",
+            "Exercises:",
+        ] {
+            assert!(
+                first.contains(needle),
+                "{}: first cell lacks {needle}",
+                path.display()
+            );
         }
-        let last = nb["cells"].as_array().and_then(|c| c.last()).map(source).unwrap_or_default();
-        assert!(last.contains("## Key points"), "{}: must end with key points", path.display());
-        let h1 = md.iter().filter(|m| m.lines().any(|l| l.starts_with("# "))).count();
+        let last = nb["cells"]
+            .as_array()
+            .and_then(|c| c.last())
+            .map(source)
+            .unwrap_or_default();
+        assert!(
+            last.contains("## Key points"),
+            "{}: must end with key points",
+            path.display()
+        );
+        let h1 = md
+            .iter()
+            .filter(|m| m.lines().any(|l| l.starts_with("# ")))
+            .count();
         assert_eq!(h1, 1, "{}: exactly one title heading", path.display());
     }
 }

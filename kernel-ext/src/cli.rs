@@ -48,7 +48,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     let mut parser = lexopt::Parser::from_args(args);
     let mut sub: Option<String> = None;
     let mut lab = LabOptions::default();
-    let mut test = TestOptions { crate_tests: true, notebooks: true };
+    let mut test = TestOptions {
+        crate_tests: true,
+        notebooks: true,
+    };
     let mut files = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -57,11 +60,10 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Long("no-browser") => lab.no_browser = true,
             Long("port") => {
                 let value = parser.value()?.string()?;
-                let port: u16 = value
-                    .parse()
-                    .ok()
-                    .filter(|&p| p > 0)
-                    .with_context(|| format!("--port {value}: give a port from 1 to 65535"))?;
+                let port: u16 =
+                    value.parse().ok().filter(|&p| p > 0).with_context(|| {
+                        format!("--port {value}: give a port from 1 to 65535")
+                    })?;
                 lab.port = Some(port);
             }
             Long("crate-only") => test.notebooks = false,
@@ -115,13 +117,17 @@ mod tests {
 
     #[test]
     fn setup_only_flag() {
-        let Command::Lab(o) = p(&["--setup-only"]).unwrap() else { panic!() };
+        let Command::Lab(o) = p(&["--setup-only"]).unwrap() else {
+            panic!()
+        };
         assert!(o.setup_only);
     }
 
     #[test]
     fn port_flag_accepts_a_port_and_rejects_nonsense() {
-        let Command::Lab(o) = p(&["--port", "9000"]).unwrap() else { panic!() };
+        let Command::Lab(o) = p(&["--port", "9000"]).unwrap() else {
+            panic!()
+        };
         assert_eq!(o.port, Some(9000));
         let err = p(&["--port", "0"]).unwrap_err().to_string();
         assert!(err.contains("1 to 65535"), "{err}");
@@ -130,7 +136,9 @@ mod tests {
 
     #[test]
     fn no_browser_flag() {
-        let Command::Lab(o) = p(&["--no-browser"]).unwrap() else { panic!() };
+        let Command::Lab(o) = p(&["--no-browser"]).unwrap() else {
+            panic!()
+        };
         assert!(o.no_browser);
     }
 
@@ -138,7 +146,10 @@ mod tests {
     fn test_runs_everything_by_default() {
         assert_eq!(
             p(&["test"]).unwrap(),
-            Command::Test(TestOptions { crate_tests: true, notebooks: true })
+            Command::Test(TestOptions {
+                crate_tests: true,
+                notebooks: true
+            })
         );
     }
 
@@ -146,11 +157,17 @@ mod tests {
     fn test_can_be_narrowed_but_not_to_nothing() {
         assert_eq!(
             p(&["test", "--crate-only"]).unwrap(),
-            Command::Test(TestOptions { crate_tests: true, notebooks: false })
+            Command::Test(TestOptions {
+                crate_tests: true,
+                notebooks: false
+            })
         );
         assert_eq!(
             p(&["test", "--notebooks-only"]).unwrap(),
-            Command::Test(TestOptions { crate_tests: false, notebooks: true })
+            Command::Test(TestOptions {
+                crate_tests: false,
+                notebooks: true
+            })
         );
         assert!(p(&["test", "--crate-only", "--notebooks-only"]).is_err());
     }

@@ -30,7 +30,10 @@ pub fn kernel_json(evcxr: &Path, config_dir: &Path, path_var: &str) -> String {
     for (k, v) in RELEASE_GRADE {
         env.insert(k.into(), v.into());
     }
-    env.insert("EVCXR_CONFIG_DIR".into(), config_dir.to_string_lossy().into());
+    env.insert(
+        "EVCXR_CONFIG_DIR".into(),
+        config_dir.to_string_lossy().into(),
+    );
     env.insert("PATH".into(), path_var.into());
     let spec = json!({
         "argv": [evcxr.to_string_lossy(), "--control_file", "{connection_file}"],
@@ -51,7 +54,11 @@ mod tests {
 
     #[test]
     fn spec_has_its_own_name_and_release_grade_env() {
-        let text = kernel_json(Path::new("/x/evcxr_jupyter"), Path::new("/r/kernel-ext/evcxr"), "/bin");
+        let text = kernel_json(
+            Path::new("/x/evcxr_jupyter"),
+            Path::new("/r/kernel-ext/evcxr"),
+            "/bin",
+        );
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(spec["argv"][0], "/x/evcxr_jupyter");
         assert_eq!(spec["argv"][2], "{connection_file}");

@@ -14,7 +14,11 @@ use crate::setup::Env;
 /// The first port tried, Jupyter's usual one.
 const FIRST_PORT: u16 = 8888;
 
-pub fn start(project: &Project, env: &Env, opts: &LabOptions) -> anyhow::Result<ExitCode> {
+pub fn start(
+    project: &Project,
+    env: &Env,
+    opts: &LabOptions,
+) -> anyhow::Result<ExitCode> {
     let port = match opts.port {
         Some(p) if port_is_free(p) => p,
         Some(p) => bail!("port {p} is in use; pick another with --port or leave it out"),
@@ -29,7 +33,10 @@ pub fn start(project: &Project, env: &Env, opts: &LabOptions) -> anyhow::Result<
         .arg(format!("--ServerApp.port={port}"))
         .arg("--ServerApp.port_retries=0")
         .arg(format!("--IdentityProvider.token={token}"))
-        .arg(format!("--ServerApp.root_dir={}", project.notebooks_dir().display()))
+        .arg(format!(
+            "--ServerApp.root_dir={}",
+            project.notebooks_dir().display()
+        ))
         .env("JUPYTER_PLATFORM_DIRS", "1");
     if opts.no_browser {
         cmd.arg("--no-browser");
@@ -65,13 +72,20 @@ fn random_token() -> String {
 fn run_in_foreground(mut cmd: Command) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
-    bail!("could not start JupyterLab ({}): {err}", cmd.get_program().to_string_lossy())
+    bail!(
+        "could not start JupyterLab ({}): {err}",
+        cmd.get_program().to_string_lossy()
+    )
 }
 
 #[cfg(not(unix))]
 fn run_in_foreground(mut cmd: Command) -> anyhow::Result<ExitCode> {
     let status = cmd.status().context("could not start JupyterLab")?;
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ impl Project {
     /// binary was built from.
     pub fn locate() -> anyhow::Result<Project> {
         let cwd = std::env::current_dir()?;
-        let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf);
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf);
         let found = cwd
             .ancestors()
             .find(|d| d.join("kernel-ext/Cargo.toml").is_file())

@@ -45,7 +45,14 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     let t = Instant::now();
     let cargo = find_cargo()?;
     let python = find_python()?;
-    outcome(&format!("found {} and {}", describe_version(&cargo, "--version"), python.version), t);
+    outcome(
+        &format!(
+            "found {} and {}",
+            describe_version(&cargo, "--version"),
+            python.version
+        ),
+        t,
+    );
 
     header(2, total, "Python environment (.venv)");
     let t = Instant::now();
@@ -55,18 +62,44 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     header(3, total, "JupyterLab, nbclient and nbconvert");
     let t = Instant::now();
     let skipped = ensure_python_packages(project)?;
-    outcome(if skipped { "already installed" } else { "installed" }, t);
+    outcome(
+        if skipped {
+            "already installed"
+        } else {
+            "installed"
+        },
+        t,
+    );
 
-    header(4, total, "rust-src component (for the kernel's type inference)");
+    header(
+        4,
+        total,
+        "rust-src component (for the kernel's type inference)",
+    );
     let t = Instant::now();
     outcome(&ensure_rust_src()?, t);
 
-    header(5, total, &format!("evcxr_jupyter {EVCXR_VERSION} (the Rust kernel)"));
+    header(
+        5,
+        total,
+        &format!("evcxr_jupyter {EVCXR_VERSION} (the Rust kernel)"),
+    );
     let t = Instant::now();
     let (evcxr, built) = ensure_evcxr(&cargo)?;
-    outcome(if built { "built and installed" } else { "already installed" }, t);
+    outcome(
+        if built {
+            "built and installed"
+        } else {
+            "already installed"
+        },
+        t,
+    );
 
-    header(6, total, &format!("Kernelspec \"{}\" in .venv", kernelspec::NAME));
+    header(
+        6,
+        total,
+        &format!("Kernelspec \"{}\" in .venv", kernelspec::NAME),
+    );
     let t = Instant::now();
     let written = install_kernelspec(project, &evcxr, &cargo)?;
     outcome(if written { "written" } else { "up to date" }, t);
@@ -94,7 +127,9 @@ fn describe_version(program: &OsString, flag: &str) -> String {
 
 /// Cargo: the one running us (`CARGO`), else `cargo` on the PATH.
 fn find_cargo() -> anyhow::Result<OsString> {
-    let candidates = std::env::var_os("CARGO").into_iter().chain([OsString::from("cargo")]);
+    let candidates = std::env::var_os("CARGO")
+        .into_iter()
+        .chain([OsString::from("cargo")]);
     for c in candidates {
         if capture(Command::new(&c).arg("--version")).is_some() {
             return Ok(c);
@@ -113,11 +148,19 @@ pub struct Python {
 
 /// Python 3.9 or newer, with pip.
 fn find_python() -> anyhow::Result<Python> {
-    let names = if cfg!(windows) { ["python", "python3"] } else { ["python3", "python"] };
+    let names = if cfg!(windows) {
+        ["python", "python3"]
+    } else {
+        ["python3", "python"]
+    };
     for name in names {
-        let Some(out) = capture(Command::new(name).arg("--version")) else { continue };
+        let Some(out) = capture(Command::new(name).arg("--version")) else {
+            continue;
+        };
         let version = out.trim().to_string();
-        let Some((major, minor)) = parse_python_version(&version) else { continue };
+        let Some((major, minor)) = parse_python_version(&version) else {
+            continue;
+        };
         if major != 3 {
             continue;
         }
@@ -133,7 +176,10 @@ fn find_python() -> anyhow::Result<Python> {
                  `sudo apt install python3-pip python3-venv`, elsewhere `{name} -m ensurepip --upgrade`."
             );
         }
-        return Ok(Python { program: name.into(), version });
+        return Ok(Python {
+            program: name.into(),
+            version,
+        });
     }
     bail!(
         "python3 was not found. Install Python 3.9 or newer with pip (Debian/Ubuntu: \
@@ -145,7 +191,10 @@ fn find_python() -> anyhow::Result<Python> {
 fn parse_python_version(text: &str) -> Option<(u32, u32)> {
     let v = text.strip_prefix("Python ")?;
     let mut parts = v.split('.');
-    Some((parts.next()?.parse().ok()?, parts.next()?.trim().parse().ok()?))
+    Some((
+        parts.next()?.parse().ok()?,
+        parts.next()?.trim().parse().ok()?,
+    ))
 }
 
 fn ensure_venv(project: &Project, python: &Python) -> anyhow::Result<()> {
@@ -153,7 +202,10 @@ fn ensure_venv(project: &Project, python: &Python) -> anyhow::Result<()> {
         return Ok(());
     }
     steps::run_streamed(
-        Command::new(&python.program).arg("-m").arg("venv").arg(project.venv()),
+        Command::new(&python.program)
+            .arg("-m")
+            .arg("venv")
+            .arg(project.venv()),
         "Creating a virtual environment needs Python's venv module: on Debian/Ubuntu \
          install it with `sudo apt install python3-venv`, then delete .venv and run ./lab again.",
     )
@@ -172,7 +224,15 @@ fn ensure_python_packages(project: &Project) -> anyhow::Result<bool> {
     }
     steps::run_streamed(
         Command::new(project.venv_bin("python"))
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--progress-bar",
+                "on",
+                "-r",
+            ])
             .arg(&requirements),
         "pip could not install the Python packages; check your network connection \
          (pip needs https://pypi.org) and run ./lab again.",
@@ -182,7 +242,8 @@ fn ensure_python_packages(project: &Project) -> anyhow::Result<bool> {
 }
 
 fn ensure_rust_src() -> anyhow::Result<String> {
-    let Some(installed) = capture(Command::new("rustup").args(["component", "list", "--installed"]))
+    let Some(installed) =
+        capture(Command::new("rustup").args(["component", "list", "--installed"]))
     else {
         return Ok("rustup not found: skipped (install rust-src by hand if your Rust has no rustup)".into());
     };
@@ -208,17 +269,23 @@ fn cargo_bin_dir() -> Option<PathBuf> {
 }
 
 fn home_dir() -> Option<PathBuf> {
-    std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" }).map(PathBuf::from)
+    std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .map(PathBuf::from)
 }
 
 /// Installs evcxr_jupyter at the pinned version unless it is there.
 /// Returns its path and whether it was built now.
 fn ensure_evcxr(cargo: &OsString) -> anyhow::Result<(PathBuf, bool)> {
-    let exe = if cfg!(windows) { "evcxr_jupyter.exe" } else { "evcxr_jupyter" };
+    let exe = if cfg!(windows) {
+        "evcxr_jupyter.exe"
+    } else {
+        "evcxr_jupyter"
+    };
     let bin = cargo_bin_dir()
         .context("cannot tell where cargo installs binaries: set CARGO_HOME or HOME")?
         .join(exe);
-    let listed = capture(Command::new(cargo).args(["install", "--list"])).unwrap_or_default();
+    let listed =
+        capture(Command::new(cargo).args(["install", "--list"])).unwrap_or_default();
     let wanted = format!("evcxr_jupyter v{EVCXR_VERSION}:");
     if listed.lines().any(|l| l.trim() == wanted) && bin.is_file() {
         return Ok((bin, false));
@@ -228,12 +295,21 @@ fn ensure_evcxr(cargo: &OsString) -> anyhow::Result<(PathBuf, bool)> {
          less with more. Cargo shows its progress below."
     );
     steps::run_streamed(
-        Command::new(cargo).args(["install", "evcxr_jupyter", "--version", EVCXR_VERSION, "--locked"]),
+        Command::new(cargo).args([
+            "install",
+            "evcxr_jupyter",
+            "--version",
+            EVCXR_VERSION,
+            "--locked",
+        ]),
         "Building evcxr_jupyter failed. It needs Rust 1.95 or newer (`rustup update`) and \
          network access to crates.io.",
     )?;
     if !bin.is_file() {
-        bail!("cargo reported success but {} does not exist", bin.display());
+        bail!(
+            "cargo reported success but {} does not exist",
+            bin.display()
+        );
     }
     Ok((bin, true))
 }
@@ -249,15 +325,27 @@ fn cargo_dir_on_path(cargo: &OsString) -> Option<PathBuf> {
 }
 
 /// Writes the kernelspec into the venv. Returns whether it changed.
-fn install_kernelspec(project: &Project, evcxr: &Path, cargo: &OsString) -> anyhow::Result<bool> {
-    let dir = project.venv().join("share/jupyter/kernels").join(kernelspec::NAME);
+fn install_kernelspec(
+    project: &Project,
+    evcxr: &Path,
+    cargo: &OsString,
+) -> anyhow::Result<bool> {
+    let dir = project
+        .venv()
+        .join("share/jupyter/kernels")
+        .join(kernelspec::NAME);
     let mut dirs: Vec<PathBuf> = cargo_dir_on_path(cargo).into_iter().collect();
     dirs.extend(cargo_bin_dir());
-    dirs.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
+    dirs.extend(
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
     let mut seen = std::collections::HashSet::new();
     dirs.retain(|d| seen.insert(d.clone()));
     let path_var = std::env::join_paths(dirs)?.to_string_lossy().into_owned();
-    let text = kernelspec::kernel_json(evcxr, &project.kernel_ext().join("evcxr"), &path_var);
+    let text =
+        kernelspec::kernel_json(evcxr, &project.kernel_ext().join("evcxr"), &path_var);
     let file = dir.join("kernel.json");
     if std::fs::read_to_string(&file).is_ok_and(|old| old == text) {
         return Ok(false);
@@ -303,7 +391,11 @@ fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
     std::fs::create_dir_all(project.state_dir())?;
     std::fs::write(&stamp, key)?;
     let info = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok(if info.is_empty() { "compiled".into() } else { format!("compiled: {info}") })
+    Ok(if info.is_empty() {
+        "compiled".into()
+    } else {
+        format!("compiled: {info}")
+    })
 }
 
 #[cfg(test)]

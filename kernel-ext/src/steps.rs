@@ -58,7 +58,11 @@ pub fn run_streamed(cmd: &mut Command, hint: &str) -> anyhow::Result<()> {
 /// Runs a command that prints little for a long time, with a spinner
 /// showing the elapsed time. Its output is captured and shown only if it
 /// fails.
-pub fn run_with_spinner(cmd: &mut Command, message: &str, hint: &str) -> anyhow::Result<Output> {
+pub fn run_with_spinner(
+    cmd: &mut Command,
+    message: &str,
+    hint: &str,
+) -> anyhow::Result<Output> {
     let what = describe(cmd);
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(
@@ -88,7 +92,11 @@ pub fn run_with_spinner(cmd: &mut Command, message: &str, hint: &str) -> anyhow:
 /// Runs a quick command and returns its stdout, or `None` if it could not
 /// run or failed.
 pub fn capture(cmd: &mut Command) -> Option<String> {
-    let out = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())

@@ -27,7 +27,11 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             .status()
             .context("could not run cargo test")?
             .success();
-        println!("== Crate tests {} in {}", if ok { "passed" } else { "FAILED" }, steps::seconds(t.elapsed()));
+        println!(
+            "== Crate tests {} in {}",
+            if ok { "passed" } else { "FAILED" },
+            steps::seconds(t.elapsed())
+        );
         if !ok {
             failures.push("crate tests");
         }
@@ -35,15 +39,24 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
     if opts.notebooks {
         let mut notebooks = project.notebooks()?;
         notebooks.extend(project.kernel_check_notebooks()?);
-        println!("\n== Notebooks through the \"{}\" kernel, each from a fresh kernel", kernelspec::NAME);
+        println!(
+            "\n== Notebooks through the \"{}\" kernel, each from a fresh kernel",
+            kernelspec::NAME
+        );
         let t = Instant::now();
         let ok = execute(project, env, &notebooks)?;
-        println!("== Notebooks {} in {}", if ok { "passed" } else { "FAILED" }, steps::seconds(t.elapsed()));
+        println!(
+            "== Notebooks {} in {}",
+            if ok { "passed" } else { "FAILED" },
+            steps::seconds(t.elapsed())
+        );
         if !ok {
             failures.push("notebooks");
         }
         if ok {
-            println!("\n== In-kernel against release build (same workload, same machine)");
+            println!(
+                "\n== In-kernel against release build (same workload, same machine)"
+            );
             match parity(project, env) {
                 Ok(line) => println!("{line}"),
                 Err(e) => {
@@ -83,7 +96,11 @@ fn execute(project: &Project, env: &Env, notebooks: &[PathBuf]) -> anyhow::Resul
 }
 
 /// `./lab execute`: run the given notebooks and keep their outputs.
-pub fn execute_notebooks(project: &Project, env: &Env, notebooks: &[PathBuf]) -> anyhow::Result<ExitCode> {
+pub fn execute_notebooks(
+    project: &Project,
+    env: &Env,
+    notebooks: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
     for nb in notebooks {
         if !nb.is_file() {
             anyhow::bail!("{} is not a file", nb.display());
@@ -91,7 +108,11 @@ pub fn execute_notebooks(project: &Project, env: &Env, notebooks: &[PathBuf]) ->
     }
     let ok = execute(project, env, notebooks)?;
     println!("Executed copies are in {}", executed_dir(project).display());
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Reads the in-kernel time from the executed parity notebook, times the
@@ -124,7 +145,8 @@ fn marker_in_text(text: &str) -> Option<f64> {
 }
 
 fn marker_in_notebook(path: &Path) -> anyhow::Result<f64> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))?;
     let nb: serde_json::Value = serde_json::from_str(&text)?;
     let outputs = nb["cells"]
         .as_array()
@@ -133,7 +155,9 @@ fn marker_in_notebook(path: &Path) -> anyhow::Result<f64> {
         .flat_map(|c| c["outputs"].as_array().into_iter().flatten());
     for out in outputs {
         let text = match &out["text"] {
-            serde_json::Value::Array(parts) => parts.iter().filter_map(|p| p.as_str()).collect(),
+            serde_json::Value::Array(parts) => {
+                parts.iter().filter_map(|p| p.as_str()).collect()
+            }
             serde_json::Value::String(s) => s.clone(),
             _ => continue,
         };
@@ -141,7 +165,10 @@ fn marker_in_notebook(path: &Path) -> anyhow::Result<f64> {
             return Ok(v);
         }
     }
-    anyhow::bail!("{} has no {PARITY_MARKER} line in its outputs", path.display())
+    anyhow::bail!(
+        "{} has no {PARITY_MARKER} line in its outputs",
+        path.display()
+    )
 }
 
 #[cfg(test)]
@@ -150,7 +177,10 @@ mod tests {
 
     #[test]
     fn parity_marker_is_found_in_output_text() {
-        assert_eq!(marker_in_text("x\nRELEASE_PARITY_SECONDS 0.053\n"), Some(0.053));
+        assert_eq!(
+            marker_in_text("x\nRELEASE_PARITY_SECONDS 0.053\n"),
+            Some(0.053)
+        );
         assert_eq!(marker_in_text("nothing"), None);
     }
 }

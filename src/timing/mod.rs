@@ -84,8 +84,7 @@ impl Timing {
             !all_runs.is_empty() && loops > 0,
             "a Timing needs at least one run of at least one loop"
         );
-        let per_loop: Vec<f64> =
-            all_runs.iter().map(|t| t / loops as f64).collect();
+        let per_loop: Vec<f64> = all_runs.iter().map(|t| t / loops as f64).collect();
         let (best, worst) = crate::stats::min_max(&per_loop).unwrap_or_default();
         Timing {
             mean: crate::stats::mean(&per_loop).unwrap_or_default(),
@@ -127,14 +126,15 @@ impl Timing {
     /// IPython's caching warning, when it applies: the slowest run took
     /// more than four times as long as the fastest (and over a microsecond).
     pub fn warning(&self) -> Option<String> {
-        (self.worst > 4.0 * self.best && self.best > 0.0 && self.worst > 1e-6)
-            .then(|| {
+        (self.worst > 4.0 * self.best && self.best > 0.0 && self.worst > 1e-6).then(
+            || {
                 format!(
                     "The slowest run took {:.2} times longer than the fastest. \
                      This could mean that an intermediate result is being cached.",
                     self.worst / self.best
                 )
-            })
+            },
+        )
     }
 
     /// Shows the result in the notebook as plain text.
@@ -230,11 +230,7 @@ impl Timer {
     /// [`Error::InvalidArgument`] if `loops` or `repeats` is zero.
     pub fn run<T, F: FnMut() -> T>(&self, mut f: F) -> Result<Timing> {
         if self.repeats == 0 {
-            return Err(Error::invalid(
-                "repeats",
-                0,
-                "1 or more (IPython's -r)",
-            ));
+            return Err(Error::invalid("repeats", 0, "1 or more (IPython's -r)"));
         }
         if self.loops == Some(0) {
             return Err(Error::invalid("loops", 0, "1 or more (IPython's -n)"));
@@ -359,11 +355,7 @@ pub const fn __check_count(n: u64, what: &str) -> u64 {
 }
 
 #[doc(hidden)]
-pub fn __timed_fixed<T, F: FnMut() -> T>(
-    loops: u64,
-    repeats: usize,
-    f: F,
-) -> Timing {
+pub fn __timed_fixed<T, F: FnMut() -> T>(loops: u64, repeats: usize, f: F) -> Timing {
     let timer = Timer::new().loops(loops.max(1)).repeats(repeats.max(1));
     match timer.run(f) {
         Ok(t) => t,
@@ -411,11 +403,7 @@ mod tests {
     #[test]
     fn fixed_loops_and_repeats_are_kept() {
         let mut calls = 0u64;
-        let t = Timer::new()
-            .loops(5)
-            .repeats(3)
-            .run(|| calls += 1)
-            .unwrap();
+        let t = Timer::new().loops(5).repeats(3).run(|| calls += 1).unwrap();
         assert_eq!((t.loops, t.repeats, t.all_runs.len()), (5, 3, 3));
         assert_eq!(calls, 15);
     }

@@ -172,7 +172,9 @@ impl Stopwatch {
     /// Reads the clocks again and pairs the elapsed times with `value`.
     pub fn stop<T>(self, value: T) -> Timed<T> {
         let wall = self.start.elapsed();
-        let cpu = cpu_times().zip(self.cpu).map(|(after, before)| after - before);
+        let cpu = cpu_times()
+            .zip(self.cpu)
+            .map(|(after, before)| after - before);
         Timed { value, wall, cpu }
     }
 }

@@ -41,9 +41,11 @@ impl TimingTable {
     /// Each row's speed-up over the first row (mean time per loop).
     pub fn speedups(&self) -> Vec<f64> {
         match self.entries.first() {
-            Some((_, base)) => {
-                self.entries.iter().map(|(_, t)| t.speedup_over(base)).collect()
-            }
+            Some((_, base)) => self
+                .entries
+                .iter()
+                .map(|(_, t)| t.speedup_over(base))
+                .collect(),
             None => Vec::new(),
         }
     }

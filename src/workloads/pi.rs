@@ -34,7 +34,11 @@ const BATCH: usize = 1024;
 
 /// `4 · inside / n`, or NaN for `n = 0`.
 fn estimate(inside: u64, n: u64) -> f64 {
-    if n == 0 { f64::NAN } else { 4.0 * inside as f64 / n as f64 }
+    if n == 0 {
+        f64::NAN
+    } else {
+        4.0 * inside as f64 / n as f64
+    }
 }
 
 /// A uniform number in `[-1, 1)` from 53 random bits.
@@ -169,7 +173,9 @@ fn count_chunk(n: u64, seed: u64, index: u64) -> u64 {
 /// assert_eq!(pi_chunked(1_000_000, 3), pi_par(1_000_000, 3));
 /// ```
 pub fn pi_chunked(n: u64, seed: u64) -> f64 {
-    let inside = (0..n.div_ceil(CHUNK)).map(|i| count_chunk(n, seed, i)).sum();
+    let inside = (0..n.div_ceil(CHUNK))
+        .map(|i| count_chunk(n, seed, i))
+        .sum();
     estimate(inside, n)
 }
 
@@ -211,12 +217,17 @@ pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
             .map(|t| {
                 let first = (t * per_thread).min(chunks);
                 let last = ((t + 1) * per_thread).min(chunks);
-                s.spawn(move || (first..last).map(|i| count_chunk(n, seed, i)).sum::<u64>())
+                s.spawn(move || {
+                    (first..last).map(|i| count_chunk(n, seed, i)).sum::<u64>()
+                })
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().map_err(|_| Error::Worker("a pi thread panicked".into())))
+            .map(|h| {
+                h.join()
+                    .map_err(|_| Error::Worker("a pi thread panicked".into()))
+            })
             .sum::<Result<u64>>()
     })?;
     Ok(estimate(inside, n))
@@ -254,9 +265,20 @@ mod tests {
         let n = 1_000_003; // not a multiple of the chunk size
         let want = pi_chunked(n, 11);
         for threads in [1, 2, 3, 8] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            assert_eq!(pool.install(|| pi_par(n, 11)), want, "rayon, {threads} threads");
-            assert_eq!(pi_threads(n, 11, threads).unwrap(), want, "{threads} scoped threads");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(
+                pool.install(|| pi_par(n, 11)),
+                want,
+                "rayon, {threads} threads"
+            );
+            assert_eq!(
+                pi_threads(n, 11, threads).unwrap(),
+                want,
+                "{threads} scoped threads"
+            );
         }
     }
 

@@ -24,7 +24,11 @@ use crate::error::{Error, Result};
 /// assert_eq!(parallel_course::workloads::sum::triangular(5), 10);
 /// ```
 pub fn triangular(n: u64) -> u64 {
-    if n == 0 { 0 } else { (n / 2 * (n - 1)).wrapping_add(n % 2 * ((n - 1) / 2)) }
+    if n == 0 {
+        0
+    } else {
+        (n / 2 * (n - 1)).wrapping_add(n % 2 * ((n - 1) / 2))
+    }
 }
 
 /// The plain loop over `0..n`. With optimisation the compiler recognises
