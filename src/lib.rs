@@ -50,6 +50,7 @@ pub mod plot;
 pub mod scaling;
 pub mod stats;
 pub mod system;
+pub mod taskgraph;
 pub mod timing;
 pub mod workloads;
 

@@ -38,7 +38,7 @@ pub struct Env {
 }
 
 pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
-    let total = if warm == Warm::Yes { 7 } else { 6 };
+    let total = if warm == Warm::Yes { 8 } else { 7 };
     let setup_start = Instant::now();
 
     header(1, total, "Checking for cargo and Python 3 with pip");
@@ -104,13 +104,23 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     let written = install_kernelspec(project, &evcxr, &cargo)?;
     outcome(if written { "written" } else { "up to date" }, t);
 
+    header(7, total, "Helper programs (pi-worker, release-parity check), release build");
+    let t = Instant::now();
+    steps::run_streamed(
+        Command::new(&cargo)
+            .args(["build", "--release", "--quiet", "--bin", "pi-worker", "--example", "release_parity"])
+            .current_dir(&project.root),
+        "The support crate failed to build in release mode; the compiler's message is above.",
+    )?;
+    outcome("built", t);
+
     let env = Env {
         python: project.venv_bin("python"),
         jupyter: project.venv_bin("jupyter"),
         cargo,
     };
     if warm == Warm::Yes {
-        header(7, total, "Warming the support crate build in the kernel");
+        header(8, total, "Warming the support crate build in the kernel");
         let t = Instant::now();
         let what = warm_kernel(project, &env)?;
         outcome(&what, t);

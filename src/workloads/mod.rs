@@ -5,5 +5,8 @@
 //! whichever pool they are called in (the global one by default, or a
 //! pool of a chosen size inside a [scaling study](crate::scaling)).
 
+pub mod intro;
 pub mod pi;
+pub mod processes;
+pub mod sharing;
 pub mod sum;

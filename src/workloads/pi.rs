@@ -155,7 +155,7 @@ pub fn pi_batched(n: u64, seed: u64) -> f64 {
 
 /// The generator of chunk `index`: seeded from the run's seed and the
 /// index, so every chunk has its own independent stream.
-fn chunk_rng(seed: u64, index: u64) -> SmallRng {
+pub(crate) fn chunk_rng(seed: u64, index: u64) -> SmallRng {
     SmallRng::seed_from_u64(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
@@ -163,6 +163,31 @@ fn chunk_rng(seed: u64, index: u64) -> SmallRng {
 fn count_chunk(n: u64, seed: u64, index: u64) -> u64 {
     let len = CHUNK.min(n - index * CHUNK);
     count_batched(&mut chunk_rng(seed, index), len)
+}
+
+/// The number of points inside the circle in chunks `chunks` of a run of
+/// `n` samples: the unit of work the parallel forms share out (and that a
+/// worker process computes in episode 4).
+///
+/// ```
+/// use parallel_course::workloads::pi::{count_chunks, pi_chunked, CHUNK};
+/// let n = 3 * CHUNK;
+/// let inside = count_chunks(n, 9, 0..2) + count_chunks(n, 9, 2..3);
+/// assert_eq!(4.0 * inside as f64 / n as f64, pi_chunked(n, 9));
+/// ```
+pub fn count_chunks(n: u64, seed: u64, chunks: std::ops::Range<u64>) -> u64 {
+    let last = chunks.end.min(n.div_ceil(CHUNK));
+    (chunks.start..last).map(|i| count_chunk(n, seed, i)).sum()
+}
+
+/// The number of chunks a run of `n` samples is cut into.
+pub fn chunk_count(n: u64) -> u64 {
+    n.div_ceil(CHUNK)
+}
+
+/// `4 · inside / n`: the estimate from a count of points inside.
+pub fn estimate_from(inside: u64, n: u64) -> f64 {
+    estimate(inside, n)
 }
 
 /// The chunks of [`pi_par`] run one after the other on one thread: the

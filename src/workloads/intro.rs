@@ -1,0 +1,143 @@
+//! Episode 1: what can be split and what cannot.
+//!
+//! * [`sum_split`]: the same sum as [`sum_slice`](super::sum::sum_slice),
+//!   cut into parts that separate threads add up (chunking).
+//! * [`squares`] / [`squares_par`]: an embarrassingly parallel map; every
+//!   element is independent of every other.
+//! * [`fibonacci`] and [`logistic_map`]: recurrences where each step needs
+//!   the one before, so the steps cannot be shared out.
+//! * [`fibonacci_fast`]: the same numbers by a better algorithm, a reminder
+//!   that "inherently serial" is a property of an algorithm, not always of
+//!   the problem.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Adds up `values` with `workers` threads: the slice is cut into that
+/// many contiguous parts, each thread adds up one part, and the partial
+/// sums are added at the end.
+///
+/// ```
+/// use parallel_course::workloads::intro::sum_split;
+/// let v: Vec<u64> = (1..=4).collect();
+/// assert_eq!(sum_split(&v, 2)?, 10);
+/// assert!(sum_split(&v, 0).is_err());
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `workers` is 0.
+pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
+    let workers = crate::error::positive("workers", workers, "1 or more")?;
+    let part = values.len().div_ceil(workers).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = values
+            .chunks(part)
+            .map(|chunk| s.spawn(move || super::sum::sum_slice(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| Error::Worker("a summing thread panicked".into())))
+            .try_fold(0u64, |acc, part| Ok(acc.wrapping_add(part?)))
+    })
+}
+
+/// Squares every element, one after the other.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::intro::squares(&[1, 2, 3]), vec![1, 4, 9]);
+/// ```
+pub fn squares(values: &[u64]) -> Vec<u64> {
+    values.iter().map(|x| x.wrapping_mul(*x)).collect()
+}
+
+/// Squares every element with all threads of the current rayon pool.
+///
+/// ```
+/// assert_eq!(parallel_course::workloads::intro::squares_par(&[1, 2, 3]), vec![1, 4, 9]);
+/// ```
+pub fn squares_par(values: &[u64]) -> Vec<u64> {
+    values.par_iter().map(|x| x.wrapping_mul(*x)).collect()
+}
+
+/// The `n`-th Fibonacci number (`F(0) = 0`, `F(1) = 1`), step by step:
+/// each step needs the two before it. Wraps around past `u128::MAX`
+/// (n above 186).
+///
+/// ```
+/// use parallel_course::workloads::intro::fibonacci;
+/// assert_eq!(fibonacci(10), 55);
+/// assert_eq!(fibonacci(100), 354_224_848_179_261_915_075);
+/// ```
+pub fn fibonacci(n: u64) -> u128 {
+    let (mut a, mut b) = (0u128, 1u128);
+    for _ in 0..n {
+        (a, b) = (b, a.wrapping_add(b));
+    }
+    a
+}
+
+/// The same numbers in about `log₂ n` steps, by "fast doubling":
+/// `F(2k) = F(k) (2 F(k+1) − F(k))` and `F(2k+1) = F(k)² + F(k+1)²`.
+/// The loop over `n` is gone: a better algorithm instead of more cores.
+///
+/// ```
+/// use parallel_course::workloads::intro::{fibonacci, fibonacci_fast};
+/// assert_eq!(fibonacci_fast(150), fibonacci(150));
+/// ```
+pub fn fibonacci_fast(n: u64) -> u128 {
+    let mut a = 0u128; // F(k)
+    let mut b = 1u128; // F(k + 1)
+    for bit in (0..64 - n.leading_zeros()).rev() {
+        let c = a.wrapping_mul(b.wrapping_mul(2).wrapping_sub(a));
+        let d = a.wrapping_mul(a).wrapping_add(b.wrapping_mul(b));
+        (a, b) = if (n >> bit) & 1 == 0 { (c, d) } else { (d, c.wrapping_add(d)) };
+    }
+    a
+}
+
+/// Iterates the logistic map `x ← r x (1 − x)` `steps` times from `x0`:
+/// a model of population growth whose every step depends on the last.
+///
+/// ```
+/// use parallel_course::workloads::intro::logistic_map;
+/// // With r = 2 the population settles at 1 - 1/r = 0.5.
+/// assert!((logistic_map(0.1, 2.0, 100) - 0.5).abs() < 1e-12);
+/// ```
+pub fn logistic_map(x0: f64, r: f64, steps: u64) -> f64 {
+    let mut x = x0;
+    for _ in 0..steps {
+        x = r * x * (1.0 - x);
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_sum_equals_serial_sum_for_any_number_of_workers() {
+        let v: Vec<u64> = (0..10_001).collect();
+        let want = super::super::sum::sum_slice(&v);
+        for workers in [1, 2, 3, 7, 64, 20_000] {
+            assert_eq!(sum_split(&v, workers).unwrap(), want, "{workers} workers");
+        }
+        assert_eq!(sum_split(&[], 4).unwrap(), 0);
+    }
+
+    #[test]
+    fn parallel_squares_equal_serial_squares() {
+        let v: Vec<u64> = (0..100_000).collect();
+        assert_eq!(squares_par(&v), squares(&v));
+    }
+
+    #[test]
+    fn fast_doubling_agrees_with_the_loop() {
+        for n in 0..=186 {
+            assert_eq!(fibonacci_fast(n), fibonacci(n), "n = {n}");
+        }
+    }
+}
