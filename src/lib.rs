@@ -25,8 +25,9 @@
 //!     efficiency over thread counts, with an Amdahl fit.
 //! * **Plots**: [`Figure`](plot::Figure) and [`LineChart`](plot::LineChart),
 //!   SVG drawn by plotters, shown inline.
-//! * **Workloads**, serial and parallel, in [`workloads`].
-//! * **Build check**: [`build_info`] proves timings come from optimised
+//! * **Workloads**, serial and parallel, in [`workloads`]; task graphs with
+//!   durations (the pea soup) in [`taskgraph`].
+//! * **Build check**: [`build_info()`] proves timings come from optimised
 //!   code.
 //!
 //! The crates notebooks need are re-exported ([`rayon`], [`rand`],
@@ -74,10 +75,18 @@ pub mod prelude {
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
         physical_cores,
     };
+    pub use crate::taskgraph::{TaskGraph, TaskId, pea_soup};
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
+    pub use crate::workloads::intro::{
+        fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
+    };
     pub use crate::workloads::pi::{
         pi_batched, pi_chunked, pi_iter, pi_loop, pi_par, pi_std_rng, pi_threads,
         standard_error,
+    };
+    pub use crate::workloads::processes::pi_processes;
+    pub use crate::workloads::sharing::{
+        pi_atomic, pi_false_sharing, pi_mutex, pi_padded, pi_partials,
     };
     pub use crate::workloads::sum::{
         sum_chunked, sum_chunked_par, sum_materialised, sum_materialised_par, sum_range,

@@ -4,7 +4,7 @@
 //! The toolkit's results have `plot()` methods returning a [`Figure`]. For
 //! plots of your own, [`LineChart`] draws labelled lines in one call, and
 //! the full [`plotters`] crate is re-exported for anything else (draw on an
-//! [`SVGBackend`](plotters::prelude::SVGBackend) and wrap the string with
+//! `SVGBackend` and wrap the string with
 //! [`Figure::from_svg`]).
 
 use std::path::Path;

@@ -108,7 +108,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     let t = Instant::now();
     steps::run_streamed(
         Command::new(&cargo)
-            .args(["build", "--release", "--quiet", "--bin", "pi-worker", "--example", "release_parity"])
+            .args(["build", "--release", "--bin", "pi-worker", "--example", "release_parity"])
             .current_dir(&project.root),
         "The support crate failed to build in release mode; the compiler's message is above.",
     )?;
