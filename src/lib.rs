@@ -68,6 +68,7 @@ pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
     pub use crate::display::Table;
     pub use crate::error::Error;
+    pub use crate::format::format_seconds;
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};

@@ -62,7 +62,12 @@ pub struct CriticalPath {
 
 impl std::fmt::Display for CriticalPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "critical path {}: {}", self.length, self.tasks.join(" → "))
+        write!(
+            f,
+            "critical path {}: {}",
+            self.length,
+            self.tasks.join(" → ")
+        )
     }
 }
 
@@ -104,7 +109,8 @@ impl Schedule {
             t.row([
                 format!("{}", s.start),
                 format!("{}", s.end),
-                s.worker.map_or("(unattended)".into(), |w| format!("worker {w}")),
+                s.worker
+                    .map_or("(unattended)".into(), |w| format!("worker {w}")),
                 s.task.clone(),
             ]);
         }
@@ -162,9 +168,19 @@ impl TaskGraph {
         Self::default()
     }
 
-    fn push(&mut self, name: &str, duration: f64, needs_worker: bool, after: &[TaskId]) -> Result<TaskId> {
+    fn push(
+        &mut self,
+        name: &str,
+        duration: f64,
+        needs_worker: bool,
+        after: &[TaskId],
+    ) -> Result<TaskId> {
         if !(duration.is_finite() && duration >= 0.0) {
-            return Err(Error::invalid("duration", duration, "a finite number of 0 or more"));
+            return Err(Error::invalid(
+                "duration",
+                duration,
+                "a finite number of 0 or more",
+            ));
         }
         if let Some(bad) = after.iter().find(|id| id.0 >= self.tasks.len()) {
             return Err(Error::invalid(
@@ -191,7 +207,12 @@ impl TaskGraph {
     ///
     /// [`Error::InvalidArgument`] for a negative or non-finite duration,
     /// or an id from another graph.
-    pub fn task(&mut self, name: &str, duration: f64, after: &[TaskId]) -> Result<TaskId> {
+    pub fn task(
+        &mut self,
+        name: &str,
+        duration: f64,
+        after: &[TaskId],
+    ) -> Result<TaskId> {
         self.push(name, duration, true, after)
     }
 
@@ -200,7 +221,12 @@ impl TaskGraph {
     /// # Errors
     ///
     /// As for [`task`](TaskGraph::task).
-    pub fn unattended(&mut self, name: &str, duration: f64, after: &[TaskId]) -> Result<TaskId> {
+    pub fn unattended(
+        &mut self,
+        name: &str,
+        duration: f64,
+        after: &[TaskId],
+    ) -> Result<TaskId> {
         self.push(name, duration, false, after)
     }
 
@@ -234,7 +260,10 @@ impl TaskGraph {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
         else {
-            return CriticalPath { length: 0.0, tasks: Vec::new() };
+            return CriticalPath {
+                length: 0.0,
+                tasks: Vec::new(),
+            };
         };
         let mut path = vec![self.tasks[i].name.clone()];
         loop {
@@ -249,7 +278,10 @@ impl TaskGraph {
             }
         }
         path.reverse();
-        CriticalPath { length, tasks: path }
+        CriticalPath {
+            length,
+            tasks: path,
+        }
     }
 
     /// How long each task and everything after it takes at least: the
@@ -293,7 +325,9 @@ impl TaskGraph {
                     .try_fold(0.0f64, |m, d| end[d.0].map(|e| m.max(e)))
             };
             let mut ready: Vec<usize> = (0..n)
-                .filter(|&i| !started[i] && ready_at(i, &end).is_some_and(|t| t <= now + 1e-12))
+                .filter(|&i| {
+                    !started[i] && ready_at(i, &end).is_some_and(|t| t <= now + 1e-12)
+                })
                 .collect();
             ready.sort_by(|&a, &b| rest[b].total_cmp(&rest[a]).then(a.cmp(&b)));
             let mut progressed = false;
@@ -337,7 +371,11 @@ impl TaskGraph {
             }
         }
         let makespan = slots.iter().map(|s| s.end).fold(0.0, f64::max);
-        Ok(Schedule { workers, makespan, slots })
+        Ok(Schedule {
+            workers,
+            makespan,
+            slots,
+        })
     }
 
     /// The dependency diagram as a Mermaid flowchart, left to right, with
@@ -345,7 +383,8 @@ impl TaskGraph {
     pub fn diagram(&self) -> Diagram {
         let mut out = String::from("flowchart LR\n");
         for (i, t) in self.tasks.iter().enumerate() {
-            let label = escape_html(&format!("{} ({})", t.name, t.duration)).replace('"', "#quot;");
+            let label = escape_html(&format!("{} ({})", t.name, t.duration))
+                .replace('"', "#quot;");
             if t.needs_worker {
                 out.push_str(&format!("    t{i}[\"{label}\"]\n"));
             } else {

@@ -25,8 +25,13 @@ fn zero_processes_is_an_error() {
 
 #[test]
 fn a_missing_worker_program_says_how_to_build_it() {
-    let err = pi_processes_with(Path::new("/nonexistent/pi-worker"), 10, 1, 2).unwrap_err();
-    assert!(err.to_string().contains("cargo build --release --bin pi-worker"), "{err}");
+    let err =
+        pi_processes_with(Path::new("/nonexistent/pi-worker"), 10, 1, 2).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cargo build --release --bin pi-worker"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -41,7 +46,10 @@ fn a_failing_worker_is_reported_with_its_message() {
 
 #[test]
 fn the_worker_rejects_bad_arguments() {
-    let out = std::process::Command::new(WORKER).arg("many").output().unwrap();
+    let out = std::process::Command::new(WORKER)
+        .arg("many")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: pi-worker"));
 }

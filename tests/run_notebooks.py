@@ -43,18 +43,22 @@ def outputs_text(cell, stream=None):
 
 
 def check(nb):
-    """Problems nbclient does not catch: expected failures that did not
-    fail, and panics reported on stderr."""
+    """Problems nbclient does not catch. The kernel reports a panic or an
+    error returned with `?` on stderr while the cell still counts as run,
+    so any stderr output fails the cell unless it is tagged
+    `raises-exception` (which must then fail) or `allow-stderr`."""
     problems = []
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
             continue
         errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+        stderr = outputs_text(cell, "stderr").strip()
         if "raises-exception" in tags(cell):
-            if not errored:
+            if not errored and not stderr:
                 problems.append(f"cell {i} is tagged raises-exception but ran without an error")
-        elif PANIC_MARKER in outputs_text(cell, "stderr"):
-            problems.append(f"cell {i} panicked:\n{outputs_text(cell, 'stderr')}")
+        elif stderr and "allow-stderr" not in tags(cell):
+            kind = "panicked" if PANIC_MARKER in stderr else "wrote to stderr (an error returned with `?`?)"
+            problems.append(f"cell {i} {kind}:\n{stderr}")
     return problems
 
 

@@ -104,11 +104,22 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     let written = install_kernelspec(project, &evcxr, &cargo)?;
     outcome(if written { "written" } else { "up to date" }, t);
 
-    header(7, total, "Helper programs (pi-worker, release-parity check), release build");
+    header(
+        7,
+        total,
+        "Helper programs (pi-worker, release-parity check), release build",
+    );
     let t = Instant::now();
     steps::run_streamed(
         Command::new(&cargo)
-            .args(["build", "--release", "--bin", "pi-worker", "--example", "release_parity"])
+            .args([
+                "build",
+                "--release",
+                "--bin",
+                "pi-worker",
+                "--example",
+                "release_parity",
+            ])
             .current_dir(&project.root),
         "The support crate failed to build in release mode; the compiler's message is above.",
     )?;

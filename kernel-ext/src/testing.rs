@@ -165,10 +165,7 @@ mod tests {
 
     #[test]
     fn parity_marker_is_found_in_output_text() {
-        assert_eq!(
-            marker_in_text("x\nRELEASE_PARITY_RATIO 1.02\n"),
-            Some(1.02)
-        );
+        assert_eq!(marker_in_text("x\nRELEASE_PARITY_RATIO 1.02\n"), Some(1.02));
         assert_eq!(marker_in_text("nothing"), None);
     }
 }

@@ -14,7 +14,9 @@ fn main() {
         .collect::<Result<_, _>>()
         .unwrap_or_default();
     let [samples, seed, first, end] = args[..] else {
-        eprintln!("usage: pi-worker SAMPLES SEED FIRST_CHUNK END_CHUNK (four whole numbers)");
+        eprintln!(
+            "usage: pi-worker SAMPLES SEED FIRST_CHUNK END_CHUNK (four whole numbers)"
+        );
         std::process::exit(2);
     };
     println!("{}", count_chunks(samples, seed, first..end));

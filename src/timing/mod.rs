@@ -290,7 +290,9 @@ fn calibrate<T, F: FnMut() -> T>(f: &mut F, target: Duration) -> u64 {
 
 /// Times an expression like IPython's `%timeit`, returning a [`Timing`].
 ///
-/// `timeit!(expr)` uses the defaults of [`time_it`]. IPython's flags can
+/// `timeit!(expr)` uses the defaults of [`time_it`]. If `expr` is a
+/// `Result` and comes out as `Err`, timing stops with a panic that shows
+/// the error: the time it takes to fail is not worth reporting. IPython's flags can
 /// come first: `-n` fixes the loops per run and `-r` the number of runs.
 /// Their values must be literal numbers of 1 or more; zero is rejected
 /// when the cell compiles.
@@ -316,7 +318,7 @@ macro_rules! timeit {
             const { $crate::timing::__check_count($loops, $crate::timing::__N_MSG) },
             const { $crate::timing::__check_count($repeats, $crate::timing::__R_MSG) }
                 as usize,
-            || { $($e)+ },
+            $crate::__checked!($($e)+),
         )
     };
     (-r $repeats:literal -n $loops:literal $($e:tt)+) => {
@@ -326,20 +328,60 @@ macro_rules! timeit {
         $crate::timing::__timed_fixed(
             const { $crate::timing::__check_count($loops, $crate::timing::__N_MSG) },
             $crate::timing::DEFAULT_REPEATS,
-            || { $($e)+ },
+            $crate::__checked!($($e)+),
         )
     };
     (-r $repeats:literal $($e:tt)+) => {
         $crate::timing::__timed_runs(
             const { $crate::timing::__check_count($repeats, $crate::timing::__R_MSG) }
                 as usize,
-            || { $($e)+ },
+            $crate::__checked!($($e)+),
         )
     };
     ($($e:tt)+) => {
-        $crate::timing::time_it(|| { $($e)+ })
+        $crate::timing::time_it($crate::__checked!($($e)+))
     };
 }
+
+/// Wraps a timed expression in a closure that stops with a clear message
+/// if the expression evaluates to `Err`: timing a failure would report
+/// how fast the program fails, not how fast it works.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checked {
+    ($($e:tt)+) => {
+        || {
+            let value = { $($e)+ };
+            #[allow(unused_imports)]
+            use $crate::timing::{__NotAResult as _, __ResultCheck as _};
+            (&value).__timeit_check();
+            value
+        }
+    };
+}
+
+#[doc(hidden)]
+pub trait __ResultCheck {
+    fn __timeit_check(&self);
+}
+
+impl<T, E: std::fmt::Display> __ResultCheck for std::result::Result<T, E> {
+    #[inline(always)]
+    fn __timeit_check(&self) {
+        if let Err(e) = self {
+            panic!(
+                "timeit!: the expression returned an error, so there is nothing to time: {e}"
+            );
+        }
+    }
+}
+
+#[doc(hidden)]
+pub trait __NotAResult {
+    fn __timeit_check(&self) {}
+}
+
+impl<T> __NotAResult for &T {}
 
 #[doc(hidden)]
 pub const __N_MSG: &str = "timeit!: -n (loops per run) must be 1 or more";
@@ -442,6 +484,25 @@ mod tests {
     fn precision_flag_sets_significant_digits() {
         let t = Timing::from_runs(&[0.0123456], 1);
         assert!(format!("{t:.5}").starts_with("12.346 ms"));
+    }
+
+    #[test]
+    fn timing_an_expression_that_fails_stops_with_its_error() {
+        let failing = || -> std::result::Result<u32, String> { Err("no worker".into()) };
+        let caught = std::panic::catch_unwind(|| crate::timeit!(-n 1 -r 1 failing()));
+        let payload = caught.expect_err("timing an Err must not pass silently");
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            msg.contains("returned an error") && msg.contains("no worker"),
+            "{msg}"
+        );
+        // Ok values and plain values are timed as usual.
+        let ok = || -> std::result::Result<u32, String> { Ok(1) };
+        assert_eq!(crate::timeit!(-n 2 -r 1 ok()).loops, 2);
+        assert_eq!(crate::timeit!(-n 2 -r 1 7u8).loops, 2);
     }
 
     #[test]

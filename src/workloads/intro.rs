@@ -39,7 +39,10 @@ pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().map_err(|_| Error::Worker("a summing thread panicked".into())))
+            .map(|h| {
+                h.join()
+                    .map_err(|_| Error::Worker("a summing thread panicked".into()))
+            })
             .try_fold(0u64, |acc, part| Ok(acc.wrapping_add(part?)))
     })
 }
@@ -93,7 +96,11 @@ pub fn fibonacci_fast(n: u64) -> u128 {
     for bit in (0..64 - n.leading_zeros()).rev() {
         let c = a.wrapping_mul(b.wrapping_mul(2).wrapping_sub(a));
         let d = a.wrapping_mul(a).wrapping_add(b.wrapping_mul(b));
-        (a, b) = if (n >> bit) & 1 == 0 { (c, d) } else { (d, c.wrapping_add(d)) };
+        (a, b) = if (n >> bit) & 1 == 0 {
+            (c, d)
+        } else {
+            (d, c.wrapping_add(d))
+        };
     }
     a
 }

@@ -20,8 +20,15 @@ use crate::workloads::pi::{chunk_count, estimate_from};
 /// Where `./lab` builds the worker program: `target/release/pi-worker`
 /// in the course folder.
 pub fn worker_program() -> PathBuf {
-    let name = if cfg!(windows) { "pi-worker.exe" } else { "pi-worker" };
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("release").join(name)
+    let name = if cfg!(windows) {
+        "pi-worker.exe"
+    } else {
+        "pi-worker"
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("release")
+        .join(name)
 }
 
 /// Estimates π with `processes` worker processes, each counting its share
@@ -47,7 +54,12 @@ pub fn pi_processes(n: u64, seed: u64, processes: usize) -> Result<f64> {
 /// # Errors
 ///
 /// As for [`pi_processes`].
-pub fn pi_processes_with(program: &Path, n: u64, seed: u64, processes: usize) -> Result<f64> {
+pub fn pi_processes_with(
+    program: &Path,
+    n: u64,
+    seed: u64,
+    processes: usize,
+) -> Result<f64> {
     let processes = crate::error::positive("processes", processes, "1 or more")? as u64;
     if !program.is_file() {
         return Err(Error::Setup(format!(
@@ -99,7 +111,7 @@ fn read_count(child: std::process::Child) -> Result<u64> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    text.trim()
-        .parse()
-        .map_err(|_| Error::Worker(format!("worker process answered {text:?}, not a count")))
+    text.trim().parse().map_err(|_| {
+        Error::Worker(format!("worker process answered {text:?}, not a count"))
+    })
 }

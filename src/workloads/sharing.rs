@@ -188,7 +188,11 @@ mod tests {
             let want = pi_partials(n, 8, threads).unwrap();
             assert_eq!(pi_mutex(n, 8, threads).unwrap(), want, "mutex, {threads}");
             assert_eq!(pi_atomic(n, 8, threads).unwrap(), want, "atomic, {threads}");
-            assert_eq!(pi_false_sharing(n, 8, threads).unwrap(), want, "false sharing, {threads}");
+            assert_eq!(
+                pi_false_sharing(n, 8, threads).unwrap(),
+                want,
+                "false sharing, {threads}"
+            );
             assert_eq!(pi_padded(n, 8, threads).unwrap(), want, "padded, {threads}");
             assert!((want - std::f64::consts::PI).abs() < 0.02, "{want}");
         }
@@ -210,7 +214,13 @@ mod tests {
 
     #[test]
     fn zero_threads_is_an_error() {
-        for f in [pi_partials, pi_mutex, pi_atomic, pi_false_sharing, pi_padded] {
+        for f in [
+            pi_partials,
+            pi_mutex,
+            pi_atomic,
+            pi_false_sharing,
+            pi_padded,
+        ] {
             let err = f(10, 1, 0).unwrap_err();
             assert!(err.to_string().contains("`threads`: 0"), "{err}");
         }
