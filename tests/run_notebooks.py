@@ -89,14 +89,28 @@ def execute(path, kernel, out_dir, timeout, log_dir):
     except DeadKernelError as e:
         failure = f"the kernel died: {e}"
     elapsed = time.monotonic() - start
-    nb.cells.pop(0)
+    guard = nb.cells.pop(0)
+    first_result = seconds_since(guard, "shell.execute_reply", nb.cells)
     problems = ([failure] if failure else []) + check(nb)
     if problems:
         problems.append(f"kernel log: {log_path}\n" + tail(log_path, 15))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / path.name)
-    return elapsed, problems, slowest_cells(nb)
+    return elapsed, problems, slowest_cells(nb), first_result
+
+
+def seconds_since(guard, _key, cells):
+    """Seconds from the kernel's first reply (the guard cell, answered as
+    soon as the kernel is up) to the reply of the first real code cell."""
+    stamps = guard.get("metadata", {}).get("execution", {})
+    start = stamps.get("iopub.status.busy") or stamps.get("shell.execute_reply")
+    first = next((c for c in cells if c.cell_type == "code"), None)
+    end = first and first.get("metadata", {}).get("execution", {}).get("shell.execute_reply")
+    if not (start and end):
+        return None
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+    return (parse(end) - parse(start)).total_seconds()
 
 
 def tail(path, n):
@@ -154,10 +168,11 @@ def main():
     failed = []
     for path in args.notebooks:
         print(f"  {path} ...", end="", flush=True)
-        elapsed, problems, slow = execute(path, args.kernel, args.out, args.timeout, args.log_dir)
+        elapsed, problems, slow, first = execute(path, args.kernel, args.out, args.timeout, args.log_dir)
         status = "ok" if not problems else "FAILED"
         slow_text = ", ".join(f"cell {i} {s:.1f} s" for s, i in slow)
-        print(f" {status} in {elapsed:.1f} s (slowest: {slow_text})", flush=True)
+        first_text = f"first cell {first:.1f} s, " if first is not None else ""
+        print(f" {status} in {elapsed:.1f} s ({first_text}slowest: {slow_text})", flush=True)
         if problems:
             failed.append(path)
             for p in problems:
