@@ -8,8 +8,9 @@
 //!
 //! On Linux the peak is exact even for an allocation that lives shorter
 //! than the sampling interval: the kernel's high-water mark (`VmHWM`) is
-//! reset before the run and read after it. Elsewhere the peak is the
-//! largest sample.
+//! reset before the run and read after it. Where that is not possible, a
+//! run that sets a new lifetime record (`getrusage`'s `ru_maxrss`) still
+//! gets its exact peak; otherwise the peak is the largest sample.
 //!
 //! Note that freed memory is not always handed back to the operating
 //! system straight away, so the curve may stay high after a buffer is
@@ -170,6 +171,7 @@ impl MemorySampler {
             ));
         }
         let interval = self.interval;
+        let lifetime_peak_before = high_water::lifetime_peak_mib();
         let high_water_reset = high_water::reset();
         let start = Instant::now();
         let baseline = resident_mib().unwrap_or(0.0);
@@ -216,7 +218,16 @@ impl MemorySampler {
             },
         );
         let sampled_peak = samples.iter().map(|s| s.mib).fold(baseline, f64::max);
-        let hwm = high_water_reset.then(high_water::read_mib).flatten();
+        // The exact peak: the kernel's high-water mark if it could be reset;
+        // else the lifetime peak, if this run raised it (then the run's own
+        // peak is that new lifetime peak); else only the samples.
+        let hwm = high_water_reset
+            .then(high_water::read_mib)
+            .flatten()
+            .or_else(|| {
+                let after = high_water::lifetime_peak_mib()?;
+                (after > lifetime_peak_before? + 0.01).then_some(after)
+            });
         let peak = hwm.map_or(sampled_peak, |h| h.max(sampled_peak));
         Ok(MemoryProfile {
             samples,
@@ -304,6 +315,34 @@ mod high_water {
     /// worked (it needs Linux 4.0+ and a writable `/proc/self/clear_refs`).
     pub(super) fn reset() -> bool {
         cfg!(target_os = "linux") && std::fs::write("/proc/self/clear_refs", "5").is_ok()
+    }
+
+    /// The largest resident size this process ever had (`ru_maxrss`), in
+    /// MiB. It cannot be reset.
+    pub(super) fn lifetime_peak_mib() -> Option<f64> {
+        #[cfg(unix)]
+        {
+            let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+            // SAFETY: `usage` is writable memory of the right type; it is
+            // read only when getrusage returns 0, meaning it was filled in.
+            let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+            if rc != 0 {
+                return None;
+            }
+            // SAFETY: getrusage returned 0.
+            let maxrss = unsafe { usage.assume_init() }.ru_maxrss as f64;
+            // Kilobytes on Linux and the BSDs, bytes on macOS.
+            let bytes = if cfg!(target_os = "macos") {
+                maxrss
+            } else {
+                maxrss * 1024.0
+            };
+            Some(bytes / (1024.0 * 1024.0))
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
     }
 
     /// `VmHWM` from `/proc/self/status`, in MiB.

@@ -41,6 +41,11 @@ pub fn start(
     if opts.no_browser {
         cmd.arg("--no-browser");
     }
+    if running_as_root() {
+        // Jupyter refuses to start as root unless told to; containers and
+        // CI machines often run as root.
+        cmd.arg("--allow-root");
+    }
     println!(
         "\nJupyterLab is starting on notebooks/ with the kernel \"{}\".\n\
          Open:  http://127.0.0.1:{port}/lab?token={token}\n\
@@ -48,6 +53,12 @@ pub fn start(
         crate::kernelspec::DISPLAY_NAME
     );
     run_in_foreground(cmd)
+}
+
+fn running_as_root() -> bool {
+    cfg!(unix)
+        && crate::steps::capture(Command::new("id").arg("-u"))
+            .is_some_and(|uid| uid.trim() == "0")
 }
 
 fn port_is_free(port: u16) -> bool {
