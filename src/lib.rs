@@ -47,6 +47,7 @@ pub mod display;
 pub mod error;
 pub mod format;
 pub mod memory;
+mod os;
 pub mod plot;
 pub mod scaling;
 pub mod stats;

@@ -322,15 +322,7 @@ mod high_water {
     pub(super) fn lifetime_peak_mib() -> Option<f64> {
         #[cfg(unix)]
         {
-            let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-            // SAFETY: `usage` is writable memory of the right type; it is
-            // read only when getrusage returns 0, meaning it was filled in.
-            let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-            if rc != 0 {
-                return None;
-            }
-            // SAFETY: getrusage returned 0.
-            let maxrss = unsafe { usage.assume_init() }.ru_maxrss as f64;
+            let maxrss = crate::os::rusage_self()?.ru_maxrss as f64;
             // Kilobytes on Linux and the BSDs, bytes on macOS.
             let bytes = if cfg!(target_os = "macos") {
                 maxrss

@@ -44,15 +44,7 @@ impl std::ops::Sub for CpuTimes {
 pub fn cpu_times() -> Option<CpuTimes> {
     #[cfg(unix)]
     {
-        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-        // SAFETY: `usage` points to writable memory of the right type;
-        // getrusage fills it in and we only read it when it returns 0.
-        let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-        if rc != 0 {
-            return None;
-        }
-        // SAFETY: getrusage returned 0, so the struct is initialised.
-        let usage = unsafe { usage.assume_init() };
+        let usage = crate::os::rusage_self()?;
         let tv = |t: libc::timeval| {
             Duration::from_secs(t.tv_sec.max(0) as u64)
                 + Duration::from_micros(t.tv_usec.max(0) as u64)

@@ -67,16 +67,27 @@ pub fn standard_error(n: u64) -> f64 {
 /// assert!((pi - std::f64::consts::PI).abs() < 0.01);
 /// ```
 pub fn pi_loop(n: u64, seed: u64) -> f64 {
-    let mut rng = SmallRng::seed_from_u64(seed);
+    estimate(count_loop(&mut SmallRng::seed_from_u64(seed), n), n)
+}
+
+/// Draws one point in the square and tells whether it is inside the
+/// circle: the step every variant repeats.
+#[inline(always)]
+pub(crate) fn draw_inside<R: Rng>(rng: &mut R) -> bool {
+    let x: f64 = rng.random_range(-1.0..1.0);
+    let y: f64 = rng.random_range(-1.0..1.0);
+    x * x + y * y < 1.0
+}
+
+/// The plain loop over `n` points with any generator.
+fn count_loop<R: Rng>(rng: &mut R, n: u64) -> u64 {
     let mut inside = 0u64;
     for _ in 0..n {
-        let x: f64 = rng.random_range(-1.0..1.0);
-        let y: f64 = rng.random_range(-1.0..1.0);
-        if x * x + y * y < 1.0 {
+        if draw_inside(rng) {
             inside += 1;
         }
     }
-    estimate(inside, n)
+    inside
 }
 
 /// The plain loop with [`StdRng`], the cryptographically secure generator
@@ -87,16 +98,7 @@ pub fn pi_loop(n: u64, seed: u64) -> f64 {
 /// assert!((pi_std_rng(100_000, 1) - 3.14).abs() < 0.05);
 /// ```
 pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut inside = 0u64;
-    for _ in 0..n {
-        let x: f64 = rng.random_range(-1.0..1.0);
-        let y: f64 = rng.random_range(-1.0..1.0);
-        if x * x + y * y < 1.0 {
-            inside += 1;
-        }
-    }
-    estimate(inside, n)
+    estimate(count_loop(&mut StdRng::seed_from_u64(seed), n), n)
 }
 
 /// The iterator form: `filter` the points inside, `count` them. Gives the
@@ -108,13 +110,7 @@ pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
 /// ```
 pub fn pi_iter(n: u64, seed: u64) -> f64 {
     let mut rng = SmallRng::seed_from_u64(seed);
-    let inside = (0..n)
-        .filter(|_| {
-            let x: f64 = rng.random_range(-1.0..1.0);
-            let y: f64 = rng.random_range(-1.0..1.0);
-            x * x + y * y < 1.0
-        })
-        .count() as u64;
+    let inside = (0..n).filter(|_| draw_inside(&mut rng)).count() as u64;
     estimate(inside, n)
 }
 

@@ -19,10 +19,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rand::RngExt;
-
 use crate::error::{Error, Result};
-use crate::workloads::pi::{chunk_rng, estimate_from};
+use crate::workloads::pi::{chunk_rng, draw_inside, estimate_from};
 
 /// Runs `threads` scoped threads; thread `t` draws its share of the
 /// points and calls its `hit` closure for every point inside. Returns what
@@ -44,9 +42,7 @@ where
                     let mut hit = make_hit(t);
                     let mut local = 0u64;
                     for _ in 0..share {
-                        let x: f64 = rng.random_range(-1.0..1.0);
-                        let y: f64 = rng.random_range(-1.0..1.0);
-                        if x * x + y * y < 1.0 {
+                        if draw_inside(&mut rng) {
                             local += 1;
                             hit();
                         }
@@ -203,12 +199,7 @@ mod tests {
         // Thread 0's generator is chunk 0's; with one thread it draws all n.
         let n = 10_000;
         let mut rng = chunk_rng(3, 0);
-        let mut inside = 0;
-        for _ in 0..n {
-            let x: f64 = rng.random_range(-1.0..1.0);
-            let y: f64 = rng.random_range(-1.0..1.0);
-            inside += u64::from(x * x + y * y < 1.0);
-        }
+        let inside = (0..n).filter(|_| draw_inside(&mut rng)).count() as u64;
         assert_eq!(pi_mutex(n, 3, 1).unwrap(), estimate_from(inside, n));
     }
 
