@@ -49,6 +49,7 @@ pub mod format;
 pub mod memory;
 mod os;
 pub mod plot;
+mod sampling;
 pub mod scaling;
 pub mod stats;
 pub mod system;

@@ -16,12 +16,12 @@
 //! system straight away, so the curve may stay high after a buffer is
 //! dropped. Large buffers (over a few hundred KiB) usually are returned.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::plot::{Figure, LineChart};
+use crate::sampling::{Sampled, run_sampled};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -173,37 +173,28 @@ impl MemorySampler {
         let interval = self.interval;
         let lifetime_peak_before = high_water::lifetime_peak_mib();
         let high_water_reset = high_water::reset();
-        let start = Instant::now();
         let baseline = resident_mib().unwrap_or(0.0);
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let sampler = std::thread::Builder::new()
-            .name("memory-sampler".into())
-            .spawn(move || {
-                let mut samples = Vec::new();
-                loop {
-                    if let Some(mib) = resident_mib() {
-                        samples.push(MemorySample {
-                            time: start.elapsed().as_secs_f64(),
-                            mib,
-                        });
-                    }
-                    match stop_rx.recv_timeout(interval) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
-                        _ => break samples,
-                    }
+        let sampler = move |start: Instant, stop: mpsc::Receiver<()>| {
+            let mut samples = Vec::new();
+            loop {
+                if let Some(mib) = resident_mib() {
+                    samples.push(MemorySample {
+                        time: start.elapsed().as_secs_f64(),
+                        mib,
+                    });
                 }
-            })
-            .map_err(|e| Error::io("starting the memory sampler thread", e))?;
-
-        let outcome = catch_unwind(AssertUnwindSafe(f));
-        let wall = start.elapsed();
-        let end_mib = resident_mib();
-        drop(stop_tx);
-        let mut samples = sampler.join().unwrap_or_default();
-        let value = match outcome {
-            Ok(v) => v,
-            Err(panic) => resume_unwind(panic),
+                match stop.recv_timeout(interval) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    _ => break samples,
+                }
+            }
         };
+        let Sampled {
+            value,
+            readings: mut samples,
+            wall,
+        } = run_sampled("memory-sampler", sampler, f)?;
+        let end_mib = resident_mib();
         if let Some(mib) = end_mib {
             samples.push(MemorySample {
                 time: wall.as_secs_f64(),

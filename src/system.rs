@@ -6,7 +6,6 @@
 //! in-notebook answer to "how do we know we are running in parallel?",
 //! where one would otherwise watch `htop` in a terminal.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,7 @@ use sysinfo::{CpuRefreshKind, RefreshKind, System};
 
 use crate::error::{Error, Result};
 use crate::plot::{Figure, LineChart};
+use crate::sampling::{Sampled, run_sampled};
 
 /// The number of physical cores, or `None` if the platform does not say.
 ///
@@ -272,49 +272,41 @@ impl CpuMonitor {
         let mut sys = System::new_with_specifics(kind)
             .map_err(|e| Error::Worker(format!("cannot read CPU statistics: {e}")))?;
         let interval = self.interval;
-        let start = Instant::now();
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
-        let monitor = std::thread::Builder::new()
-            .name("cpu-monitor".into())
-            .spawn(move || {
-                let mut samples = Vec::new();
-                let read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
-                    sys.refresh_cpu_usage();
-                    samples.push(CpuSample {
-                        time: start.elapsed().as_secs_f64(),
-                        per_core: sys.cpus().iter().map(|c| c.usage()).collect(),
-                    });
-                };
-                let mut last = Instant::now();
-                loop {
-                    let next = last + interval;
-                    let wait = next.saturating_duration_since(Instant::now());
-                    match stop_rx.recv_timeout(wait) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => {
+        let monitor = move |start: Instant, stop: mpsc::Receiver<()>| {
+            let mut samples = Vec::new();
+            let read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
+                sys.refresh_cpu_usage();
+                samples.push(CpuSample {
+                    time: start.elapsed().as_secs_f64(),
+                    per_core: sys.cpus().iter().map(|c| c.usage()).collect(),
+                });
+            };
+            let mut last = Instant::now();
+            loop {
+                let next = last + interval;
+                let wait = next.saturating_duration_since(Instant::now());
+                match stop.recv_timeout(wait) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        read(&mut sys, &mut samples);
+                        last = Instant::now();
+                    }
+                    _ => {
+                        if samples.is_empty() {
+                            std::thread::sleep(
+                                next.saturating_duration_since(Instant::now()),
+                            );
                             read(&mut sys, &mut samples);
-                            last = Instant::now();
                         }
-                        _ => {
-                            if samples.is_empty() {
-                                std::thread::sleep(
-                                    next.saturating_duration_since(Instant::now()),
-                                );
-                                read(&mut sys, &mut samples);
-                            }
-                            break samples;
-                        }
+                        break samples;
                     }
                 }
-            })
-            .map_err(|e| Error::io("starting the CPU monitor thread", e))?;
-        let outcome = catch_unwind(AssertUnwindSafe(f));
-        let wall = start.elapsed();
-        drop(stop_tx);
-        let samples = monitor.join().unwrap_or_default();
-        let value = match outcome {
-            Ok(v) => v,
-            Err(panic) => resume_unwind(panic),
+            }
         };
+        let Sampled {
+            value,
+            readings: samples,
+            wall,
+        } = run_sampled("cpu-monitor", monitor, f)?;
         Ok(CpuProfile {
             samples,
             interval,

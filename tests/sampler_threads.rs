@@ -1,4 +1,5 @@
-//! Memory sampling catches short-lived peaks and survives panics.
+//! Memory sampling catches short-lived peaks, and both sampler threads
+//! (memory and CPU) stop cleanly when the measured code panics.
 //!
 //! These run in their own test binary so that no other test allocates
 //! while they measure.
@@ -19,7 +20,7 @@ fn exclusive() -> std::sync::MutexGuard<'static, ()> {
 const BUFFER: usize = 400_000_000;
 const BUFFER_MIB: f64 = BUFFER as f64 / (1024.0 * 1024.0);
 
-fn sampler_threads() -> usize {
+fn threads_named(wanted: &str) -> usize {
     std::fs::read_dir("/proc/self/task")
         .map(|tasks| {
             tasks
@@ -27,7 +28,7 @@ fn sampler_threads() -> usize {
                     let comm = t.ok()?.path().join("comm");
                     std::fs::read_to_string(comm).ok()
                 })
-                .filter(|name| name.trim() == "memory-sampler")
+                .filter(|name| name.trim() == wanted)
                 .count()
         })
         .unwrap_or(0)
@@ -70,7 +71,7 @@ fn sampled_curve_alone_sees_a_buffer_that_lives_longer_than_the_interval() {
 #[test]
 fn a_panicking_closure_stops_the_sampler_and_the_panic_propagates() {
     let _turn = exclusive();
-    let before = sampler_threads();
+    let before = threads_named("memory-sampler");
     let outcome = std::panic::catch_unwind(|| {
         memory_usage(|| -> usize { panic!("boom in the measured code") })
     });
@@ -86,4 +87,23 @@ fn a_panicking_closure_stops_the_sampler_and_the_panic_propagates() {
     );
     // The sampler still works afterwards.
     assert_eq!(memory_usage(|| 5).value, 5);
+}
+
+#[test]
+fn a_panicking_closure_stops_the_cpu_monitor_and_the_panic_propagates() {
+    let _turn = exclusive();
+    let before = threads_named("cpu-monitor");
+    let outcome = std::panic::catch_unwind(|| {
+        parallel_course::system::monitor_cpus(|| -> u8 { panic!("boom while monitored") })
+    });
+    let payload = outcome.expect_err("the panic must reach the caller");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"boom while monitored")
+    );
+    assert_eq!(
+        threads_named("cpu-monitor"),
+        before,
+        "the monitor thread was left running"
+    );
 }
