@@ -81,7 +81,7 @@ fn a_panicking_closure_stops_the_sampler_and_the_panic_propagates() {
         Some(&"boom in the measured code")
     );
     assert_eq!(
-        sampler_threads(),
+        threads_named("memory-sampler"),
         before,
         "the sampler thread was left running"
     );
