@@ -15,8 +15,10 @@ use crate::error::{Error, Result};
 
 /// A finished plot: an SVG document.
 ///
-/// As the last expression of a cell it shows inline (as `image/svg+xml`,
-/// which JupyterLab renders without trusting the notebook). Use
+/// As the last expression of a cell it shows inline. It is sent as an HTML
+/// `<img>` holding the SVG as a data URL, which JupyterLab draws even in a
+/// notebook it does not trust (a downloaded one, say); a bare
+/// `image/svg+xml` output would show only as text there. Use
 /// [`save`](Figure::save) to keep it as a file.
 ///
 /// ```
@@ -65,11 +67,30 @@ impl Figure {
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     }
 
+    /// The figure as an HTML `<img>` element with the SVG inlined as a
+    /// base64 data URL.
+    ///
+    /// ```
+    /// let fig = parallel_course::plot::Figure::from_svg("<svg/>", "empty");
+    /// assert_eq!(
+    ///     fig.to_html(),
+    ///     r#"<img alt="empty" src="data:image/svg+xml;base64,PHN2Zy8+"/>"#
+    /// );
+    /// ```
+    pub fn to_html(&self) -> String {
+        use base64::Engine as _;
+        format!(
+            r#"<img alt="{}" src="data:image/svg+xml;base64,{}"/>"#,
+            crate::display::escape_html(&self.title),
+            base64::engine::general_purpose::STANDARD.encode(&self.svg)
+        )
+    }
+
     /// Shows the figure in the notebook.
     pub fn evcxr_display(&self) {
         crate::display::emit(&[
             ("text/plain", &format!("[figure: {}]", self.title)),
-            ("image/svg+xml", &self.svg),
+            ("text/html", &self.to_html()),
         ]);
     }
 }

@@ -175,7 +175,7 @@ impl<T> CpuProfile<T> {
         match self.plot() {
             Ok(fig) => crate::display::emit(&[
                 ("text/plain", &text),
-                ("image/svg+xml", fig.svg()),
+                ("text/html", &fig.to_html()),
             ]),
             Err(_) => crate::display::emit(&[("text/plain", &text)]),
         }

@@ -59,6 +59,13 @@ def check(nb):
         elif stderr and "allow-stderr" not in tags(cell):
             kind = "panicked" if PANIC_MARKER in stderr else "wrote to stderr (an error returned with `?`?)"
             problems.append(f"cell {i} {kind}:\n{stderr}")
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/svg+xml" in data and "text/html" not in data:
+                # JupyterLab does not draw bare SVG in a notebook it does not
+                # trust, so a published notebook would show only the text.
+                problems.append(f"cell {i} shows a bare image/svg+xml output; "
+                                "send an <img> in text/html instead (Figure::to_html)")
     return problems
 
 
