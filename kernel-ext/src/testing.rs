@@ -19,19 +19,14 @@ const PARITY_MARKER: &str = "RELEASE_PARITY_RATIO";
 pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<ExitCode> {
     let mut failures = Vec::new();
     if opts.crate_tests {
-        println!("\n== Crate tests (cargo test --workspace)");
-        let t = Instant::now();
-        let ok = Command::new(&env.cargo)
-            .args(["test", "--workspace"])
-            .current_dir(&project.root)
-            .status()
-            .context("could not run cargo test")?
-            .success();
-        println!(
-            "== Crate tests {} in {}",
-            if ok { "passed" } else { "FAILED" },
-            steps::seconds(t.elapsed())
-        );
+        let ok = section("Crate tests", "(cargo test --workspace)", || {
+            Ok(Command::new(&env.cargo)
+                .args(["test", "--workspace"])
+                .current_dir(&project.root)
+                .status()
+                .context("could not run cargo test")?
+                .success())
+        })?;
         if !ok {
             failures.push("crate tests");
         }
@@ -39,21 +34,14 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
     if opts.notebooks {
         let mut notebooks = project.notebooks()?;
         notebooks.extend(project.kernel_check_notebooks()?);
-        println!(
-            "\n== Notebooks through the \"{}\" kernel, each from a fresh kernel",
+        let detail = format!(
+            "through the \"{}\" kernel, each from a fresh kernel",
             kernelspec::NAME
         );
-        let t = Instant::now();
-        let ok = execute(project, env, &notebooks)?;
-        println!(
-            "== Notebooks {} in {}",
-            if ok { "passed" } else { "FAILED" },
-            steps::seconds(t.elapsed())
-        );
+        let ok = section("Notebooks", &detail, || execute(project, env, &notebooks))?;
         if !ok {
             failures.push("notebooks");
-        }
-        if ok {
+        } else {
             println!(
                 "\n== In-kernel against release build (same workload, same machine)"
             );
@@ -73,6 +61,21 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         steps::done(&format!("FAILED: {}.", failures.join(", ")));
         Ok(ExitCode::from(1))
     }
+}
+
+/// Runs one part of the tests between a header and a line saying whether
+/// it passed and how long it took.
+fn section(
+    name: &str,
+    detail: &str,
+    run: impl FnOnce() -> anyhow::Result<bool>,
+) -> anyhow::Result<bool> {
+    println!("\n== {name} {detail}");
+    let t = Instant::now();
+    let ok = run()?;
+    let verdict = if ok { "passed" } else { "FAILED" };
+    println!("== {name} {verdict} in {}", steps::seconds(t.elapsed()));
+    Ok(ok)
 }
 
 /// Where executed copies of the notebooks go (with outputs), for reading

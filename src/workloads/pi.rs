@@ -32,8 +32,9 @@ pub const CHUNK: u64 = 1 << 16;
 /// Points per batch in [`pi_batched`]: small enough to stay in L1 cache.
 const BATCH: usize = 1024;
 
-/// `4 · inside / n`, or NaN for `n = 0`.
-fn estimate(inside: u64, n: u64) -> f64 {
+/// `4 · inside / n`: the estimate from a count of points inside, or NaN
+/// for `n = 0`.
+pub fn estimate_from(inside: u64, n: u64) -> f64 {
     if n == 0 {
         f64::NAN
     } else {
@@ -67,7 +68,7 @@ pub fn standard_error(n: u64) -> f64 {
 /// assert!((pi - std::f64::consts::PI).abs() < 0.01);
 /// ```
 pub fn pi_loop(n: u64, seed: u64) -> f64 {
-    estimate(count_loop(&mut SmallRng::seed_from_u64(seed), n), n)
+    estimate_from(count_loop(&mut SmallRng::seed_from_u64(seed), n), n)
 }
 
 /// Draws one point in the square and tells whether it is inside the
@@ -98,7 +99,7 @@ fn count_loop<R: Rng>(rng: &mut R, n: u64) -> u64 {
 /// assert!((pi_std_rng(100_000, 1) - 3.14).abs() < 0.05);
 /// ```
 pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
-    estimate(count_loop(&mut StdRng::seed_from_u64(seed), n), n)
+    estimate_from(count_loop(&mut StdRng::seed_from_u64(seed), n), n)
 }
 
 /// The iterator form: `filter` the points inside, `count` them. Gives the
@@ -111,7 +112,7 @@ pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
 pub fn pi_iter(n: u64, seed: u64) -> f64 {
     let mut rng = SmallRng::seed_from_u64(seed);
     let inside = (0..n).filter(|_| draw_inside(&mut rng)).count() as u64;
-    estimate(inside, n)
+    estimate_from(inside, n)
 }
 
 /// Counts the points inside among `n` drawn from `rng`, in batches: first
@@ -146,7 +147,7 @@ fn count_batched<R: Rng>(rng: &mut R, n: u64) -> u64 {
 /// ```
 pub fn pi_batched(n: u64, seed: u64) -> f64 {
     let mut rng = SmallRng::seed_from_u64(seed);
-    estimate(count_batched(&mut rng, n), n)
+    estimate_from(count_batched(&mut rng, n), n)
 }
 
 /// The generator of chunk `index`: seeded from the run's seed and the
@@ -181,9 +182,21 @@ pub fn chunk_count(n: u64) -> u64 {
     n.div_ceil(CHUNK)
 }
 
-/// `4 · inside / n`: the estimate from a count of points inside.
-pub fn estimate_from(inside: u64, n: u64) -> f64 {
-    estimate(inside, n)
+/// Splits the chunks of a run of `n` samples into `parts` contiguous
+/// ranges (some empty if there are fewer chunks than parts): the share of
+/// each thread in [`pi_threads`] and of each process in
+/// [`pi_processes`](super::processes::pi_processes). `parts` must be at
+/// least 1.
+///
+/// ```
+/// use parallel_course::workloads::pi::{chunk_ranges, CHUNK};
+/// let ranges: Vec<_> = chunk_ranges(5 * CHUNK, 2).collect();
+/// assert_eq!(ranges, vec![0..3, 3..5]);
+/// ```
+pub fn chunk_ranges(n: u64, parts: u64) -> impl Iterator<Item = std::ops::Range<u64>> {
+    let chunks = chunk_count(n);
+    let per_part = chunks.div_ceil(parts.max(1)).max(1);
+    (0..parts).map(move |p| (p * per_part).min(chunks)..((p + 1) * per_part).min(chunks))
 }
 
 /// The chunks of [`pi_par`] run one after the other on one thread: the
@@ -194,10 +207,7 @@ pub fn estimate_from(inside: u64, n: u64) -> f64 {
 /// assert_eq!(pi_chunked(1_000_000, 3), pi_par(1_000_000, 3));
 /// ```
 pub fn pi_chunked(n: u64, seed: u64) -> f64 {
-    let inside = (0..n.div_ceil(CHUNK))
-        .map(|i| count_chunk(n, seed, i))
-        .sum();
-    estimate(inside, n)
+    estimate_from(count_chunks(n, seed, 0..chunk_count(n)), n)
 }
 
 /// Parallel with rayon: chunks of [`CHUNK`] samples shared out among the
@@ -208,11 +218,11 @@ pub fn pi_chunked(n: u64, seed: u64) -> f64 {
 /// assert!((pi_par(1_000_000, 42) - std::f64::consts::PI).abs() < 0.01);
 /// ```
 pub fn pi_par(n: u64, seed: u64) -> f64 {
-    let inside = (0..n.div_ceil(CHUNK))
+    let inside = (0..chunk_count(n))
         .into_par_iter()
         .map(|i| count_chunk(n, seed, i))
         .sum();
-    estimate(inside, n)
+    estimate_from(inside, n)
 }
 
 /// Parallel by hand with [`std::thread::scope`]: the chunks are split into
@@ -231,17 +241,9 @@ pub fn pi_par(n: u64, seed: u64) -> f64 {
 /// [`Error::InvalidArgument`] if `threads` is 0.
 pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")? as u64;
-    let chunks = n.div_ceil(CHUNK);
-    let per_thread = chunks.div_ceil(threads).max(1);
     let inside = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let first = (t * per_thread).min(chunks);
-                let last = ((t + 1) * per_thread).min(chunks);
-                s.spawn(move || {
-                    (first..last).map(|i| count_chunk(n, seed, i)).sum::<u64>()
-                })
-            })
+        let handles: Vec<_> = chunk_ranges(n, threads)
+            .map(|range| s.spawn(move || count_chunks(n, seed, range)))
             .collect();
         handles
             .into_iter()
@@ -251,7 +253,7 @@ pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
             })
             .sum::<Result<u64>>()
     })?;
-    Ok(estimate(inside, n))
+    Ok(estimate_from(inside, n))
 }
 
 #[cfg(test)]

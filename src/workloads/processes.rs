@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::error::{Error, Result};
-use crate::workloads::pi::{chunk_count, estimate_from};
+use crate::workloads::pi::{chunk_ranges, estimate_from};
 
 /// Where `./lab` builds the worker program: `target/release/pi-worker`
 /// in the course folder.
@@ -68,15 +68,11 @@ pub fn pi_processes_with(
             program.display()
         )));
     }
-    let chunks = chunk_count(n);
-    let per_worker = chunks.div_ceil(processes).max(1);
     // Start every worker first, then collect: they run at the same time.
     let mut children = Vec::with_capacity(processes as usize);
-    for w in 0..processes {
-        let first = (w * per_worker).min(chunks);
-        let end = ((w + 1) * per_worker).min(chunks);
+    for range in chunk_ranges(n, processes) {
         let child = Command::new(program)
-            .args([n, seed, first, end].map(|v| v.to_string()))
+            .args([n, seed, range.start, range.end].map(|v| v.to_string()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
