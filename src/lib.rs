@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 pub mod build_info;
+pub mod delayed;
 pub mod display;
 pub mod error;
 pub mod format;
@@ -68,6 +69,7 @@ pub use rayon;
 /// `use parallel_course::prelude::*;`
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
+    pub use crate::delayed::{Delayed, delayed};
     pub use crate::display::Table;
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
