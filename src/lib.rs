@@ -23,10 +23,14 @@
 //!     [`monitor_cpus`](system::monitor_cpus): are we really parallel?
 //!   - [`scaling_study`](scaling::scaling_study): time, speed-up and
 //!     efficiency over thread counts, with an Amdahl fit.
-//! * **Plots**: [`Figure`](plot::Figure) and [`LineChart`](plot::LineChart),
+//! * **Plots**: [`Figure`](plot::Figure), [`LineChart`](plot::LineChart) and
+//!   [`BarChart`](plot::BarChart),
 //!   SVG drawn by plotters, shown inline.
-//! * **Workloads**, serial and parallel, in [`workloads`]; task graphs with
-//!   durations (the pea soup) in [`taskgraph`].
+//! * **Workloads**, serial and parallel, in [`workloads`]: sums, π, shared
+//!   counters, worker processes, word counts over public-domain books, and
+//!   the Mandelbrot and Julia sets.
+//! * **Task graphs**: with durations (the pea soup) in [`taskgraph`]; of
+//!   closures, built first and run later on rayon, in [`delayed`].
 //! * **Build check**: [`build_info()`] proves timings come from optimised
 //!   code.
 //!
@@ -74,7 +78,7 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
-    pub use crate::plot::{Figure, LineChart};
+    pub use crate::plot::{BarChart, Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
     pub use crate::system::{
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
@@ -82,6 +86,10 @@ pub mod prelude {
     };
     pub use crate::taskgraph::{TaskGraph, TaskId, pea_soup};
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
+    pub use crate::workloads::fractal::{
+        BoundingBox, Complex64, FractalImage, Tile, julia, julia_par, mandelbrot,
+        mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static, mandelbrot_tiles_par,
+    };
     pub use crate::workloads::intro::{
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
     };
@@ -96,6 +104,10 @@ pub mod prelude {
     pub use crate::workloads::sum::{
         sum_chunked, sum_chunked_par, sum_materialised, sum_materialised_par, sum_range,
         sum_slice, sum_slice_par, triangular,
+    };
+    pub use crate::workloads::wordcount::{
+        Book, WordCounts, add_word, books, books_table, count_books_par, count_words,
+        count_words_par, merge_counts, normalise, top_words, top_words_chart, words,
     };
     pub use crate::{time, timeit};
 

@@ -344,3 +344,137 @@ impl LineChart {
         Ok(())
     }
 }
+
+/// A horizontal bar chart in one call: one labelled bar per value, the
+/// first at the top (for rankings such as the most frequent words).
+///
+/// ```
+/// use parallel_course::plot::BarChart;
+///
+/// let fig = BarChart::new("Fruit eaten", "pieces")
+///     .bars([("apples", 12.0), ("pears", 7.0), ("plums", 3.0)])
+///     .draw()?;
+/// assert!(fig.svg().contains("pears"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    title: String,
+    value_label: String,
+    size: Option<(u32, u32)>,
+    bars: Vec<(String, f64)>,
+}
+
+impl BarChart {
+    /// An empty chart with a title and a label for the values' axis.
+    pub fn new(title: impl Into<String>, value_label: impl Into<String>) -> Self {
+        BarChart {
+            title: title.into(),
+            value_label: value_label.into(),
+            size: None,
+            bars: Vec::new(),
+        }
+    }
+
+    /// Adds bars, drawn top to bottom in the order given.
+    pub fn bars<L: Into<String>>(
+        mut self,
+        bars: impl IntoIterator<Item = (L, f64)>,
+    ) -> Self {
+        self.bars
+            .extend(bars.into_iter().map(|(l, v)| (l.into(), v)));
+        self
+    }
+
+    /// Sets the size in pixels (default: 640 wide, 22 pixels a bar).
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = Some((width.max(100), height.max(100)));
+        self
+    }
+
+    /// Draws the chart.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Plot`] if there are no bars, a value is negative or not
+    /// finite, or plotters fails.
+    pub fn draw(&self) -> Result<Figure> {
+        if self.bars.is_empty() {
+            return Err(Error::Plot(format!(
+                "the bar chart \"{}\" has no bars",
+                self.title
+            )));
+        }
+        if let Some((label, v)) = self
+            .bars
+            .iter()
+            .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
+        {
+            return Err(Error::Plot(format!(
+                "bar \"{label}\" has the value {v}; bars need finite values of 0 or more"
+            )));
+        }
+        let mut svg = String::new();
+        self.render(&mut svg)
+            .map_err(|e| Error::Plot(e.to_string()))?;
+        Ok(Figure::from_svg(svg, self.title.clone()))
+    }
+
+    fn render(
+        &self,
+        svg: &mut String,
+    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let n = self.bars.len();
+        let size = self.size.unwrap_or((640, (22 * n as u32 + 90).max(160)));
+        let max = self.bars.iter().map(|b| b.1).fold(0.0, f64::max);
+        let max = if max > 0.0 { max * 1.05 } else { 1.0 };
+        let longest = self
+            .bars
+            .iter()
+            .map(|b| b.0.chars().count())
+            .max()
+            .unwrap_or(1);
+        let root = SVGBackend::with_string(svg, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size((longest as u32 * 8 + 16).min(240))
+            .build_cartesian_2d(0.0..max, (0..n as i32).into_segmented())?;
+        let bars = &self.bars;
+        let label = move |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(*i)
+                .ok()
+                .and_then(|i| bars.get(n - 1 - i.min(n - 1)))
+                .map(|b| b.0.clone())
+                .unwrap_or_default(),
+            SegmentValue::Last => String::new(),
+        };
+        let value = |v: &f64| crate::format::significant(*v, 3);
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .x_desc(&self.value_label)
+            .x_label_formatter(&value)
+            .y_labels(n)
+            .y_label_formatter(&label)
+            .draw()?;
+        let colour = COLOURS[0];
+        chart.draw_series(self.bars.iter().enumerate().map(|(i, (_, v))| {
+            let slot = (n - 1 - i) as i32;
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(slot)),
+                    (*v, SegmentValue::Exact(slot + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(3, 3, 0, 0);
+            bar
+        }))?;
+        root.present()?;
+        Ok(())
+    }
+}

@@ -11,3 +11,4 @@ pub mod pi;
 pub mod processes;
 pub mod sharing;
 pub mod sum;
+pub mod wordcount;
