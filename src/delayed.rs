@@ -46,14 +46,9 @@ type Value = Arc<dyn Any + Send + Sync>;
 /// What a task does with its inputs' values (in the order of `inputs`).
 type Run = Box<dyn Fn(&[Value]) -> Value + Send + Sync>;
 
-/// Gives every task a number of its own, so a graph can tell a shared task
-/// from two tasks with the same name.
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
-
 /// One task of a graph (internal; reached through [`Delayed`]).
 #[doc(hidden)]
 pub struct Node {
-    id: usize,
     name: String,
     inputs: Vec<Arc<Node>>,
     run: Run,
@@ -230,7 +225,6 @@ where
     });
     Delayed {
         node: Arc::new(Node {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             name: name.into(),
             inputs: inputs.nodes(),
             run,
@@ -249,6 +243,13 @@ struct Plan {
     users: Vec<Vec<usize>>,
 }
 
+/// A task's identity: its address, unique while the graph holds it. (Not a
+/// counter in a `static`: in the notebook every cell has its own copy of
+/// this crate's statics, so two cells would hand out the same numbers.)
+fn id(node: &Arc<Node>) -> usize {
+    Arc::as_ptr(node) as usize
+}
+
 impl Plan {
     fn of(root: &Arc<Node>) -> Plan {
         let mut position: HashMap<usize, usize> = HashMap::new();
@@ -257,16 +258,16 @@ impl Plan {
         // chains cannot overflow the call stack.
         let mut stack: Vec<(Arc<Node>, bool)> = vec![(Arc::clone(root), false)];
         while let Some((node, inputs_done)) = stack.pop() {
-            if position.contains_key(&node.id) {
+            if position.contains_key(&id(&node)) {
                 continue;
             }
             if inputs_done {
-                position.insert(node.id, nodes.len());
+                position.insert(id(&node), nodes.len());
                 nodes.push(node);
             } else {
                 stack.push((Arc::clone(&node), true));
                 for input in node.inputs.iter().rev() {
-                    if !position.contains_key(&input.id) {
+                    if !position.contains_key(&id(input)) {
                         stack.push((Arc::clone(input), false));
                     }
                 }
@@ -274,7 +275,7 @@ impl Plan {
         }
         let inputs: Vec<Vec<usize>> = nodes
             .iter()
-            .map(|n| n.inputs.iter().map(|i| position[&i.id]).collect())
+            .map(|n| n.inputs.iter().map(|i| position[&id(i)]).collect())
             .collect();
         let mut users = vec![Vec::new(); nodes.len()];
         for (i, ins) in inputs.iter().enumerate() {

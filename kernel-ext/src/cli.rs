@@ -9,6 +9,7 @@ pub const USAGE: &str = "\
 Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
        ./lab test [OPTIONS]      set up, run the crate tests, execute every notebook
        ./lab execute NOTEBOOK... execute notebooks through the kernel (outputs kept)
+       ./lab bench [OPTIONS]     time every workload at the lesson's sizes (release build)
 
 Options for starting JupyterLab:
   --setup-only     set everything up but do not start the server
@@ -19,6 +20,10 @@ Options for `test`:
   --crate-only       run only the crate tests
   --notebooks-only   run only the notebooks (and the release-parity check)
 
+Options for `bench` (see ./lab bench --help):
+  --json             one JSON object of best seconds, keyed workload/variant
+  --only LIST        only these workloads, comma-separated (--list shows them)
+
 Exit status: 0 success, 1 a test failed, 2 set-up or usage error.";
 
 /// What the user asked for.
@@ -28,6 +33,8 @@ pub enum Command {
     Lab(LabOptions),
     Test(TestOptions),
     Execute(Vec<PathBuf>),
+    /// `./lab bench`: the arguments are passed on to the benchmark program.
+    Bench(Vec<OsString>),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -71,6 +78,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Value(v) if sub.is_none() => {
                 let v = v.string()?;
                 match v.as_str() {
+                    "bench" => {
+                        if lab != LabOptions::default() || !(test.crate_tests && test.notebooks) {
+                            bail!("`bench` takes its own options after the word bench");
+                        }
+                        return Ok(Command::Bench(parser.raw_args()?.collect()));
+                    }
                     "lab" | "test" | "execute" | "help" => sub = Some(v),
                     other => bail!("unknown command `{other}`"),
                 }
@@ -107,6 +120,16 @@ mod tests {
 
     fn p(args: &[&str]) -> anyhow::Result<Command> {
         parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn bench_passes_its_options_on() {
+        assert_eq!(
+            p(&["bench", "--json", "--only", "pi"]).unwrap(),
+            Command::Bench(vec!["--json".into(), "--only".into(), "pi".into()])
+        );
+        assert_eq!(p(&["bench"]).unwrap(), Command::Bench(vec![]));
+        assert!(p(&["--port", "9000", "bench"]).is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! * `./lab` sets up what is missing and starts JupyterLab on `notebooks/`;
 //! * `./lab --setup-only` sets up and stops;
 //! * `./lab test` sets up, runs the crate tests and executes every notebook
-//!   through the real kernel.
+//!   through the real kernel;
+//! * `./lab bench` builds and runs the benchmark of every workload.
 
 mod cli;
 mod kernelspec;
@@ -60,10 +61,30 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let env = setup::set_up(&project, setup::Warm::No)?;
             testing::run(&project, &env, &opts)
         }
+        Command::Bench(args) => {
+            let project = project::Project::locate()?;
+            bench(&project, &args)
+        }
         Command::Execute(notebooks) => {
             let project = project::Project::locate()?;
             let env = setup::set_up(&project, setup::Warm::No)?;
             testing::execute_notebooks(&project, &env, &notebooks)
         }
     }
+}
+
+/// Builds the benchmark program in release mode and runs it with `args`.
+fn bench(project: &project::Project, args: &[std::ffi::OsString]) -> anyhow::Result<ExitCode> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["run", "--release", "--quiet", "--package", "course-bench", "--"])
+        .args(args)
+        .current_dir(&project.root)
+        .status()
+        .map_err(|e| anyhow::anyhow!("could not run cargo to build the benchmark: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        None => ExitCode::from(1),
+    })
 }

@@ -241,6 +241,25 @@ impl BoundingBox {
 
 const MAX_SIDE: usize = 16_384;
 
+/// The largest side of a picture shown in the notebook.
+const DISPLAY_SIDE: usize = 512;
+
+fn encode_png(width: usize, height: usize, rgb: &[u8]) -> Result<Vec<u8>> {
+    let fail = |e: png::EncodingError| Error::Plot(format!("PNG encoding failed: {e}"));
+    let w = u32::try_from(width).map_err(|_| Error::Plot("image too wide".into()))?;
+    let h = u32::try_from(height).map_err(|_| Error::Plot("image too high".into()))?;
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Balanced);
+        let mut writer = encoder.write_header().map_err(fail)?;
+        writer.write_image_data(rgb).map_err(fail)?;
+    }
+    Ok(bytes)
+}
+
 /// A rectangle of pixels: rows `rows`, columns `cols`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Tile {
@@ -399,28 +418,49 @@ impl FractalImage {
         rgb
     }
 
-    /// The picture as PNG bytes.
+    /// The picture as PNG bytes, at full size.
     ///
     /// # Errors
     ///
     /// [`Error::Plot`] if the encoder fails.
     pub fn to_png(&self) -> Result<Vec<u8>> {
-        let mut bytes = Vec::new();
-        let fail =
-            |e: png::EncodingError| Error::Plot(format!("PNG encoding failed: {e}"));
-        {
-            let w = u32::try_from(self.width)
-                .map_err(|_| Error::Plot("image too wide".into()))?;
-            let h = u32::try_from(self.height)
-                .map_err(|_| Error::Plot("image too high".into()))?;
-            let mut encoder = png::Encoder::new(&mut bytes, w, h);
-            encoder.set_color(png::ColorType::Rgb);
-            encoder.set_depth(png::BitDepth::Eight);
-            encoder.set_compression(png::Compression::Fast);
-            let mut writer = encoder.write_header().map_err(fail)?;
-            writer.write_image_data(&self.to_rgb()).map_err(fail)?;
+        encode_png(self.width, self.height, &self.to_rgb())
+    }
+
+    /// The picture as PNG bytes, shrunk (each block of pixels averaged)
+    /// until neither side exceeds `max_side`: what the notebook shows, so
+    /// a 1024 × 1024 picture does not weigh a megabyte in the notebook.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for `max_side` 0; [`Error::Plot`] if the
+    /// encoder fails.
+    pub fn to_png_fitting(&self, max_side: usize) -> Result<Vec<u8>> {
+        crate::error::positive("max_side", max_side, "1 or more pixels")?;
+        let k = self.width.max(self.height).div_ceil(max_side).max(1);
+        if k == 1 {
+            return self.to_png();
         }
-        Ok(bytes)
+        let rgb = self.to_rgb();
+        let (w, h) = (self.width.div_ceil(k), self.height.div_ceil(k));
+        let mut small = Vec::with_capacity(w * h * 3);
+        for by in 0..h {
+            for bx in 0..w {
+                let mut sum = [0u32; 3];
+                let mut n = 0u32;
+                for y in by * k..((by + 1) * k).min(self.height) {
+                    for x in bx * k..((bx + 1) * k).min(self.width) {
+                        let at = (y * self.width + x) * 3;
+                        for (s, &v) in sum.iter_mut().zip(&rgb[at..at + 3]) {
+                            *s += u32::from(v);
+                        }
+                        n += 1;
+                    }
+                }
+                small.extend(sum.iter().map(|s| (s / n.max(1)) as u8));
+            }
+        }
+        encode_png(w, h, &small)
     }
 
     /// Writes the picture to a PNG file.
@@ -435,7 +475,9 @@ impl FractalImage {
     }
 
     /// The picture as an HTML `<img>` with the PNG inlined as a data URL
-    /// (drawn in trusted and untrusted notebooks alike).
+    /// (drawn in trusted and untrusted notebooks alike), shrunk to at most
+    /// 512 pixels a side; [`save_png`](FractalImage::save_png) keeps every
+    /// pixel.
     ///
     /// # Errors
     ///
@@ -443,10 +485,9 @@ impl FractalImage {
     pub fn to_html(&self) -> Result<String> {
         use base64::Engine as _;
         Ok(format!(
-            r#"<img alt="{}" width="{}" src="data:image/png;base64,{}"/>"#,
+            r#"<img alt="{}" src="data:image/png;base64,{}"/>"#,
             escape_html(&self.to_string()),
-            self.width.min(512),
-            base64::engine::general_purpose::STANDARD.encode(self.to_png()?)
+            base64::engine::general_purpose::STANDARD.encode(self.to_png_fitting(DISPLAY_SIDE)?)
         ))
     }
 
@@ -526,9 +567,13 @@ pub fn mandelbrot_tiles_par(
     let blocks: Vec<Vec<u32>> = tiles
         .par_iter()
         .map(|t| {
-            t.coordinates()
-                .map(|(c, r)| mandelbrot(bbox.point(c, r), max_iter))
-                .collect()
+            let mut block = Vec::with_capacity(t.pixels());
+            for row in t.rows.clone() {
+                for col in t.cols.clone() {
+                    block.push(mandelbrot(bbox.point(col, row), max_iter));
+                }
+            }
+            block
         })
         .collect();
     for (t, block) in tiles.iter().zip(&blocks) {
@@ -719,5 +764,18 @@ mod tests {
         let at = (7 * 32 + 16) * 3;
         assert_eq!(img.get(16, 8), 64);
         assert_eq!(&rgb[at..at + 3], &[0, 0, 0]);
+    }
+
+    #[test]
+    fn shown_pictures_are_shrunk_to_fit() {
+        let bbox = BoundingBox::overview(100, 60);
+        let img = mandelbrot_serial(&bbox, 32).unwrap();
+        let size = |png: Vec<u8>| {
+            let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+            (reader.info().width, reader.info().height)
+        };
+        assert_eq!(size(img.to_png_fitting(40).unwrap()), (34, 20));
+        assert_eq!(size(img.to_png_fitting(100).unwrap()), (100, 60));
+        assert!(img.to_png_fitting(0).is_err());
     }
 }
