@@ -1,10 +1,52 @@
 //! Records the optimisation level the crate is compiled with, so notebooks
-//! can show (and tests can check) that timings come from optimised code.
+//! can show (and tests can check) that timings come from optimised code,
+//! and puts a hash of the crate's sources on the compiler's command line.
+//!
+//! The course kernel caches compiled crates keyed by the compiler's command
+//! line only (evcxr's `:cache`). The hash makes that command line change
+//! whenever a source file changes, so an edit to `src/` reaches the next
+//! kernel instead of a stale cached build.
+
+use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
 
 fn main() {
     let opt = std::env::var("OPT_LEVEL").unwrap_or_else(|_| "unknown".into());
     let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
     println!("cargo:rustc-env=PARALLEL_COURSE_OPT_LEVEL={opt}");
     println!("cargo:rustc-env=PARALLEL_COURSE_PROFILE={profile}");
+    println!("cargo::rustc-check-cfg=cfg(parallel_course_source, values(any()))");
+    println!(
+        "cargo::rustc-cfg=parallel_course_source=\"{:016x}\"",
+        source_hash(Path::new("src"))
+    );
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src");
+}
+
+/// A hash of every file under `dir`: paths and contents, in path order.
+fn source_hash(dir: &Path) -> u64 {
+    let mut files = Vec::new();
+    collect(dir, &mut files);
+    files.sort();
+    let mut h = DefaultHasher::new();
+    for f in files {
+        h.write(f.to_string_lossy().as_bytes());
+        h.write(&std::fs::read(&f).unwrap_or_default());
+    }
+    h.finish()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
 }

@@ -24,19 +24,63 @@ pub const RELEASE_GRADE: [(&str, &str); 3] = [
     ("CARGO_PROFILE_DEV_OVERFLOW_CHECKS", "false"),
 ];
 
+/// Cargo configuration for the kernels' build folders: the support crate
+/// is compiled without incremental compilation, which is what lets evcxr's
+/// cache keep it (the cache skips every incremental compile), so a new
+/// kernel loads it in seconds instead of compiling it again.
+pub const BUILD_CONFIG: &str = "\
+# Written by ./lab. The course kernel builds notebook cells in folders
+# under this one (its TMPDIR), so Cargo reads this file for every cell.
+# Without incremental compilation the support crate can be cached by the
+# kernel (evcxr's :cache) and is compiled once per version of its source.
+[profile.dev.package.parallel_course]
+incremental = false
+";
+
+/// What the kernelspec points at on this machine.
+#[derive(Debug, Clone)]
+pub struct Spec<'a> {
+    /// The `evcxr_jupyter` program.
+    pub evcxr: &'a Path,
+    /// The folder with the kernel's `init.evcxr` (`EVCXR_CONFIG_DIR`).
+    pub config_dir: &'a Path,
+    /// The kernel's `TMPDIR`: evcxr makes each kernel's build folder under
+    /// it, where [`BUILD_CONFIG`] is found. It must lie outside the course's
+    /// Cargo workspace.
+    pub build_dir: &'a Path,
+    /// The folder holding the toolchain's `libstd-*.so`, if known. Cells are
+    /// compiled against the shared standard library and evcxr moves each
+    /// cell's library one folder up from where it was linked, which breaks
+    /// its relative search path when the build folder and the toolchain
+    /// share a parent (both in the home folder, say); the kernel finds the
+    /// library through `LD_LIBRARY_PATH` instead.
+    pub std_lib_dir: Option<&'a Path>,
+    /// `PATH` for the kernel, reaching cargo and rustc.
+    pub path_var: &'a str,
+}
+
 /// The `kernel.json` text.
-pub fn kernel_json(evcxr: &Path, config_dir: &Path, path_var: &str) -> String {
+pub fn kernel_json(spec: &Spec<'_>) -> String {
     let mut env = serde_json::Map::new();
     for (k, v) in RELEASE_GRADE {
         env.insert(k.into(), v.into());
     }
     env.insert(
         "EVCXR_CONFIG_DIR".into(),
-        config_dir.to_string_lossy().into(),
+        spec.config_dir.to_string_lossy().into(),
     );
-    env.insert("PATH".into(), path_var.into());
+    env.insert("TMPDIR".into(), spec.build_dir.to_string_lossy().into());
+    if let Some(dir) = spec.std_lib_dir {
+        let var = if cfg!(target_os = "macos") {
+            "DYLD_LIBRARY_PATH"
+        } else {
+            "LD_LIBRARY_PATH"
+        };
+        env.insert(var.into(), dir.to_string_lossy().into());
+    }
+    env.insert("PATH".into(), spec.path_var.into());
     let spec = json!({
-        "argv": [evcxr.to_string_lossy(), "--control_file", "{connection_file}"],
+        "argv": [spec.evcxr.to_string_lossy(), "--control_file", "{connection_file}"],
         "display_name": DISPLAY_NAME,
         "language": "rust",
         "interrupt_mode": "message",
@@ -54,11 +98,13 @@ mod tests {
 
     #[test]
     fn spec_has_its_own_name_and_release_grade_env() {
-        let text = kernel_json(
-            Path::new("/x/evcxr_jupyter"),
-            Path::new("/r/kernel-ext/evcxr"),
-            "/bin",
-        );
+        let text = kernel_json(&Spec {
+            evcxr: Path::new("/x/evcxr_jupyter"),
+            config_dir: Path::new("/r/kernel-ext/evcxr"),
+            build_dir: Path::new("/home/u/.cache/parallel-course/kernels"),
+            std_lib_dir: Some(Path::new("/t/lib/rustlib/x/lib")),
+            path_var: "/bin",
+        });
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(spec["argv"][0], "/x/evcxr_jupyter");
         assert_eq!(spec["argv"][2], "{connection_file}");
@@ -67,6 +113,10 @@ mod tests {
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"], "false");
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OVERFLOW_CHECKS"], "false");
         assert_eq!(spec["env"]["EVCXR_CONFIG_DIR"], "/r/kernel-ext/evcxr");
+        assert_eq!(spec["env"]["TMPDIR"], "/home/u/.cache/parallel-course/kernels");
+        if cfg!(target_os = "linux") {
+            assert_eq!(spec["env"]["LD_LIBRARY_PATH"], "/t/lib/rustlib/x/lib");
+        }
         assert_ne!(NAME, "rust");
     }
 }

@@ -365,8 +365,15 @@ fn install_kernelspec(
     let mut seen = std::collections::HashSet::new();
     dirs.retain(|d| seen.insert(d.clone()));
     let path_var = std::env::join_paths(dirs)?.to_string_lossy().into_owned();
-    let text =
-        kernelspec::kernel_json(evcxr, &project.kernel_ext().join("evcxr"), &path_var);
+    let build_dir = kernel_build_dir()?;
+    let std_lib_dir = rust_std_lib_dir();
+    let text = kernelspec::kernel_json(&kernelspec::Spec {
+        evcxr,
+        config_dir: &project.kernel_ext().join("evcxr"),
+        build_dir: &build_dir,
+        std_lib_dir: std_lib_dir.as_deref(),
+        path_var: &path_var,
+    });
     let file = dir.join("kernel.json");
     if std::fs::read_to_string(&file).is_ok_and(|old| old == text) {
         return Ok(false);
@@ -376,18 +383,54 @@ fn install_kernelspec(
     Ok(true)
 }
 
-/// The directory evcxr keeps its build cache in.
-fn evcxr_cache_dir() -> Option<PathBuf> {
+/// The folder the kernels build cells in (their `TMPDIR`), with the Cargo
+/// configuration that lets the support crate be cached. It lies in the
+/// user's cache folder: inside the project, Cargo would take the kernels'
+/// build crates for members of the course's workspace.
+fn kernel_build_dir() -> anyhow::Result<PathBuf> {
+    let dir = cache_home()
+        .context("cannot tell where the user's cache folder is: set HOME or XDG_CACHE_HOME")?
+        .join("parallel-course")
+        .join("kernels");
+    let config = dir.join(".cargo").join("config.toml");
+    if !std::fs::read_to_string(&config).is_ok_and(|c| c == kernelspec::BUILD_CONFIG) {
+        std::fs::create_dir_all(dir.join(".cargo"))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::write(&config, kernelspec::BUILD_CONFIG)
+            .with_context(|| format!("writing {}", config.display()))?;
+    }
+    Ok(dir)
+}
+
+/// The toolchain's folder of target libraries (`libstd-*.so`):
+/// `<sysroot>/lib/rustlib/<host>/lib`.
+fn rust_std_lib_dir() -> Option<PathBuf> {
+    let sysroot = capture(Command::new("rustc").args(["--print", "sysroot"]))?;
+    let version = capture(Command::new("rustc").arg("-vV"))?;
+    let host = version.lines().find_map(|l| l.strip_prefix("host: "))?;
+    let dir = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(host.trim())
+        .join("lib");
+    dir.is_dir().then_some(dir)
+}
+
+/// The user's cache folder (`~/.cache` on Linux).
+fn cache_home() -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
-        home_dir().map(|h| h.join("Library/Caches/evcxr"))
+        home_dir().map(|h| h.join("Library/Caches"))
     } else if cfg!(windows) {
-        std::env::var_os("LOCALAPPDATA").map(|d| PathBuf::from(d).join("evcxr"))
+        std::env::var_os("LOCALAPPDATA").map(PathBuf::from)
     } else {
         std::env::var_os("XDG_CACHE_HOME")
             .map(PathBuf::from)
             .or_else(|| home_dir().map(|h| h.join(".cache")))
-            .map(|d| d.join("evcxr"))
     }
+}
+
+/// The directory evcxr keeps its build cache in.
+fn evcxr_cache_dir() -> Option<PathBuf> {
+    cache_home().map(|d| d.join("evcxr"))
 }
 
 /// Compiles the support crate once in a headless kernel, so evcxr's cache
