@@ -40,43 +40,91 @@ pub fn all() -> anyhow::Result<Vec<Case>> {
     const SUM_N: u64 = 100_000_000;
     const PI_N: u64 = 10_000_000;
     let mut cases = vec![
-        case("sum", "materialised", "sum of a 10^8 vector, filled then summed", true, || {
-            black_box(sum::sum_materialised(black_box(SUM_N)));
-            Ok(())
-        }),
-        case("sum", "materialised_par", "the same, filled and summed by rayon", false, || {
-            black_box(sum::sum_materialised_par(black_box(SUM_N)));
-            Ok(())
-        }),
-        case("sum", "chunked", "10^8 in chunks of 65 536, never stored", false, || {
-            black_box(sum::sum_chunked(black_box(SUM_N), 1 << 16)?);
-            Ok(())
-        }),
-        case("sum", "chunked_par", "the same chunks on rayon", false, || {
-            black_box(sum::sum_chunked_par(black_box(SUM_N), 1 << 16)?);
-            Ok(())
-        }),
-        case("pi", "loop", "Monte-Carlo π, 10^7 points, plain loop", true, || {
-            black_box(pi::pi_loop(PI_N, 1));
-            Ok(())
-        }),
+        case(
+            "sum",
+            "materialised",
+            "sum of a 10^8 vector, filled then summed",
+            true,
+            || {
+                black_box(sum::sum_materialised(black_box(SUM_N)));
+                Ok(())
+            },
+        ),
+        case(
+            "sum",
+            "materialised_par",
+            "the same, filled and summed by rayon",
+            false,
+            || {
+                black_box(sum::sum_materialised_par(black_box(SUM_N)));
+                Ok(())
+            },
+        ),
+        case(
+            "sum",
+            "chunked",
+            "10^8 in chunks of 65 536, never stored",
+            false,
+            || {
+                black_box(sum::sum_chunked(black_box(SUM_N), 1 << 16)?);
+                Ok(())
+            },
+        ),
+        case(
+            "sum",
+            "chunked_par",
+            "the same chunks on rayon",
+            false,
+            || {
+                black_box(sum::sum_chunked_par(black_box(SUM_N), 1 << 16)?);
+                Ok(())
+            },
+        ),
+        case(
+            "pi",
+            "loop",
+            "Monte-Carlo π, 10^7 points, plain loop",
+            true,
+            || {
+                black_box(pi::pi_loop(PI_N, 1));
+                Ok(())
+            },
+        ),
         case("pi", "iter", "the same as an iterator chain", false, || {
             black_box(pi::pi_iter(PI_N, 1));
             Ok(())
         }),
-        case("pi", "batched", "random numbers in batches, vectorised count", false, || {
-            black_box(pi::pi_batched(PI_N, 1));
-            Ok(())
-        }),
-        case("pi", "par", "chunks of 65 536 points on rayon", false, || {
-            black_box(pi::pi_par(PI_N, 1));
-            Ok(())
-        }),
-        case("pi", "threads", "the same chunks on scoped threads", false, || {
-            let threads = parallel_course::system::logical_cores();
-            black_box(pi::pi_threads(PI_N, 1, threads)?);
-            Ok(())
-        }),
+        case(
+            "pi",
+            "batched",
+            "random numbers in batches, vectorised count",
+            false,
+            || {
+                black_box(pi::pi_batched(PI_N, 1));
+                Ok(())
+            },
+        ),
+        case(
+            "pi",
+            "par",
+            "chunks of 65 536 points on rayon",
+            false,
+            || {
+                black_box(pi::pi_par(PI_N, 1));
+                Ok(())
+            },
+        ),
+        case(
+            "pi",
+            "threads",
+            "the same chunks on scoped threads",
+            false,
+            || {
+                let threads = parallel_course::system::logical_cores();
+                black_box(pi::pi_threads(PI_N, 1, threads)?);
+                Ok(())
+            },
+        ),
     ];
     cases.extend(delayed_cases());
     cases.extend(wordcount_cases());
@@ -92,14 +140,26 @@ fn delayed_cases() -> Vec<Case> {
         v.iter().sum::<f64>() / v.len() as f64
     });
     vec![
-        case("delayed", "serial", "ten π estimates of 10^6 points, one after the other", true, || {
-            black_box((0..10).map(|s| pi::pi_loop(1_000_000, s)).sum::<f64>() / 10.0);
-            Ok(())
-        }),
-        case("delayed", "compute", "the same as a delayed graph, compute()", false, move || {
-            black_box(mean.compute());
-            Ok(())
-        }),
+        case(
+            "delayed",
+            "serial",
+            "ten π estimates of 10^6 points, one after the other",
+            true,
+            || {
+                black_box((0..10).map(|s| pi::pi_loop(1_000_000, s)).sum::<f64>() / 10.0);
+                Ok(())
+            },
+        ),
+        case(
+            "delayed",
+            "compute",
+            "the same as a delayed graph, compute()",
+            false,
+            move || {
+                black_box(mean.compute());
+                Ok(())
+            },
+        ),
     ]
 }
 
@@ -115,26 +175,44 @@ fn books() -> anyhow::Result<&'static [wordcount::Book]> {
 
 fn wordcount_cases() -> Vec<Case> {
     vec![
-        case("wordcount", "serial", "every shipped book, counted one word at a time", true, move || {
-            let total = books()?
-                .iter()
-                .map(|b| wordcount::count_words(b.body()))
-                .reduce(wordcount::merge_counts);
-            black_box(total);
-            Ok(())
-        }),
-        case("wordcount", "lines_par", "each book's lines on rayon, books in turn", false, move || {
-            let total = books()?
-                .iter()
-                .map(|b| wordcount::count_words_par(b.body()))
-                .reduce(wordcount::merge_counts);
-            black_box(total);
-            Ok(())
-        }),
-        case("wordcount", "par", "books and lines on rayon, fold + reduce", false, move || {
-            black_box(wordcount::count_books_par(books()?));
-            Ok(())
-        }),
+        case(
+            "wordcount",
+            "serial",
+            "every shipped book, counted one word at a time",
+            true,
+            move || {
+                let total = books()?
+                    .iter()
+                    .map(|b| wordcount::count_words(b.body()))
+                    .reduce(wordcount::merge_counts);
+                black_box(total);
+                Ok(())
+            },
+        ),
+        case(
+            "wordcount",
+            "lines_par",
+            "each book's lines on rayon, books in turn",
+            false,
+            move || {
+                let total = books()?
+                    .iter()
+                    .map(|b| wordcount::count_words_par(b.body()))
+                    .reduce(wordcount::merge_counts);
+                black_box(total);
+                Ok(())
+            },
+        ),
+        case(
+            "wordcount",
+            "par",
+            "books and lines on rayon, fold + reduce",
+            false,
+            move || {
+                black_box(wordcount::count_books_par(books()?));
+                Ok(())
+            },
+        ),
     ]
 }
 
@@ -143,21 +221,45 @@ fn mandelbrot_cases() -> Vec<Case> {
     let zoom = fractal::BoundingBox::zoom(1024, 1024);
     let threads = parallel_course::system::logical_cores();
     vec![
-        case("mandelbrot", "serial", "the lesson's zoom, 1024², max_iter 1024, serial", true, move || {
-            black_box(fractal::mandelbrot_serial(&zoom, MAX_ITER)?);
-            Ok(())
-        }),
-        case("mandelbrot", "rows", "one rayon task per row", false, move || {
-            black_box(fractal::mandelbrot_rows_par(&zoom, MAX_ITER)?);
-            Ok(())
-        }),
-        case("mandelbrot", "tiles", "64×64 tiles on rayon", false, move || {
-            black_box(fractal::mandelbrot_tiles_par(&zoom, MAX_ITER, 64)?);
-            Ok(())
-        }),
-        case("mandelbrot", "static", "one block of rows per thread, no stealing", false, move || {
-            black_box(fractal::mandelbrot_static(&zoom, MAX_ITER, threads)?);
-            Ok(())
-        }),
+        case(
+            "mandelbrot",
+            "serial",
+            "the lesson's zoom, 1024², max_iter 1024, serial",
+            true,
+            move || {
+                black_box(fractal::mandelbrot_serial(&zoom, MAX_ITER)?);
+                Ok(())
+            },
+        ),
+        case(
+            "mandelbrot",
+            "rows",
+            "one rayon task per row",
+            false,
+            move || {
+                black_box(fractal::mandelbrot_rows_par(&zoom, MAX_ITER)?);
+                Ok(())
+            },
+        ),
+        case(
+            "mandelbrot",
+            "tiles",
+            "64×64 tiles on rayon",
+            false,
+            move || {
+                black_box(fractal::mandelbrot_tiles_par(&zoom, MAX_ITER, 64)?);
+                Ok(())
+            },
+        ),
+        case(
+            "mandelbrot",
+            "static",
+            "one block of rows per thread, no stealing",
+            false,
+            move || {
+                black_box(fractal::mandelbrot_static(&zoom, MAX_ITER, threads)?);
+                Ok(())
+            },
+        ),
     ]
 }

@@ -53,11 +53,9 @@ fn parse() -> anyhow::Result<Option<Options>> {
             }
             Long("repeats") => {
                 let v = parser.value()?.string()?;
-                opts.repeats = v
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .with_context(|| format!("--repeats {v}: give a whole number of 1 or more"))?;
+                opts.repeats = v.parse().ok().filter(|&n| n > 0).with_context(|| {
+                    format!("--repeats {v}: give a whole number of 1 or more")
+                })?;
             }
             _ => return Err(arg.unexpected().into()),
         }
@@ -122,7 +120,8 @@ fn run(opts: &Options) -> anyhow::Result<()> {
     let mut results: Vec<(&cases::Case, Timing)> = Vec::new();
     for case in &chosen {
         bar.set_message(format!("{}/{}", case.workload, case.variant));
-        (case.run)().with_context(|| format!("{}/{} failed", case.workload, case.variant))?;
+        (case.run)()
+            .with_context(|| format!("{}/{} failed", case.workload, case.variant))?;
         let timing = timer.run(|| (case.run)())?;
         results.push((case, timing));
         bar.inc(1);
@@ -153,7 +152,8 @@ fn print_table(results: &[(&cases::Case, Timing)], repeats: usize) {
             .iter()
             .find(|(b, _)| b.workload == c.workload && b.baseline)
             .map(|(_, t)| t.best);
-        let ratio = baseline.map_or("—".to_string(), |b| format!("{:.2}×", b / timing.best));
+        let ratio =
+            baseline.map_or("—".to_string(), |b| format!("{:.2}×", b / timing.best));
         t.row([
             format!("{}/{}", c.workload, c.variant),
             c.what.to_string(),
@@ -163,5 +163,7 @@ fn print_table(results: &[(&cases::Case, Timing)], repeats: usize) {
         ]);
     }
     println!("{t}");
-    println!("speed-up: the workload's serial baseline (marked 1.00×) divided by this variant, same run.");
+    println!(
+        "speed-up: the workload's serial baseline (marked 1.00×) divided by this variant, same run."
+    );
 }

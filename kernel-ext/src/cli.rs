@@ -79,7 +79,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                 let v = v.string()?;
                 match v.as_str() {
                     "bench" => {
-                        if lab != LabOptions::default() || !(test.crate_tests && test.notebooks) {
+                        if lab != LabOptions::default()
+                            || !(test.crate_tests && test.notebooks)
+                        {
                             bail!("`bench` takes its own options after the word bench");
                         }
                         return Ok(Command::Bench(parser.raw_args()?.collect()));

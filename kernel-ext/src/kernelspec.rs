@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"], "false");
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OVERFLOW_CHECKS"], "false");
         assert_eq!(spec["env"]["EVCXR_CONFIG_DIR"], "/r/kernel-ext/evcxr");
-        assert_eq!(spec["env"]["TMPDIR"], "/home/u/.cache/parallel-course/kernels");
+        assert_eq!(
+            spec["env"]["TMPDIR"],
+            "/home/u/.cache/parallel-course/kernels"
+        );
         if cfg!(target_os = "linux") {
             assert_eq!(spec["env"]["LD_LIBRARY_PATH"], "/t/lib/rustlib/x/lib");
         }

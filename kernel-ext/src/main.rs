@@ -74,14 +74,26 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 /// Builds the benchmark program in release mode and runs it with `args`.
-fn bench(project: &project::Project, args: &[std::ffi::OsString]) -> anyhow::Result<ExitCode> {
+fn bench(
+    project: &project::Project,
+    args: &[std::ffi::OsString],
+) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["run", "--release", "--quiet", "--package", "course-bench", "--"])
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "--package",
+            "course-bench",
+            "--",
+        ])
         .args(args)
         .current_dir(&project.root)
         .status()
-        .map_err(|e| anyhow::anyhow!("could not run cargo to build the benchmark: {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("could not run cargo to build the benchmark: {e}")
+        })?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),

@@ -389,7 +389,9 @@ fn install_kernelspec(
 /// build crates for members of the course's workspace.
 fn kernel_build_dir() -> anyhow::Result<PathBuf> {
     let dir = cache_home()
-        .context("cannot tell where the user's cache folder is: set HOME or XDG_CACHE_HOME")?
+        .context(
+            "cannot tell where the user's cache folder is: set HOME or XDG_CACHE_HOME",
+        )?
         .join("parallel-course")
         .join("kernels");
     let config = dir.join(".cargo").join("config.toml");

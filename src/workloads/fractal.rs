@@ -487,7 +487,8 @@ impl FractalImage {
         Ok(format!(
             r#"<img alt="{}" src="data:image/png;base64,{}"/>"#,
             escape_html(&self.to_string()),
-            base64::engine::general_purpose::STANDARD.encode(self.to_png_fitting(DISPLAY_SIDE)?)
+            base64::engine::general_purpose::STANDARD
+                .encode(self.to_png_fitting(DISPLAY_SIDE)?)
         ))
     }
 
@@ -771,7 +772,9 @@ mod tests {
         let bbox = BoundingBox::overview(100, 60);
         let img = mandelbrot_serial(&bbox, 32).unwrap();
         let size = |png: Vec<u8>| {
-            let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+            let reader = png::Decoder::new(std::io::Cursor::new(png))
+                .read_info()
+                .unwrap();
             (reader.info().width, reader.info().height)
         };
         assert_eq!(size(img.to_png_fitting(40).unwrap()), (34, 20));

@@ -120,7 +120,9 @@ pub fn books_dir() -> PathBuf {
 }
 
 /// Every book shipped with the course, in order of their Project
-/// Gutenberg numbers. Files are named `<number>-<name>.txt`.
+/// Gutenberg numbers. Files are named `<number>-<name>.txt`; titles and
+/// authors come from the folder's `catalogue.tsv` (columns `id`, `title`,
+/// `author`), or else from the file's own `Title:` and `Author:` lines.
 ///
 /// # Errors
 ///
@@ -139,6 +141,7 @@ pub fn books_in(dir: &Path) -> Result<Vec<Book>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Error::io(format!("reading the book folder {}", dir.display()), e)
     })?;
+    let catalogue = read_catalogue(&dir.join("catalogue.tsv"))?;
     let mut books = Vec::new();
     for entry in entries {
         let path = entry
@@ -156,7 +159,12 @@ pub fn books_in(dir: &Path) -> Result<Vec<Book>> {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        books.push(Book::from_text(id, text));
+        let mut book = Book::from_text(id, text);
+        if let Some((title, author)) = catalogue.get(&id) {
+            book.title.clone_from(title);
+            book.author.clone_from(author);
+        }
+        books.push(book);
     }
     if books.is_empty() {
         return Err(Error::Setup(format!(
@@ -166,6 +174,41 @@ pub fn books_in(dir: &Path) -> Result<Vec<Book>> {
     }
     books.sort_by_key(|b| b.id);
     Ok(books)
+}
+
+/// Titles and authors by book number, from a tab-separated file with a
+/// header line; an absent file gives an empty catalogue.
+fn read_catalogue(path: &Path) -> Result<HashMap<u32, (String, String)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut out = HashMap::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let mut cols = line.split('\t');
+        let (Some(id), Some(title), Some(author)) =
+            (cols.next(), cols.next(), cols.next())
+        else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Err(Error::Setup(format!(
+                "{} line {}: expected id, title and author separated by tabs",
+                path.display(),
+                n + 1
+            )));
+        };
+        let id = id.trim().parse::<u32>().map_err(|_| {
+            Error::Setup(format!(
+                "{} line {}: `{id}` is not a book number",
+                path.display(),
+                n + 1
+            ))
+        })?;
+        out.insert(id, (title.trim().to_string(), author.trim().to_string()));
+    }
+    Ok(out)
 }
 
 /// Cleans one whitespace-separated token into a word: strips punctuation
