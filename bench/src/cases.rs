@@ -191,22 +191,8 @@ fn wordcount_cases() -> Vec<Case> {
         ),
         case(
             "wordcount",
-            "lines_par",
-            "each book's lines on rayon, books in turn",
-            false,
-            move || {
-                let total = books()?
-                    .iter()
-                    .map(|b| wordcount::count_words_par(b.body()))
-                    .reduce(wordcount::merge_counts);
-                black_box(total);
-                Ok(())
-            },
-        ),
-        case(
-            "wordcount",
             "par",
-            "books and lines on rayon, fold + reduce",
+            "all books in 256 KB pieces on rayon, fold + reduce",
             false,
             move || {
                 black_box(wordcount::count_books_par(books()?));

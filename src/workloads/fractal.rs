@@ -516,10 +516,15 @@ impl std::fmt::Display for FractalImage {
     }
 }
 
-fn fill_row(bbox: &BoundingBox, max_iter: u32, row: usize, pixels: &mut [u32]) {
-    for (col, v) in pixels.iter_mut().enumerate() {
-        *v = mandelbrot(bbox.point(col, row), max_iter);
+/// Fills `pixels` with the counts of row `row`, columns from `first_col`.
+fn fill_span(bbox: &BoundingBox, max_iter: u32, row: usize, first_col: usize, pixels: &mut [u32]) {
+    for (i, v) in pixels.iter_mut().enumerate() {
+        *v = mandelbrot(bbox.point(first_col + i, row), max_iter);
     }
+}
+
+fn fill_row(bbox: &BoundingBox, max_iter: u32, row: usize, pixels: &mut [u32]) {
+    fill_span(bbox, max_iter, row, 0, pixels);
 }
 
 /// The reference: every pixel, one after the other, on one core.
@@ -568,11 +573,9 @@ pub fn mandelbrot_tiles_par(
     let blocks: Vec<Vec<u32>> = tiles
         .par_iter()
         .map(|t| {
-            let mut block = Vec::with_capacity(t.pixels());
-            for row in t.rows.clone() {
-                for col in t.cols.clone() {
-                    block.push(mandelbrot(bbox.point(col, row), max_iter));
-                }
+            let mut block = vec![0; t.pixels()];
+            for (row, values) in t.rows.clone().zip(block.chunks_mut(t.cols.len())) {
+                fill_span(bbox, max_iter, row, t.cols.start, values);
             }
             block
         })

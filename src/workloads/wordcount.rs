@@ -287,13 +287,49 @@ pub fn merge_counts(a: WordCounts, b: WordCounts) -> WordCounts {
     big
 }
 
-/// The parallel reference: rayon splits the text into lines, each thread
-/// counts its lines into a map of its own (`fold`), and the maps are
-/// merged pairwise (`reduce`).
+/// Cuts `text` into pieces of about `target` bytes, each ending at the end
+/// of a line (or of the text), so no word is cut in two.
+///
+/// ```
+/// use parallel_course::workloads::wordcount::pieces;
+///
+/// let text = "one two\nthree\nfour five six\n";
+/// let p = pieces(text, 8);
+/// assert_eq!(p, ["one two\n", "three\nfour five six\n"]);
+/// assert_eq!(p.concat(), text);
+/// ```
+pub fn pieces(text: &str, target: usize) -> Vec<&str> {
+    let target = target.max(1);
+    let mut out = Vec::with_capacity(text.len() / target + 1);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut end = target.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        let end = match rest[end..].find('\n') {
+            Some(i) if end < rest.len() => end + i + 1,
+            _ => rest.len(),
+        };
+        out.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Bytes per piece in [`count_words_par`]: big enough that each piece's
+/// own map of counts pays for itself, small enough to share a book among
+/// many threads.
+pub const PIECE_BYTES: usize = 256 * 1024;
+
+/// The parallel reference: the text is cut into [`pieces`] of about
+/// [`PIECE_BYTES`] at line ends, each thread counts its pieces into a map
+/// of its own (`fold`), and the maps are merged pairwise (`reduce`).
 pub fn count_words_par(text: &str) -> WordCounts {
-    text.par_lines()
-        .fold(WordCounts::new, |mut counts, line| {
-            for word in words(line) {
+    pieces(text, PIECE_BYTES)
+        .into_par_iter()
+        .fold(WordCounts::new, |mut counts, piece| {
+            for word in words(piece) {
                 add_word(&mut counts, &word);
             }
             counts
@@ -301,12 +337,20 @@ pub fn count_words_par(text: &str) -> WordCounts {
         .reduce(WordCounts::new, merge_counts)
 }
 
-/// The counts of all `books` together, books counted in parallel and each
-/// book's lines in parallel too.
+/// The counts of all `books` together: every book cut into [`pieces`],
+/// all pieces of all books shared out by rayon, one map per thread.
 pub fn count_books_par(books: &[Book]) -> WordCounts {
     books
-        .par_iter()
-        .map(|b| count_words_par(b.body()))
+        .iter()
+        .flat_map(|b| pieces(b.body(), PIECE_BYTES))
+        .collect::<Vec<&str>>()
+        .into_par_iter()
+        .fold(WordCounts::new, |mut counts, piece| {
+            for word in words(piece) {
+                add_word(&mut counts, &word);
+            }
+            counts
+        })
         .reduce(WordCounts::new, merge_counts)
 }
 
@@ -398,6 +442,19 @@ mod tests {
     fn parallel_count_equals_serial_count() {
         let text = SAMPLE.repeat(500);
         assert_eq!(count_words_par(&text), count_words(&text));
+    }
+
+    #[test]
+    fn pieces_cover_the_text_and_end_at_line_ends() {
+        let text = "ab cd\nÉé\n\nxyz".repeat(50);
+        for target in [0, 1, 3, 7, 100, 10_000] {
+            let p = pieces(&text, target);
+            assert_eq!(p.concat(), text, "target {target}");
+            for piece in &p[..p.len() - 1] {
+                assert!(piece.ends_with('\n'), "{piece:?}");
+            }
+        }
+        assert!(pieces("", 10).is_empty());
     }
 
     #[test]
