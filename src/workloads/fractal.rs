@@ -517,7 +517,13 @@ impl std::fmt::Display for FractalImage {
 }
 
 /// Fills `pixels` with the counts of row `row`, columns from `first_col`.
-fn fill_span(bbox: &BoundingBox, max_iter: u32, row: usize, first_col: usize, pixels: &mut [u32]) {
+fn fill_span(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    row: usize,
+    first_col: usize,
+    pixels: &mut [u32],
+) {
     for (i, v) in pixels.iter_mut().enumerate() {
         *v = mandelbrot(bbox.point(first_col + i, row), max_iter);
     }
