@@ -102,8 +102,9 @@ pub mod prelude {
         pi_atomic, pi_false_sharing, pi_mutex, pi_padded, pi_partials,
     };
     pub use crate::workloads::sum::{
-        sum_chunked, sum_chunked_par, sum_materialised, sum_materialised_par, sum_range,
-        sum_slice, sum_slice_par, triangular,
+        huge_pages_available, sum_chunked, sum_chunked_par, sum_materialised,
+        sum_materialised_par, sum_materialised_small_pages, sum_range, sum_slice,
+        sum_slice_par, triangular, vec_with_huge_pages,
     };
     pub use crate::workloads::wordcount::{
         Book, WordCounts, add_word, books, books_table, count_books_par, count_words,

@@ -52,6 +52,16 @@ pub fn all() -> anyhow::Result<Vec<Case>> {
         ),
         case(
             "sum",
+            "small_pages",
+            "the same in ordinary 4 KiB pages (a page fault every 4 KiB)",
+            false,
+            || {
+                black_box(sum::sum_materialised_small_pages(black_box(SUM_N)));
+                Ok(())
+            },
+        ),
+        case(
+            "sum",
             "materialised_par",
             "the same, filled and summed by rayon",
             false,
