@@ -1,5 +1,6 @@
 //! The test command: crate tests, then every notebook through the real
-//! kernel, then the in-kernel against release-build comparison.
+//! kernel, the kernel's own behaviour (cache, interrupts), then the
+//! in-kernel against release-build comparison.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -39,6 +40,24 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             kernelspec::NAME
         );
         let ok = section("Notebooks", &detail, || execute(project, env, &notebooks))?;
+        let behaviour = section(
+            "Kernel behaviour",
+            "(an edit to the crate reaches a fresh kernel; an interrupt keeps the kernel usable)",
+            || {
+                Ok(Command::new(&env.python)
+                    .arg(project.root.join("tests/kernel_behaviour.py"))
+                    .arg("--kernel")
+                    .arg(kernelspec::NAME)
+                    .arg(&project.root)
+                    .current_dir(&project.root)
+                    .status()
+                    .context("could not run the kernel checks")?
+                    .success())
+            },
+        )?;
+        if !behaviour {
+            failures.push("kernel behaviour");
+        }
         if !ok {
             failures.push("notebooks");
         } else {

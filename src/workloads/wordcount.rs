@@ -295,7 +295,7 @@ pub fn merge_counts(a: WordCounts, b: WordCounts) -> WordCounts {
 ///
 /// let text = "one two\nthree\nfour five six\n";
 /// let p = pieces(text, 8);
-/// assert_eq!(p, ["one two\n", "three\nfour five six\n"]);
+/// assert_eq!(p, ["one two\nthree\n", "four five six\n"]);
 /// assert_eq!(p.concat(), text);
 /// ```
 pub fn pieces(text: &str, target: usize) -> Vec<&str> {
