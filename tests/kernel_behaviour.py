@@ -57,8 +57,15 @@ def run_cell(kc, code, timeout=600):
     return reply["content"]["status"], "".join(parts)
 
 
+LOG_DIR = Path(".course/logs")
+
+
 def fresh_kernel(kernel, cwd):
-    km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300)
+    """A new kernel whose own output (compiler progress) goes to a log."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / "kernel-behaviour.kernel.log", "a")
+    km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300,
+                              stdout=log, stderr=log)
     return km, kc
 
 
