@@ -109,23 +109,47 @@ fn run(opts: &Options) -> anyhow::Result<()> {
                 .collect()
         }
     };
-    let bar = indicatif::ProgressBar::new(chosen.len() as u64);
+    // Every variant is first checked and calibrated (loops per run so that
+    // one run takes at least 100 ms); then the runs are interleaved, one
+    // run of each variant in turn, so that a machine that speeds up or
+    // slows down during the benchmark affects all variants alike.
+    let bar = indicatif::ProgressBar::new((chosen.len() * (opts.repeats + 1)) as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} runs {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let timer = Timer::new()
-        .repeats(opts.repeats)
-        .min_run_time(Duration::from_millis(100));
-    let mut results: Vec<(&cases::Case, Timing)> = Vec::new();
+    let mut loops = Vec::with_capacity(chosen.len());
     for case in &chosen {
-        bar.set_message(format!("{}/{}", case.workload, case.variant));
+        bar.set_message(format!("calibrating {}/{}", case.workload, case.variant));
         (case.run)()
             .with_context(|| format!("{}/{} failed", case.workload, case.variant))?;
-        let timing = timer.run(|| (case.run)())?;
-        results.push((case, timing));
+        let calibration = Timer::new()
+            .repeats(1)
+            .min_run_time(Duration::from_millis(100))
+            .run(|| (case.run)())?;
+        loops.push(calibration.loops);
         bar.inc(1);
     }
+    let mut runs: Vec<Vec<f64>> = vec![Vec::with_capacity(opts.repeats); chosen.len()];
+    for _ in 0..opts.repeats {
+        for (i, case) in chosen.iter().enumerate() {
+            bar.set_message(format!("{}/{}", case.workload, case.variant));
+            let run = Timer::new()
+                .loops(loops[i])
+                .repeats(1)
+                .run(|| (case.run)())?;
+            runs[i].extend(run.all_runs);
+            bar.inc(1);
+        }
+    }
+    let results: Vec<(&cases::Case, Timing)> = chosen
+        .iter()
+        .zip(&runs)
+        .zip(&loops)
+        .map(|((case, r), &n)| (*case, Timing::from_runs(r, n)))
+        .collect();
     bar.finish_and_clear();
     if opts.json {
         let mut map = serde_json::Map::new();
@@ -143,7 +167,7 @@ fn print_table(results: &[(&cases::Case, Timing)], repeats: usize) {
     let cores = parallel_course::system::logical_cores();
     println!(
         "Course workloads at the Python lesson's sizes on {cores} logical core{}, release build; \
-         best of {repeats} runs.",
+         best of {repeats} runs, the variants' runs interleaved.",
         if cores == 1 { "" } else { "s" }
     );
     let mut t = Table::new(["key", "what", "best", "mean", "speed-up"]);
