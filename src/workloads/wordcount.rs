@@ -326,7 +326,13 @@ pub const PIECE_BYTES: usize = 256 * 1024;
 /// [`PIECE_BYTES`] at line ends, each thread counts its pieces into a map
 /// of its own (`fold`), and the maps are merged pairwise (`reduce`).
 pub fn count_words_par(text: &str) -> WordCounts {
-    pieces(text, PIECE_BYTES)
+    count_pieces_par(pieces(text, PIECE_BYTES))
+}
+
+/// Counts the words of `pieces` with rayon: one map per piece handed out,
+/// merged pairwise.
+fn count_pieces_par(pieces: Vec<&str>) -> WordCounts {
+    pieces
         .into_par_iter()
         .fold(WordCounts::new, |mut counts, piece| {
             for word in words(piece) {
@@ -340,18 +346,12 @@ pub fn count_words_par(text: &str) -> WordCounts {
 /// The counts of all `books` together: every book cut into [`pieces`],
 /// all pieces of all books shared out by rayon, one map per thread.
 pub fn count_books_par(books: &[Book]) -> WordCounts {
-    books
-        .iter()
-        .flat_map(|b| pieces(b.body(), PIECE_BYTES))
-        .collect::<Vec<&str>>()
-        .into_par_iter()
-        .fold(WordCounts::new, |mut counts, piece| {
-            for word in words(piece) {
-                add_word(&mut counts, &word);
-            }
-            counts
-        })
-        .reduce(WordCounts::new, merge_counts)
+    count_pieces_par(
+        books
+            .iter()
+            .flat_map(|b| pieces(b.body(), PIECE_BYTES))
+            .collect(),
+    )
 }
 
 /// The `n` most frequent words, most frequent first (ties in alphabetical
