@@ -355,6 +355,7 @@ impl LineChart {
 ///     .bars([("apples", 12.0), ("pears", 7.0), ("plums", 3.0)])
 ///     .draw()?;
 /// assert!(fig.svg().contains("pears"));
+/// assert_eq!(fig.svg().matches(">\napples\n<").count(), 1, "each label once");
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -446,7 +447,8 @@ impl BarChart {
         let label = move |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => usize::try_from(*i)
                 .ok()
-                .and_then(|i| bars.get(n - 1 - i.min(n - 1)))
+                .filter(|&i| i < n)
+                .and_then(|i| bars.get(n - 1 - i))
                 .map(|b| b.0.clone())
                 .unwrap_or_default(),
             SegmentValue::Last => String::new(),
