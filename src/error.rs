@@ -21,7 +21,6 @@ use std::fmt;
 ///     "invalid `repeats`: 0; allowed: 1 or more (IPython's -r)"
 /// );
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// An argument was outside its allowed range.
@@ -83,6 +82,24 @@ impl fmt::Display for Error {
             Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
             Error::Setup(msg) => f.write_str(msg),
         }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The same sentence as `Display`: a notebook cell that ends in an
+    /// `Err` shows its `Debug` form, and that should read as the advice.
+    ///
+    /// ```
+    /// use parallel_course::timing::Timer;
+    ///
+    /// let result = Timer::new().repeats(0).run(|| ());
+    /// assert_eq!(
+    ///     format!("{result:?}"),
+    ///     "Err(invalid `repeats`: 0; allowed: 1 or more (IPython's -r))"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
