@@ -9,7 +9,12 @@
    another fresh kernel, which must see the new value. It also reports how
    long the load took with a cold and a warm cache.
 
-2. An interrupted cell leaves a working kernel. Interrupting evcxr ends the
+2. One kernel, one set of statics. The support crate is built as a
+   dynamic library as well, so every cell links the same copy of it and of
+   rayon: a pool configured in one cell is the pool of the next, and cells
+   that use rayon do not start a pool each.
+
+3. An interrupted cell leaves a working kernel. Interrupting evcxr ends the
    process that runs cells: variables are lost, while `:dep`s and `use`s
    are kept and replayed. The check interrupts a long cell and proves the
    next cell still reaches the prelude, and that it says so plainly.
@@ -119,6 +124,37 @@ def check_edit_reaches_kernel(kernel, crate_dir):
           f"after an edit {edited:.1f} s)")
 
 
+THREADS = """fn threads() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
+}"""
+
+
+def check_one_pool(kernel, crate_dir):
+    km, kc = fresh_kernel(kernel, crate_dir / "notebooks")
+    try:
+        status, text = run_cell(kc, ':dep parallel_course = { path = ".." }\nuse parallel_course::prelude::*;')
+        assert status == "ok", text
+        status, text = run_cell(kc, "rayon::ThreadPoolBuilder::new().num_threads(1).build_global().is_ok()")
+        assert status == "ok" and "true" in text, f"build_global failed:\n{text}"
+        status, text = run_cell(kc, "rayon::current_num_threads()")
+        assert status == "ok" and text.strip() == "1", \
+            f"a pool of 1 thread built in one cell is not the next cell's pool: {text.strip()} threads"
+        status, text = run_cell(kc, THREADS)
+        assert status == "ok", text
+        counts = []
+        for _ in range(10):
+            status, text = run_cell(kc, "(0..1000u64).into_par_iter().sum::<u64>();\nthreads()")
+            assert status == "ok", text
+            counts.append(int(text.strip()))
+        assert len(set(counts)) == 1, f"threads after each of ten rayon cells: {counts}"
+        print(f"  one pool: a 1-thread global pool carries over between cells; "
+              f"threads flat at {counts[0]} across ten rayon cells")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def check_interrupt(kernel, crate_dir):
     km, kc = fresh_kernel(kernel, crate_dir / "notebooks")
     try:
@@ -152,13 +188,14 @@ def main():
     args = ap.parse_args()
     crate = args.crate_dir.resolve()
     failed = 0
-    for check in (check_edit_reaches_kernel, check_interrupt):
+    checks = (check_edit_reaches_kernel, check_one_pool, check_interrupt)
+    for check in checks:
         try:
             check(args.kernel, crate)
         except Exception as e:  # report every check, then fail
             failed += 1
             print(f"  {check.__name__}: FAILED: {e}")
-    print(f"{2 - failed} passed, {failed} failed")
+    print(f"{len(checks) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -42,7 +42,7 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         let ok = section("Notebooks", &detail, || execute(project, env, &notebooks))?;
         let behaviour = section(
             "Kernel behaviour",
-            "(an edit to the crate reaches a fresh kernel; an interrupt keeps the kernel usable)",
+            "(an edit to the crate reaches a fresh kernel; one rayon pool per kernel; an interrupt keeps the kernel usable)",
             || {
                 Ok(Command::new(&env.python)
                     .arg(project.root.join("tests/kernel_behaviour.py"))
