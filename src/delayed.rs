@@ -90,13 +90,14 @@ impl<T> Clone for Delayed<T> {
 
 impl<T> std::fmt::Debug for Delayed<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tasks = self.len();
         write!(
             f,
             "Delayed<{}>(\"{}\", {} task{} in its graph)",
             std::any::type_name::<T>(),
             self.node.name,
-            self.len(),
-            if self.len() == 1 { "" } else { "s" }
+            tasks,
+            if tasks == 1 { "" } else { "s" }
         )
     }
 }
@@ -237,8 +238,11 @@ where
 /// its inputs.
 struct Plan {
     nodes: Vec<Arc<Node>>,
-    /// For each task, the positions of its inputs in `nodes`.
+    /// For each task, the positions of its inputs in `nodes`, in the order
+    /// its closure receives them (a promise given twice appears twice).
     inputs: Vec<Vec<usize>>,
+    /// For each task, the positions of the different tasks it waits for.
+    waits_for: Vec<Vec<usize>>,
     /// For each task, the positions of the tasks that need it.
     users: Vec<Vec<usize>>,
 }
@@ -277,18 +281,25 @@ impl Plan {
             .iter()
             .map(|n| n.inputs.iter().map(|i| position[&id(i)]).collect())
             .collect();
+        let waits_for: Vec<Vec<usize>> = inputs
+            .iter()
+            .map(|ins| {
+                let mut distinct = ins.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                distinct
+            })
+            .collect();
         let mut users = vec![Vec::new(); nodes.len()];
-        for (i, ins) in inputs.iter().enumerate() {
-            let mut seen = ins.clone();
-            seen.sort_unstable();
-            seen.dedup();
-            for &j in &seen {
+        for (i, ins) in waits_for.iter().enumerate() {
+            for &j in ins {
                 users[j].push(i);
             }
         }
         Plan {
             nodes,
             inputs,
+            waits_for,
             users,
         }
     }
@@ -302,14 +313,9 @@ impl Plan {
         let spans: Vec<OnceLock<(Duration, Duration)>> =
             (0..n).map(|_| OnceLock::new()).collect();
         let waiting: Vec<AtomicUsize> = self
-            .inputs
+            .waits_for
             .iter()
-            .map(|ins| {
-                let mut distinct = ins.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                AtomicUsize::new(distinct.len())
-            })
+            .map(|ins| AtomicUsize::new(ins.len()))
             .collect();
         // A task that panics stops the run; the first panic is re-raised
         // once every started task has finished.
@@ -485,11 +491,8 @@ impl<T> Delayed<T> {
                 out.push_str(&format!("    t{i}[\"{label}\"]\n"));
             }
         }
-        for (i, ins) in plan.inputs.iter().enumerate() {
-            let mut distinct = ins.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for j in distinct {
+        for (i, ins) in plan.waits_for.iter().enumerate() {
+            for j in ins {
                 out.push_str(&format!("    t{j} --> t{i}\n"));
             }
         }
