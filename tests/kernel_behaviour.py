@@ -16,8 +16,9 @@
 
 3. An interrupted cell leaves a working kernel. Interrupting evcxr ends the
    process that runs cells: variables are lost, while `:dep`s and `use`s
-   are kept and replayed. The check interrupts a long cell and proves the
-   next cell still reaches the prelude, and that it says so plainly.
+   are kept and replayed. The check interrupts a long cell, checks that the
+   cell reports the message 00-setup-check tells learners about, and that
+   the next cell still reaches the prelude.
 
 Usage: kernel_behaviour.py [--kernel NAME] CRATE_DIR
 """
@@ -28,6 +29,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
@@ -39,7 +41,11 @@ PROBE = "KERNEL_EDIT_PROBE"
 def run_cell(kc, code, timeout=600):
     """Executes `code`; returns (status, text) where text joins the
     stdout, stderr, results and error messages the cell produced."""
-    msg_id = kc.execute(code)
+    return outcome(kc, kc.execute(code), timeout, code)
+
+
+def outcome(kc, msg_id, timeout=600, code=""):
+    """Waits for the request `msg_id` to finish; returns (status, text)."""
     parts = []
     deadline = time.monotonic() + timeout
     while True:
@@ -59,19 +65,34 @@ def run_cell(kc, code, timeout=600):
         elif kind == "status" and content["execution_state"] == "idle":
             break
     reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
     return reply["content"]["status"], "".join(parts)
 
 
 LOG_DIR = Path(".course/logs")
 
 
-def fresh_kernel(kernel, cwd):
-    """A new kernel whose own output (compiler progress) goes to a log."""
+PRELUDE = ':dep parallel_course = { path = ".." }\nuse parallel_course::prelude::*;'
+
+
+@contextmanager
+def fresh_kernel(kernel, cwd, prelude=False):
+    """A new kernel started in `cwd`, with the course prelude loaded if
+    asked, shut down afterwards. Its own output (compiler progress) goes to
+    a log."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = open(LOG_DIR / "kernel-behaviour.kernel.log", "a")
-    km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300,
-                              stdout=log, stderr=log)
-    return km, kc
+    with open(LOG_DIR / "kernel-behaviour.kernel.log", "a") as log:
+        km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300,
+                                  stdout=log, stderr=log)
+        try:
+            if prelude:
+                status, text = run_cell(kc, PRELUDE)
+                assert status == "ok", f"loading the prelude failed:\n{text}"
+            yield km, kc
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
 
 
 def copy_crate(src, dst):
@@ -87,20 +108,14 @@ def copy_crate(src, dst):
 
 def load_probe(kernel, crate, cwd):
     """Loads `crate` in a fresh kernel; returns (seconds to load, probe value)."""
-    km, kc = fresh_kernel(kernel, cwd)
-    try:
+    with fresh_kernel(kernel, cwd) as (_, kc):
         start = time.monotonic()
         status, text = run_cell(kc, f':dep parallel_course = {{ path = "{crate.as_posix()}" }}')
         loaded = time.monotonic() - start
-        if status != "ok":
-            raise AssertionError(f"loading the crate copy failed:\n{text}")
+        assert status == "ok", f"loading the crate copy failed:\n{text}"
         status, text = run_cell(kc, f"parallel_course::{PROBE}")
-        if status != "ok":
-            raise AssertionError(f"reading the probe failed:\n{text}")
+        assert status == "ok", f"reading the probe failed:\n{text}"
         return loaded, text.strip()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
 
 
 def check_edit_reaches_kernel(kernel, crate_dir):
@@ -131,10 +146,7 @@ THREADS = """fn threads() -> usize {
 
 
 def check_one_pool(kernel, crate_dir):
-    km, kc = fresh_kernel(kernel, crate_dir / "notebooks")
-    try:
-        status, text = run_cell(kc, ':dep parallel_course = { path = ".." }\nuse parallel_course::prelude::*;')
-        assert status == "ok", text
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
         status, text = run_cell(kc, "rayon::ThreadPoolBuilder::new().num_threads(1).build_global().is_ok()")
         assert status == "ok" and "true" in text, f"build_global failed:\n{text}"
         status, text = run_cell(kc, "rayon::current_num_threads()")
@@ -150,16 +162,10 @@ def check_one_pool(kernel, crate_dir):
         assert len(set(counts)) == 1, f"threads after each of ten rayon cells: {counts}"
         print(f"  one pool: a 1-thread global pool carries over between cells; "
               f"threads flat at {counts[0]} across ten rayon cells")
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
 
 
 def check_interrupt(kernel, crate_dir):
-    km, kc = fresh_kernel(kernel, crate_dir / "notebooks")
-    try:
-        status, text = run_cell(kc, ':dep parallel_course = { path = ".." }\nuse parallel_course::prelude::*;')
-        assert status == "ok", text
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
         status, text = run_cell(kc, "let kept = 41;")
         assert status == "ok", text
         msg_id = kc.execute("std::thread::sleep(std::time::Duration::from_secs(600));")
@@ -167,18 +173,15 @@ def check_interrupt(kernel, crate_dir):
         time.sleep(8)
         start = time.monotonic()
         km.interrupt_kernel()
-        reply = kc.get_shell_msg(timeout=60)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = kc.get_shell_msg(timeout=60)
+        _, said = outcome(kc, msg_id, timeout=60)
         stopped = time.monotonic() - start
+        # 00-setup-check quotes this message to learners.
+        assert "Subprocess terminated" in said, f"the interrupted cell said:\n{said}"
         status, text = run_cell(kc, "logical_cores() >= 1")
         assert status == "ok" and "true" in text, f"after the interrupt the prelude is gone:\n{text}"
         status, lost = run_cell(kc, "kept + 1")
         print(f"  interrupt: the long cell stopped {stopped:.1f} s after the interrupt; the next cell "
               f"reached the prelude; variables {'were lost' if status != 'ok' else 'were kept'}")
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
 
 
 def main():

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::display::{Table, emit};
+use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::plot::{BarChart, Figure};
 
@@ -378,40 +378,27 @@ pub fn top_words_chart(counts: &WordCounts, n: usize, title: &str) -> Result<Fig
 }
 
 /// A table of the books: number, title, author, size, and words counted.
-pub fn books_table(books: &[Book]) -> BooksTable {
-    BooksTable(books.to_vec())
-}
-
-/// The books as a table (see [`books_table`]).
-#[derive(Debug, Clone)]
-pub struct BooksTable(Vec<Book>);
-
-impl BooksTable {
-    fn table(&self) -> Table {
-        let mut t = Table::new(["#", "title", "author", "size", "words"]);
-        for b in &self.0 {
-            t.row([
-                b.id.to_string(),
-                b.title.clone(),
-                b.author.clone(),
-                format!("{:.0} kB", b.text.len() as f64 / 1e3),
-                crate::format::thousands(words(b.body()).count() as u64),
-            ]);
-        }
-        t
+///
+/// ```
+/// use parallel_course::workloads::wordcount::{Book, books_table};
+///
+/// let text = "Title: T\nAuthor: A\n*** START OF IT ***\nthree small words\n*** END OF IT ***\n";
+/// let t = books_table(&[Book::from_text(1, text)]);
+/// assert_eq!(t.rows()[0][1..3], ["T", "A"]);
+/// assert_eq!(t.rows()[0][4], "3");
+/// ```
+pub fn books_table(books: &[Book]) -> Table {
+    let mut t = Table::new(["#", "title", "author", "size", "words"]);
+    for b in books {
+        t.row([
+            b.id.to_string(),
+            b.title.clone(),
+            b.author.clone(),
+            format!("{:.0} kB", b.text.len() as f64 / 1e3),
+            crate::format::thousands(words(b.body()).count() as u64),
+        ]);
     }
-
-    /// Shows the table in the notebook.
-    pub fn evcxr_display(&self) {
-        let t = self.table();
-        emit(&[("text/plain", &t.to_string()), ("text/html", &t.to_html())]);
-    }
-}
-
-impl std::fmt::Display for BooksTable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.table())
-    }
+    t
 }
 
 #[cfg(test)]
