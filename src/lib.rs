@@ -94,8 +94,8 @@ pub mod prelude {
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
     };
     pub use crate::workloads::pi::{
-        pi_batched, pi_chunked, pi_iter, pi_loop, pi_par, pi_std_rng, pi_threads,
-        standard_error,
+        chunk_rng, count_inside, pi_batched, pi_chunked, pi_iter, pi_loop, pi_par,
+        pi_std_rng, pi_threads, standard_error,
     };
     pub use crate::workloads::processes::pi_processes;
     pub use crate::workloads::sharing::{

@@ -6,7 +6,8 @@
 //! in-notebook answer to "how do we know we are running in parallel?",
 //! where one would otherwise watch `htop` in a terminal.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use sysinfo::{CpuRefreshKind, RefreshKind, System};
@@ -83,11 +84,29 @@ impl std::fmt::Display for CoreCounts {
     }
 }
 
-/// The smallest interval between CPU readings, and the default: 200 ms
-/// on Linux, macOS and Windows. Utilisation is the difference of two
-/// readings of the operating system's counters; sysinfo ignores readings
-/// taken closer together than this.
-pub const MIN_CPU_INTERVAL: Duration = sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
+/// The smallest interval between CPU readings on this platform: 20 ms on
+/// Linux, where the monitor reads the kernel's per-core tick counters in
+/// `/proc/stat` directly (they advance every 10 ms); elsewhere sysinfo's
+/// 200 ms, below which it ignores a refresh.
+pub const MIN_CPU_INTERVAL: Duration = if cfg!(target_os = "linux") {
+    Duration::from_millis(20)
+} else {
+    sysinfo::MINIMUM_CPU_UPDATE_INTERVAL
+};
+
+/// The default interval between readings: 50 ms on Linux (five ticks of the
+/// kernel's counters, so a reading moves in steps of at most 20 %), the
+/// minimum elsewhere.
+pub const DEFAULT_CPU_INTERVAL: Duration = if cfg!(target_os = "linux") {
+    Duration::from_millis(50)
+} else {
+    MIN_CPU_INTERVAL
+};
+
+/// The default least number of readings: a closure that ends sooner is run
+/// again until the monitor has this many, so every plot has a line, not a
+/// dot.
+pub const DEFAULT_MIN_READINGS: usize = 20;
 
 /// One reading of every core: seconds since the start, and each core's
 /// utilisation in percent (0–100) over the preceding interval.
@@ -111,9 +130,12 @@ pub struct CpuProfile<T> {
     pub samples: Vec<CpuSample>,
     /// The interval between readings.
     pub interval: Duration,
-    /// Wall-clock duration of the run.
+    /// Wall-clock duration of all the runs together.
     pub wall: Duration,
-    /// What the closure returned.
+    /// How many times the closure ran: more than once when one run was too
+    /// short for the least number of readings.
+    pub runs: usize,
+    /// What the closure returned (in its last run).
     pub value: T,
 }
 
@@ -185,9 +207,14 @@ impl<T> CpuProfile<T> {
 impl<T> std::fmt::Display for CpuProfile<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+        let runs = match self.runs {
+            1 => String::new(),
+            n => format!(" ({n} runs of the closure)"),
+        };
         writeln!(
             f,
-            "CPU use per core, one reading every {} ms over {}:",
+            "CPU use per core: {} readings, one every {} ms over {}{runs}:",
+            self.samples.len(),
             self.interval.as_millis(),
             crate::format::format_seconds(self.wall.as_secs_f64(), 3)
         )?;
@@ -208,7 +235,8 @@ impl<T> std::fmt::Display for CpuProfile<T> {
     }
 }
 
-/// Builder for the per-core CPU monitor.
+/// Builder for the per-core CPU monitor: how often to read, and how many
+/// readings at least.
 ///
 /// ```
 /// use std::time::Duration;
@@ -216,13 +244,16 @@ impl<T> std::fmt::Display for CpuProfile<T> {
 ///
 /// let p = CpuMonitor::new()
 ///     .interval(Duration::from_millis(250))
+///     .min_readings(2)
 ///     .run(|| std::thread::sleep(Duration::from_millis(600)))?;
 /// assert_eq!(p.samples.len(), 2);
+/// assert_eq!(p.runs, 1);
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct CpuMonitor {
     interval: Duration,
+    min_readings: usize,
 }
 
 impl Default for CpuMonitor {
@@ -232,10 +263,12 @@ impl Default for CpuMonitor {
 }
 
 impl CpuMonitor {
-    /// A monitor reading every [`MIN_CPU_INTERVAL`] (200 ms).
+    /// A monitor reading every [`DEFAULT_CPU_INTERVAL`] (50 ms on Linux)
+    /// until it has at least [`DEFAULT_MIN_READINGS`] (20) readings.
     pub fn new() -> Self {
         CpuMonitor {
-            interval: MIN_CPU_INTERVAL,
+            interval: DEFAULT_CPU_INTERVAL,
+            min_readings: DEFAULT_MIN_READINGS,
         }
     }
 
@@ -246,40 +279,59 @@ impl CpuMonitor {
         self
     }
 
-    /// Runs `f` once while reading every core's utilisation. A panic in
-    /// `f` stops the monitor thread and then continues.
+    /// Sets the least number of readings (1 to 100 000; checked by
+    /// [`run`](CpuMonitor::run)). A closure that ends before the monitor has
+    /// them is run again, as often as needed.
+    pub fn min_readings(mut self, readings: usize) -> Self {
+        self.min_readings = readings;
+        self
+    }
+
+    /// Runs `f`, as many times as it takes to get the least number of
+    /// readings, while reading every core's utilisation. A panic in `f`
+    /// stops the monitor thread and then continues.
     ///
-    /// A reading covers one whole interval. When `f` ends, the partial
-    /// interval is dropped, except for a run shorter than one interval:
-    /// then the monitor completes the interval and reports that one
-    /// reading, idle tail included.
+    /// A reading covers one whole interval; the partial interval after the
+    /// last run of `f` is dropped. The value is that of the last run.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] for an interval under
-    /// [`MIN_CPU_INTERVAL`] (`f` is not run then), [`Error::Worker`] if
-    /// the platform has no CPU statistics.
-    pub fn run<T, F: FnOnce() -> T>(&self, f: F) -> Result<CpuProfile<T>> {
+    /// [`MIN_CPU_INTERVAL`] or a least number of readings outside 1 to
+    /// 100 000 (`f` is not run then), [`Error::Worker`] if the platform has
+    /// no CPU statistics.
+    pub fn run<T, F: FnMut() -> T>(&self, mut f: F) -> Result<CpuProfile<T>> {
         if self.interval < MIN_CPU_INTERVAL {
             return Err(Error::invalid(
                 "interval",
                 format!("{:?}", self.interval),
-                "200 ms or more (the operating system's CPU counters need that long between readings)",
+                if cfg!(target_os = "linux") {
+                    "20 ms or more (the kernel's CPU counters advance every 10 ms)"
+                } else {
+                    "200 ms or more (the operating system's CPU counters need that long between readings)"
+                },
             ));
         }
-        let kind =
-            RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
-        let mut sys = System::new_with_specifics(kind)
-            .map_err(|e| Error::Worker(format!("cannot read CPU statistics: {e}")))?;
+        if !(1..=100_000).contains(&self.min_readings) {
+            return Err(Error::invalid(
+                "min_readings",
+                self.min_readings,
+                "1 to 100 000 readings",
+            ));
+        }
+        let mut counters = CpuCounters::open()?;
         let interval = self.interval;
+        let taken = Arc::new(AtomicUsize::new(0));
+        let taken_by_monitor = Arc::clone(&taken);
         let monitor = move |start: Instant, stop: mpsc::Receiver<()>| {
             let mut samples = Vec::new();
-            let read = |sys: &mut System, samples: &mut Vec<CpuSample>| {
-                sys.refresh_cpu_usage();
+            let mut read = |samples: &mut Vec<CpuSample>| {
+                let per_core = counters.read();
                 samples.push(CpuSample {
                     time: start.elapsed().as_secs_f64(),
-                    per_core: sys.cpus().iter().map(|c| c.usage()).collect(),
+                    per_core,
                 });
+                taken_by_monitor.store(samples.len(), Ordering::Release);
             };
             let mut last = Instant::now();
             loop {
@@ -287,50 +339,160 @@ impl CpuMonitor {
                 let wait = next.saturating_duration_since(Instant::now());
                 match stop.recv_timeout(wait) {
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        read(&mut sys, &mut samples);
+                        read(&mut samples);
                         last = Instant::now();
                     }
-                    _ => {
-                        if samples.is_empty() {
-                            std::thread::sleep(
-                                next.saturating_duration_since(Instant::now()),
-                            );
-                            read(&mut sys, &mut samples);
-                        }
-                        break samples;
-                    }
+                    _ => break samples,
                 }
             }
         };
+        let min_readings = self.min_readings;
+        let repeated = move || {
+            let mut runs = 1;
+            let mut value = f();
+            while taken.load(Ordering::Acquire) < min_readings {
+                value = f();
+                runs += 1;
+            }
+            (value, runs)
+        };
         let Sampled {
-            value,
+            value: (value, runs),
             readings: samples,
             wall,
-        } = run_sampled("cpu-monitor", monitor, f)?;
+        } = run_sampled("cpu-monitor", monitor, repeated)?;
         Ok(CpuProfile {
             samples,
             interval,
             wall,
+            runs,
             value,
         })
     }
 }
 
-/// Runs `f` once while reading every core's utilisation every 200 ms.
+/// The per-core busy and total time counters, read twice to give the
+/// utilisation in between.
+enum CpuCounters {
+    /// Linux: `/proc/stat`, in ticks of 10 ms; the previous reading.
+    #[cfg(target_os = "linux")]
+    ProcStat(Vec<CoreTicks>),
+    /// Elsewhere: sysinfo, which keeps the previous reading itself.
+    Sysinfo(Box<System>),
+}
+
+impl CpuCounters {
+    fn open() -> Result<Self> {
+        #[cfg(target_os = "linux")]
+        if let Some(ticks) = read_proc_stat() {
+            return Ok(CpuCounters::ProcStat(ticks));
+        }
+        let kind =
+            RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage());
+        let sys = System::new_with_specifics(kind)
+            .map_err(|e| Error::Worker(format!("cannot read CPU statistics: {e}")))?;
+        Ok(CpuCounters::Sysinfo(Box::new(sys)))
+    }
+
+    /// Each core's utilisation in percent since the previous call.
+    fn read(&mut self) -> Vec<f32> {
+        match self {
+            #[cfg(target_os = "linux")]
+            CpuCounters::ProcStat(previous) => {
+                let Some(now) = read_proc_stat() else {
+                    return vec![0.0; previous.len()];
+                };
+                let usage = now
+                    .iter()
+                    .zip(previous.iter())
+                    .map(|(n, p)| n.utilisation_since(p))
+                    .collect();
+                *previous = now;
+                usage
+            }
+            CpuCounters::Sysinfo(sys) => {
+                sys.refresh_cpu_usage();
+                sys.cpus().iter().map(|c| c.usage()).collect()
+            }
+        }
+    }
+}
+
+/// One core's counters from `/proc/stat`, in ticks since boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CoreTicks {
+    /// Ticks spent running anything: user, nice, system, irq, softirq, steal.
+    busy: u64,
+    /// All ticks, idle and I/O wait included.
+    total: u64,
+}
+
+impl CoreTicks {
+    /// Percent of the ticks between `earlier` and `self` that were busy; 0
+    /// if no tick passed.
+    fn utilisation_since(&self, earlier: &CoreTicks) -> f32 {
+        let total = self.total.saturating_sub(earlier.total);
+        let busy = self.busy.saturating_sub(earlier.busy).min(total);
+        if total == 0 {
+            0.0
+        } else {
+            (busy as f64 * 100.0 / total as f64) as f32
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read_proc_stat() -> Option<Vec<CoreTicks>> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let cores = parse_proc_stat(&text);
+    (!cores.is_empty()).then_some(cores)
+}
+
+/// The per-core lines of `/proc/stat` (`cpu0 …`, `cpu1 …`, not the `cpu`
+/// total), in order. Fields: user nice system idle iowait irq softirq steal
+/// (guest time is already counted in user).
+fn parse_proc_stat(text: &str) -> Vec<CoreTicks> {
+    text.lines()
+        .filter(|line| {
+            line.strip_prefix("cpu")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .map(|line| {
+            let fields: Vec<u64> = line
+                .split_whitespace()
+                .skip(1)
+                .take(8)
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+            let idle = field(3) + field(4);
+            let total: u64 = fields.iter().sum();
+            CoreTicks {
+                busy: total - idle,
+                total,
+            }
+        })
+        .collect()
+}
+
+/// Runs `f` while reading every core's utilisation every 50 ms (on Linux;
+/// 200 ms elsewhere), running it again if needed until there are at least
+/// 20 readings. See [`CpuMonitor`] to choose other values.
 ///
 /// ```
 /// use parallel_course::system::monitor_cpus;
 ///
-/// let p = monitor_cpus(|| (0..50_000_000u64).map(|x| x ^ (x >> 3)).sum::<u64>())?;
+/// let p = monitor_cpus(|| (0..5_000_000u64).map(|x| x ^ (x >> 3)).sum::<u64>())?;
 /// println!("{p}");
 /// assert!(p.cores() >= 1);
+/// assert!(p.samples.len() >= 20);
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
 ///
 /// # Errors
 ///
 /// [`Error::Worker`] if the platform has no CPU statistics.
-pub fn monitor_cpus<T, F: FnOnce() -> T>(f: F) -> Result<CpuProfile<T>> {
+pub fn monitor_cpus<T, F: FnMut() -> T>(f: F) -> Result<CpuProfile<T>> {
     CpuMonitor::new().run(f)
 }
 
@@ -344,31 +506,75 @@ mod tests {
             .interval(Duration::from_millis(1))
             .run(|| ())
             .unwrap_err();
-        assert!(err.to_string().contains("200 ms or more"), "{err}");
+        assert!(err.to_string().contains("ms or more"), "{err}");
     }
 
     #[test]
-    fn a_run_shorter_than_one_interval_still_gets_one_reading() {
-        let p = monitor_cpus(|| 1 + 1).unwrap();
+    fn zero_min_readings_is_rejected_without_running_the_closure() {
+        let mut ran = false;
+        let err = CpuMonitor::new()
+            .min_readings(0)
+            .run(|| ran = true)
+            .unwrap_err();
+        assert!(err.to_string().contains("1 to 100 000"), "{err}");
+        assert!(!ran);
+    }
+
+    #[test]
+    fn a_closure_shorter_than_one_interval_runs_until_the_first_reading() {
+        let p = CpuMonitor::new().min_readings(1).run(|| 1 + 1).unwrap();
         assert_eq!(p.samples.len(), 1);
-        assert!(p.samples[0].time >= MIN_CPU_INTERVAL.as_secs_f64() * 0.99);
+        assert!(p.runs > 1, "{p}");
+        assert!(p.samples[0].time >= DEFAULT_CPU_INTERVAL.as_secs_f64() * 0.99);
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn a_busy_thread_shows_as_roughly_one_busy_core() {
-        let p = monitor_cpus(|| {
-            let start = Instant::now();
-            let mut x = 0u64;
-            while start.elapsed() < Duration::from_millis(700) {
-                x = std::hint::black_box(x.wrapping_add(1));
-            }
-        })
-        .unwrap();
-        assert!(p.cores() >= 1);
-        // At least most of one core was busy (other tests may add more).
-        assert!(p.busy_cores() > 0.5, "{p}");
-        assert!(p.samples.len() >= 3);
+    fn a_short_closure_is_repeated_until_there_are_enough_readings() {
+        let mut calls = 0;
+        let p = CpuMonitor::new()
+            .interval(MIN_CPU_INTERVAL)
+            .min_readings(5)
+            .run(|| {
+                calls += 1;
+                std::thread::sleep(MIN_CPU_INTERVAL);
+                calls
+            })
+            .unwrap();
+        assert!(p.samples.len() >= 5, "{p}");
+        assert!(p.runs >= 2, "{p}");
+        assert_eq!(p.value, p.runs);
+        assert!(
+            p.to_string()
+                .contains(&format!("({} runs of the closure)", p.runs))
+        );
+    }
+
+    #[test]
+    fn proc_stat_lines_become_busy_and_total_ticks_per_core() {
+        let text = "cpu  10 0 10 80 0 0 0 0 0 0\n\
+                    cpu0 4 1 3 90 2 0 0 0 0 0\n\
+                    cpu1 6 0 7 70 0 1 1 5 0 0\n\
+                    intr 123\nctxt 456\n";
+        let cores = parse_proc_stat(text);
+        assert_eq!(
+            cores,
+            vec![
+                CoreTicks {
+                    busy: 8,
+                    total: 100
+                },
+                CoreTicks {
+                    busy: 20,
+                    total: 90
+                },
+            ]
+        );
+        let later = CoreTicks {
+            busy: 13,
+            total: 110,
+        };
+        assert_eq!(later.utilisation_since(&cores[0]), 50.0);
+        assert_eq!(cores[0].utilisation_since(&cores[0]), 0.0);
     }
 
     #[test]

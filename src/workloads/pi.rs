@@ -115,10 +115,21 @@ pub fn pi_iter(n: u64, seed: u64) -> f64 {
     estimate_from(inside, n)
 }
 
-/// Counts the points inside among `n` drawn from `rng`, in batches: first
-/// fill arrays with coordinates, then count with `(test) as u64`, a loop
-/// without branches that the compiler turns into SIMD instructions.
-fn count_batched<R: Rng>(rng: &mut R, n: u64) -> u64 {
+/// Counts the points inside the circle among `n` drawn from `rng`: the work
+/// of one chunk in [`pi_par`] and [`pi_threads`], and the piece the course's
+/// learners call from their own parallel versions.
+///
+/// It works in batches: first it fills arrays with coordinates, then counts
+/// with `(test) as u64`, a loop without branches that the compiler turns into
+/// SIMD instructions.
+///
+/// ```
+/// use parallel_course::workloads::pi::{chunk_rng, count_inside, pi_chunked, CHUNK};
+/// // One chunk's count, by hand: its own generator, then count.
+/// let inside = count_inside(&mut chunk_rng(42, 0), CHUNK);
+/// assert_eq!(4.0 * inside as f64 / CHUNK as f64, pi_chunked(CHUNK, 42));
+/// ```
+pub fn count_inside<R: Rng>(rng: &mut R, n: u64) -> u64 {
     let mut xs = [0.0f64; BATCH];
     let mut ys = [0.0f64; BATCH];
     let mut inside = 0u64;
@@ -147,19 +158,27 @@ fn count_batched<R: Rng>(rng: &mut R, n: u64) -> u64 {
 /// ```
 pub fn pi_batched(n: u64, seed: u64) -> f64 {
     let mut rng = SmallRng::seed_from_u64(seed);
-    estimate_from(count_batched(&mut rng, n), n)
+    estimate_from(count_inside(&mut rng, n), n)
 }
 
-/// The generator of chunk `index`: seeded from the run's seed and the
-/// index, so every chunk has its own independent stream.
-pub(crate) fn chunk_rng(seed: u64, index: u64) -> SmallRng {
+/// The generator of chunk `index` of a run: seeded from the run's seed and
+/// the chunk's number, so every chunk has its own stream of numbers, and the
+/// same stream whichever thread draws from it.
+///
+/// ```
+/// use parallel_course::workloads::pi::chunk_rng;
+/// use rand::Rng;
+/// assert_eq!(chunk_rng(1, 7).next_u64(), chunk_rng(1, 7).next_u64());
+/// assert_ne!(chunk_rng(1, 7).next_u64(), chunk_rng(1, 8).next_u64());
+/// ```
+pub fn chunk_rng(seed: u64, index: u64) -> SmallRng {
     SmallRng::seed_from_u64(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Points inside for chunk `index` of a run of `n` samples.
 fn count_chunk(n: u64, seed: u64, index: u64) -> u64 {
     let len = CHUNK.min(n - index * CHUNK);
-    count_batched(&mut chunk_rng(seed, index), len)
+    count_inside(&mut chunk_rng(seed, index), len)
 }
 
 /// The number of points inside the circle in chunks `chunks` of a run of
