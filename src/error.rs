@@ -46,6 +46,13 @@ pub enum Error {
     /// The environment is not set up as the course expects (for example,
     /// the notebook runs in a kernel without release-grade settings).
     Setup(String),
+    /// A name given to look something up matches several things.
+    Ambiguous {
+        /// The name given.
+        name: String,
+        /// The more precise names that would match one thing each.
+        candidates: Vec<String>,
+    },
 }
 
 impl Error {
@@ -81,6 +88,12 @@ impl fmt::Display for Error {
             Error::Plot(msg) => write!(f, "could not draw the plot: {msg}"),
             Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
             Error::Setup(msg) => f.write_str(msg),
+            Error::Ambiguous { name, candidates } => write!(
+                f,
+                "`{name}` names {} items; write one of: {}",
+                candidates.len(),
+                candidates.join(", ")
+            ),
         }
     }
 }

@@ -31,6 +31,8 @@
 //!   the Mandelbrot and Julia sets.
 //! * **Task graphs**: with durations (the pea soup) in [`taskgraph`]; of
 //!   closures, built first and run later on rayon, in [`delayed`].
+//! * **Source**: [`source`](source::source) shows any item's code in the
+//!   notebook, with a link to its documentation.
 //! * **Build check**: [`build_info()`] proves timings come from optimised
 //!   code.
 //!
@@ -56,6 +58,7 @@ mod os;
 pub mod plot;
 mod sampling;
 pub mod scaling;
+pub mod source;
 pub mod stats;
 pub mod system;
 pub mod taskgraph;
@@ -80,6 +83,7 @@ pub mod prelude {
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{BarChart, Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
+    pub use crate::source::{Source, source};
     pub use crate::system::{
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
         physical_cores,

@@ -172,3 +172,133 @@ fn every_exercise_has_a_solution_tagged_solution() {
         );
     }
 }
+
+#[test]
+fn code_cells_are_at_most_15_lines() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        for (i, cell) in cells(&nb, "code").enumerate() {
+            let lines = source(cell).lines().count();
+            assert!(
+                lines <= 15,
+                "{}: code cell {} has {lines} lines; keep cells to 15 lines or fewer so they \
+                 can be read and typed live (split it, or move a helper into a function cell)",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}
+
+/// The crate's own items in the prelude (not the crates it re-exports),
+/// each with its source and documentation path.
+fn prelude_items() -> Vec<parallel_course::source::Source> {
+    let lib =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+            .expect("reading src/lib.rs");
+    let prelude = &lib[lib.find("pub mod prelude").expect("a prelude module")..];
+    let mut names = Vec::new();
+    for statement in prelude.split(';') {
+        let Some(used) = statement.trim().strip_prefix("pub use crate::") else {
+            continue;
+        };
+        let list = match (used.find('{'), used.rfind('}')) {
+            (Some(a), Some(b)) => &used[a + 1..b],
+            _ => used.rsplit("::").next().unwrap_or(used),
+        };
+        names.extend(
+            list.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty() && !["rayon", "rand", "plotters"].contains(n))
+                .map(String::from),
+        );
+    }
+    assert!(names.len() > 50, "too few prelude names found: {names:?}");
+    names
+        .iter()
+        .filter_map(|n| parallel_course::source::source(n).ok())
+        .filter(|s| s.doc_path.is_some())
+        .collect()
+}
+
+/// Whether `code` uses the item: `name!` for a macro, `name(` or `name`
+/// passed as a value for a function, the bare word for anything else.
+fn uses(code: &str, item: &parallel_course::source::Source) -> bool {
+    let doc = item.doc_path.as_deref().unwrap_or("");
+    let name = item.name.as_str();
+    code.match_indices(name).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + name.len()..].chars().next();
+        let word_start =
+            !before.is_some_and(|c| c.is_alphanumeric() || "_.:".contains(c));
+        let word_end = !after.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let fits = if doc.contains("/macro.") {
+            after == Some('!')
+        } else if doc.contains("/fn.") {
+            // Called, or passed as an argument: `f(`, `(f)`, `(f, `, `, f)`.
+            let passed = code[..at].trim_end().ends_with(['(', ','])
+                && after.is_some_and(|c| ",)".contains(c));
+            after == Some('(') || passed
+        } else {
+            word_end
+        };
+        word_start && fits
+    })
+}
+
+#[test]
+fn every_crate_item_a_notebook_uses_links_to_its_documentation() {
+    let items = prelude_items();
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let code: String = cells(&nb, "code")
+            .map(source)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text: String = cells(&nb, "markdown")
+            .map(source)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let missing: Vec<String> = items
+            .iter()
+            .filter(|item| uses(&code, item))
+            .filter_map(|item| {
+                let doc = item.doc_path.as_deref()?;
+                (!text.contains(&format!("]({doc})")))
+                    .then(|| format!("{} → {doc}", item.name))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: uses crate items without a link to their documentation: {missing:#?}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn documentation_links_point_at_pages_the_set_up_builds() {
+    let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks/api");
+    if !api.join("parallel_course/index.html").exists() {
+        eprintln!(
+            "notebooks/api/ is not built (./lab builds it with cargo doc): link targets not checked"
+        );
+        return;
+    }
+    for path in course_notebooks() {
+        let nb = load(&path);
+        for cell in cells(&nb, "markdown") {
+            let text = source(cell);
+            for (at, _) in text.match_indices("](api/") {
+                let target = &text[at + 2..];
+                let target = &target[..target.find(')').unwrap_or(target.len())];
+                let file = target.split('#').next().unwrap_or(target);
+                assert!(
+                    api.parent().unwrap().join(file).exists(),
+                    "{}: the link {target} points at no documentation page",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 """
 
 import argparse
+import re
 import sys
 import time
 from datetime import datetime
@@ -26,6 +27,9 @@ KERNEL = "parallel-rust"
 # so a panicking cell cannot pass unnoticed.
 GUARD = ":preserve_vars_on_panic 0"
 PANIC_MARKER = "panicked at"
+# A CPU monitor plot needs this many readings to show a line, not a dot.
+MIN_MONITOR_READINGS = 20
+MONITOR_HEADER = re.compile(r"CPU use per core: (\d+) readings?")
 
 
 def tags(cell):
@@ -61,6 +65,10 @@ def check(nb):
             problems.append(f"cell {i} {kind}:\n{stderr}")
         for out in cell.get("outputs", []):
             data = out.get("data", {})
+            for found in MONITOR_HEADER.finditer(data.get("text/plain", "") + out.get("text", "")):
+                if int(found.group(1)) < MIN_MONITOR_READINGS:
+                    problems.append(f"cell {i} shows a CPU monitor with {found.group(1)} readings; "
+                                    f"it needs at least {MIN_MONITOR_READINGS}")
             if "image/svg+xml" in data and "text/html" not in data:
                 # JupyterLab does not draw bare SVG in a notebook it does not
                 # trust, so a published notebook would show only the text.

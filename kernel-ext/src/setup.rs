@@ -107,7 +107,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     header(
         7,
         total,
-        "Helper programs (pi-worker, release-parity check), release build",
+        "Helper programs (pi-worker, release-parity check) and the crate's documentation",
     );
     let t = Instant::now();
     steps::run_streamed(
@@ -123,7 +123,8 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
             .current_dir(&project.root),
         "The support crate failed to build in release mode; the compiler's message is above.",
     )?;
-    outcome("built", t);
+    build_api_docs(project, &cargo)?;
+    outcome("built; documentation in notebooks/api/", t);
 
     let env = Env {
         python: project.venv_bin("python"),
@@ -138,6 +139,48 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     }
     println!("Set-up took {}.", steps::seconds(setup_start.elapsed()));
     Ok(env)
+}
+
+/// Builds the support crate's documentation with `cargo doc` and copies it
+/// to `notebooks/api/`, where the notebooks' links point: JupyterLab serves
+/// only what is under `notebooks/`, and the published pages keep the same
+/// relative links.
+fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
+    steps::run_streamed(
+        Command::new(cargo)
+            .args([
+                "doc",
+                "--no-deps",
+                "--quiet",
+                "--package",
+                "parallel_course",
+            ])
+            .current_dir(&project.root),
+        "cargo doc failed on the support crate; its message is above.",
+    )?;
+    let built = project.root.join("target").join("doc");
+    let api = project.root.join("notebooks").join("api");
+    if api.exists() {
+        std::fs::remove_dir_all(&api)
+            .with_context(|| format!("removing the old {}", api.display()))?;
+    }
+    copy_dir(&built, &api)
+        .with_context(|| format!("copying {} to {}", built.display(), api.display()))
+}
+
+/// Copies the folder `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 fn describe_version(program: &OsString, flag: &str) -> String {
