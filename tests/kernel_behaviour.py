@@ -85,7 +85,11 @@ def fresh_kernel(kernel, cwd, prelude=False):
     with open(LOG_DIR / "kernel-behaviour.kernel.log", "a") as log:
         km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300,
                                   stdout=log, stderr=log)
+        build_dir = None
         try:
+            status, text = run_cell(kc, ":last_compile_dir")
+            if status == "ok" and text.strip():
+                build_dir = text.strip()
             if prelude:
                 status, text = run_cell(kc, PRELUDE)
                 assert status == "ok", f"loading the prelude failed:\n{text}"
@@ -93,6 +97,9 @@ def fresh_kernel(kernel, cwd, prelude=False):
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+            # evcxr leaves its build folder (some 70 MB) behind.
+            if build_dir:
+                shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def copy_crate(src, dst):

@@ -12,7 +12,9 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 """
 
 import argparse
+import contextlib
 import re
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -77,7 +79,33 @@ def check(nb):
     return problems
 
 
+def kernel_build_dirs(kernel):
+    """The kernel's build folders (evcxr makes one per kernel under the
+    kernelspec's TMPDIR and leaves it behind when the kernel is shut down)."""
+    from jupyter_client.kernelspec import get_kernel_spec
+    tmp = get_kernel_spec(kernel).env.get("TMPDIR")
+    return set(Path(tmp).glob(".tmp*")) if tmp else set()
+
+
+@contextlib.contextmanager
+def removing_build_dirs(kernel):
+    """Removes the build folders of the kernels started inside the block:
+    each holds some 70 MB of compiled cells, and the block's kernels have
+    been shut down when it ends."""
+    before = kernel_build_dirs(kernel)
+    try:
+        yield
+    finally:
+        for leftover in kernel_build_dirs(kernel) - before:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def execute(path, kernel, out_dir, timeout, log_dir):
+    with removing_build_dirs(kernel):
+        return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
+
+
+def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     client = NotebookClient(
@@ -175,7 +203,8 @@ def main():
     args = ap.parse_args()
 
     if args.warm:
-        warm(args.warm.resolve(), args.kernel, args.log_dir)
+        with removing_build_dirs(args.kernel):
+            warm(args.warm.resolve(), args.kernel, args.log_dir)
         return 0
     if not args.notebooks:
         ap.error("give at least one notebook")

@@ -154,9 +154,11 @@ fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
                 "--quiet",
                 "--package",
                 "parallel_course",
+                "--package",
+                "course_profiler",
             ])
             .current_dir(&project.root),
-        "cargo doc failed on the support crate; its message is above.",
+        "cargo doc failed on the course's crates; its message is above.",
     )?;
     let built = project.root.join("target").join("doc");
     let api = project.root.join("notebooks").join("api");
