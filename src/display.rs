@@ -51,6 +51,48 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// What [`Table::row`] accepts: the cells of one row.
+///
+/// Arrays and vectors hold cells of one type (`&str` or `String`); a tuple
+/// of up to eight values may mix types, each shown with its `Display`.
+pub trait IntoCells {
+    /// The cells as text.
+    fn into_cells(self) -> Vec<String>;
+}
+
+impl<S: Into<String>, const N: usize> IntoCells for [S; N] {
+    fn into_cells(self) -> Vec<String> {
+        self.into_iter().map(Into::into).collect()
+    }
+}
+
+impl<S: Into<String>> IntoCells for Vec<S> {
+    fn into_cells(self) -> Vec<String> {
+        self.into_iter().map(Into::into).collect()
+    }
+}
+
+macro_rules! tuple_cells {
+    ($($name:ident),+) => {
+        impl<$($name: std::fmt::Display),+> IntoCells for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn into_cells(self) -> Vec<String> {
+                let ($($name,)+) = self;
+                vec![$($name.to_string()),+]
+            }
+        }
+    };
+}
+
+tuple_cells!(A);
+tuple_cells!(A, B);
+tuple_cells!(A, B, C);
+tuple_cells!(A, B, C, D);
+tuple_cells!(A, B, C, D, E);
+tuple_cells!(A, B, C, D, E, F);
+tuple_cells!(A, B, C, D, E, F, G);
+tuple_cells!(A, B, C, D, E, F, G, H);
+
 /// A small table of text: a header row and data rows, shown as HTML in the
 /// notebook and as aligned columns in plain text.
 ///
@@ -81,13 +123,21 @@ impl Table {
         }
     }
 
-    /// Appends a row. Missing cells are left empty; extra cells are kept.
-    pub fn row<I, S>(&mut self, cells: I) -> &mut Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+    /// Appends a row: an array or `Vec` of strings, or a tuple of values
+    /// of any types that implement `Display` (see [`IntoCells`]). Missing
+    /// cells are left empty; extra cells are kept.
+    ///
+    /// ```
+    /// use parallel_course::display::Table;
+    ///
+    /// let mut t = Table::new(["job", "worker", "estimate"]);
+    /// t.row((3, "b", format!("{:.2}", 3.14159))); // mixed types in a tuple
+    /// t.row(["mean", "", "3.14"]);
+    /// assert_eq!(t.rows()[0], ["3", "b", "3.14"]);
+    /// assert_eq!(t.rows()[1], ["mean", "", "3.14"]);
+    /// ```
+    pub fn row(&mut self, cells: impl IntoCells) -> &mut Self {
+        self.rows.push(cells.into_cells());
         self
     }
 

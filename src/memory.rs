@@ -242,16 +242,19 @@ impl MemorySampler {
 /// let p = memory_usage(|| {
 ///     let v = vec![7u64; 20_000_000]; // 160 MB, touched
 ///     v.iter().sum::<u64>()
-/// });
+/// })?;
 /// assert_eq!(p.value, 140_000_000);
 /// assert!(p.increment > 100.0, "{p}");
 /// println!("{p}"); // peak memory: ... MiB, increment: ... MiB
+/// # Ok::<(), parallel_course::Error>(())
 /// ```
-pub fn memory_usage<T, F: FnOnce() -> T>(f: F) -> MemoryProfile<T> {
-    match MemorySampler::new().run(f) {
-        Ok(p) => p,
-        Err(e) => panic!("memory sampler could not start: {e}"),
-    }
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) if the sampler thread cannot start (`f`
+/// is not run then), like [`monitor_cpus`](crate::system::monitor_cpus).
+pub fn memory_usage<T, F: FnOnce() -> T>(f: F) -> Result<MemoryProfile<T>> {
+    MemorySampler::new().run(f)
 }
 
 /// Several memory profiles drawn on one chart, for comparison.
@@ -259,8 +262,8 @@ pub fn memory_usage<T, F: FnOnce() -> T>(f: F) -> MemoryProfile<T> {
 /// ```
 /// use parallel_course::memory::{memory_usage, MemoryChart};
 ///
-/// let big = memory_usage(|| vec![1u8; 64 << 20].len());
-/// let small = memory_usage(|| vec![1u8; 1 << 20].len());
+/// let big = memory_usage(|| vec![1u8; 64 << 20].len())?;
+/// let small = memory_usage(|| vec![1u8; 1 << 20].len())?;
 /// let fig = MemoryChart::new().add("64 MiB", &big).add("1 MiB", &small).draw()?;
 /// assert!(fig.svg().contains("64 MiB"));
 /// # Ok::<(), parallel_course::Error>(())
@@ -355,7 +358,7 @@ mod tests {
 
     #[test]
     fn samples_start_at_baseline_and_are_ordered_in_time() {
-        let p = memory_usage(|| std::thread::sleep(Duration::from_millis(30)));
+        let p = memory_usage(|| std::thread::sleep(Duration::from_millis(30))).unwrap();
         assert!(p.samples.len() >= 3, "{:?}", p.samples);
         assert_eq!(p.samples[0].time, 0.0);
         assert_eq!(p.samples[0].mib, p.baseline);

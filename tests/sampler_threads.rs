@@ -41,7 +41,8 @@ fn a_400_mb_buffer_filled_and_dropped_is_seen_within_5_percent() {
         let buf = vec![1u8; BUFFER];
         std::hint::black_box(&buf);
         buf.len()
-    });
+    })
+    .expect("the sampler starts");
     assert_eq!(p.value, BUFFER);
     let error = (p.increment - BUFFER_MIB).abs() / BUFFER_MIB;
     assert!(
@@ -86,7 +87,7 @@ fn a_panicking_closure_stops_the_sampler_and_the_panic_propagates() {
         "the sampler thread was left running"
     );
     // The sampler still works afterwards.
-    assert_eq!(memory_usage(|| 5).value, 5);
+    assert_eq!(memory_usage(|| 5).expect("the sampler starts").value, 5);
 }
 
 #[test]
