@@ -19,13 +19,15 @@
 //!   - [`memory_usage`](memory::memory_usage): memory_profiler's sampler,
 //!     with an exact peak on Linux, plotted with
 //!     [`MemoryChart`](memory::MemoryChart).
-//!   - [`core_counts`](system::core_counts) and the per-core CPU monitor
-//!     [`monitor_cpus`](system::monitor_cpus): are we really parallel?
+//!   - [`core_counts`](cpu::core_counts) and the per-core CPU monitor
+//!     [`monitor_cpus`](cpu::monitor_cpus): are we really parallel?
 //!   - [`scaling_study`](scaling::scaling_study): time, speed-up and
 //!     efficiency over thread counts, with an Amdahl fit.
-//! * **Plots**: [`Figure`](plot::Figure), [`LineChart`](plot::LineChart) and
-//!   [`BarChart`](plot::BarChart),
-//!   SVG drawn by plotters, shown inline.
+//! * **Plots and tables**: [`Figure`](plot::Figure),
+//!   [`LineChart`](plot::LineChart) and [`BarChart`](plot::BarChart), SVG
+//!   drawn by plotters, shown inline; [`Table`](table::Table) for results
+//!   that are not timings. [`display`] holds the kernel's output protocol
+//!   they all use.
 //! * **Workloads**, serial and parallel, in [`workloads`]: sums, π, shared
 //!   counters, worker processes, word counts over public-domain books, and
 //!   the Mandelbrot and Julia sets.
@@ -49,6 +51,7 @@
 #![deny(missing_docs)]
 
 pub mod build_info;
+pub mod cpu;
 pub mod delayed;
 pub mod display;
 pub mod error;
@@ -60,7 +63,7 @@ mod sampling;
 pub mod scaling;
 pub mod source;
 pub mod stats;
-pub mod system;
+pub mod table;
 pub mod taskgraph;
 pub mod timing;
 pub mod workloads;
@@ -76,25 +79,25 @@ pub use rayon;
 /// `use parallel_course::prelude::*;`
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
+    pub use crate::cpu::{
+        CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
+        physical_cores,
+    };
     pub use crate::delayed::{Delayed, delayed};
-    pub use crate::display::Table;
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{BarChart, Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
     pub use crate::source::{Source, source};
-    pub use crate::system::{
-        CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
-        physical_cores,
-    };
+    pub use crate::table::Table;
     pub use crate::taskgraph::{TaskGraph, TaskId, pea_soup};
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
     pub use crate::workloads::fractal::{
         BoundingBox, Complex64, FractalImage, Tile, julia, julia_par, mandelbrot,
         mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static, mandelbrot_tiles_par,
     };
-    pub use crate::workloads::intro::{
+    pub use crate::workloads::patterns::{
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
     };
     pub use crate::workloads::pi::{

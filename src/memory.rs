@@ -251,8 +251,8 @@ impl MemorySampler {
 ///
 /// # Errors
 ///
-/// [`Error::Io`](crate::Error::Io) if the sampler thread cannot start (`f`
-/// is not run then), like [`monitor_cpus`](crate::system::monitor_cpus).
+/// [`Error::Io`] if the sampler thread cannot start (`f`
+/// is not run then), like [`monitor_cpus`](crate::cpu::monitor_cpus).
 pub fn memory_usage<T, F: FnOnce() -> T>(f: F) -> Result<MemoryProfile<T>> {
     MemorySampler::new().run(f)
 }

@@ -13,10 +13,10 @@
 
 use std::time::Duration;
 
-use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::format::format_seconds;
 use crate::plot::{Figure, LineChart};
+use crate::table::Table;
 use crate::timing::{Timer, Timing};
 
 /// The most threads a study accepts.
@@ -107,7 +107,7 @@ impl Scaling {
                 }
             })
             .collect();
-        let cores = crate::system::logical_cores();
+        let cores = crate::cpu::logical_cores();
         let pairs: Vec<(usize, f64)> = points
             .iter()
             .filter(|p| p.threads <= cores)
@@ -217,7 +217,7 @@ impl ScalingStudy {
     /// run at least 50 ms long.
     pub fn new() -> Self {
         ScalingStudy {
-            threads: (1..=crate::system::logical_cores()).collect(),
+            threads: (1..=crate::cpu::logical_cores()).collect(),
             repeats: 3,
             min_run_time: Duration::from_millis(50),
         }

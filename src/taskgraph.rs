@@ -22,8 +22,9 @@
 //! # Ok::<(), parallel_course::Error>(())
 //! ```
 
-use crate::display::{Table, emit, escape_html};
+use crate::display::{emit, escape_html};
 use crate::error::{Error, Result};
+use crate::table::Table;
 
 /// Refers to a task of the graph that created it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

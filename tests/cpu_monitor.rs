@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use parallel_course::system::{CpuMonitor, logical_cores};
+use parallel_course::cpu::{CpuMonitor, logical_cores};
 
 /// Keeps the calling thread busy for `d`.
 fn spin(d: Duration) {
@@ -18,7 +18,7 @@ fn spin(d: Duration) {
 
 /// Mean busy cores over the readings taken between `from` and `to`
 /// seconds.
-fn busy_between(p: &parallel_course::system::CpuProfile<()>, from: f64, to: f64) -> f64 {
+fn busy_between(p: &parallel_course::cpu::CpuProfile<()>, from: f64, to: f64) -> f64 {
     let readings: Vec<f64> = p
         .samples
         .iter()

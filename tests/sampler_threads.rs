@@ -95,7 +95,7 @@ fn a_panicking_closure_stops_the_cpu_monitor_and_the_panic_propagates() {
     let _turn = exclusive();
     let before = threads_named("cpu-monitor");
     let outcome = std::panic::catch_unwind(|| {
-        parallel_course::system::monitor_cpus(|| -> u8 { panic!("boom while monitored") })
+        parallel_course::cpu::monitor_cpus(|| -> u8 { panic!("boom while monitored") })
     });
     let payload = outcome.expect_err("the panic must reach the caller");
     assert_eq!(

@@ -130,7 +130,7 @@ pub fn all() -> anyhow::Result<Vec<Case>> {
             "the same chunks on scoped threads",
             false,
             || {
-                let threads = parallel_course::system::logical_cores();
+                let threads = parallel_course::cpu::logical_cores();
                 black_box(pi::pi_threads(PI_N, 1, threads)?);
                 Ok(())
             },
@@ -215,7 +215,7 @@ fn wordcount_cases() -> Vec<Case> {
 fn mandelbrot_cases() -> Vec<Case> {
     const MAX_ITER: u32 = 1024;
     let zoom = fractal::BoundingBox::zoom(1024, 1024);
-    let threads = parallel_course::system::logical_cores();
+    let threads = parallel_course::cpu::logical_cores();
     vec![
         case(
             "mandelbrot",

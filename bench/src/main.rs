@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use parallel_course::display::Table;
 use parallel_course::format::format_seconds;
+use parallel_course::table::Table;
 use parallel_course::timing::{Timer, Timing};
 
 const USAGE: &str = "\
@@ -164,7 +164,7 @@ fn run(opts: &Options) -> anyhow::Result<()> {
 }
 
 fn print_table(results: &[(&cases::Case, Timing)], repeats: usize) {
-    let cores = parallel_course::system::logical_cores();
+    let cores = parallel_course::cpu::logical_cores();
     println!(
         "Course workloads at the Python lesson's sizes on {cores} logical core{}, release build; \
          best of {repeats} runs, the variants' runs interleaved.",

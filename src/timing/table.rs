@@ -1,7 +1,7 @@
 //! A side-by-side table of several timings with ratios to a baseline.
 
-use crate::display::Table;
 use crate::format::format_seconds;
+use crate::table::Table;
 use crate::timing::Timing;
 
 /// Several named [`Timing`]s measured in one session, shown as a table

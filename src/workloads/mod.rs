@@ -6,7 +6,7 @@
 //! pool of a chosen size inside a [scaling study](crate::scaling)).
 
 pub mod fractal;
-pub mod intro;
+pub mod patterns;
 pub mod pi;
 pub mod processes;
 pub mod sharing;

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::display::Table;
 use crate::error::{Error, Result};
 use crate::plot::{BarChart, Figure};
+use crate::table::Table;
 
 /// How often each word occurs.
 pub type WordCounts = HashMap<String, u64>;

@@ -1,4 +1,5 @@
-//! Episode 1: what can be split and what cannot.
+//! Patterns of work: what can be split among workers and what cannot
+//! (episode 1).
 //!
 //! * [`sum_split`]: the same sum as [`sum_slice`](super::sum::sum_slice),
 //!   cut into parts that separate threads add up (chunking).
@@ -19,7 +20,7 @@ use crate::error::{Error, Result};
 /// sums are added at the end.
 ///
 /// ```
-/// use parallel_course::workloads::intro::sum_split;
+/// use parallel_course::workloads::patterns::sum_split;
 /// let v: Vec<u64> = (1..=4).collect();
 /// assert_eq!(sum_split(&v, 2)?, 10);
 /// assert!(sum_split(&v, 0).is_err());
@@ -50,7 +51,7 @@ pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
 /// Squares every element, one after the other.
 ///
 /// ```
-/// assert_eq!(parallel_course::workloads::intro::squares(&[1, 2, 3]), vec![1, 4, 9]);
+/// assert_eq!(parallel_course::workloads::patterns::squares(&[1, 2, 3]), vec![1, 4, 9]);
 /// ```
 pub fn squares(values: &[u64]) -> Vec<u64> {
     values.iter().map(|x| x.wrapping_mul(*x)).collect()
@@ -59,7 +60,7 @@ pub fn squares(values: &[u64]) -> Vec<u64> {
 /// Squares every element with all threads of the current rayon pool.
 ///
 /// ```
-/// assert_eq!(parallel_course::workloads::intro::squares_par(&[1, 2, 3]), vec![1, 4, 9]);
+/// assert_eq!(parallel_course::workloads::patterns::squares_par(&[1, 2, 3]), vec![1, 4, 9]);
 /// ```
 pub fn squares_par(values: &[u64]) -> Vec<u64> {
     values.par_iter().map(|x| x.wrapping_mul(*x)).collect()
@@ -70,7 +71,7 @@ pub fn squares_par(values: &[u64]) -> Vec<u64> {
 /// (n above 186).
 ///
 /// ```
-/// use parallel_course::workloads::intro::fibonacci;
+/// use parallel_course::workloads::patterns::fibonacci;
 /// assert_eq!(fibonacci(10), 55);
 /// assert_eq!(fibonacci(100), 354_224_848_179_261_915_075);
 /// ```
@@ -87,7 +88,7 @@ pub fn fibonacci(n: u64) -> u128 {
 /// The loop over `n` is gone: a better algorithm instead of more cores.
 ///
 /// ```
-/// use parallel_course::workloads::intro::{fibonacci, fibonacci_fast};
+/// use parallel_course::workloads::patterns::{fibonacci, fibonacci_fast};
 /// assert_eq!(fibonacci_fast(150), fibonacci(150));
 /// ```
 pub fn fibonacci_fast(n: u64) -> u128 {
@@ -109,7 +110,7 @@ pub fn fibonacci_fast(n: u64) -> u128 {
 /// a model of population growth whose every step depends on the last.
 ///
 /// ```
-/// use parallel_course::workloads::intro::logistic_map;
+/// use parallel_course::workloads::patterns::logistic_map;
 /// // With r = 2 the population settles at 1 - 1/r = 0.5.
 /// assert!((logistic_map(0.1, 2.0, 100) - 0.5).abs() < 1e-12);
 /// ```

@@ -1,4 +1,4 @@
-//! The machine: how many cores it has, and how busy each one is.
+//! The CPU: how many cores the machine has, and how busy each one is.
 //!
 //! [`core_counts`] answers psutil's `cpu_count(logical=False)` and
 //! `cpu_count(logical=True)`. [`monitor_cpus`] samples the utilisation of
@@ -19,7 +19,7 @@ use crate::sampling::{Sampled, run_sampled};
 /// The number of physical cores, or `None` if the platform does not say.
 ///
 /// ```
-/// if let Some(n) = parallel_course::system::physical_cores() {
+/// if let Some(n) = parallel_course::cpu::physical_cores() {
 ///     assert!(n >= 1);
 /// }
 /// ```
@@ -31,7 +31,7 @@ pub fn physical_cores() -> Option<usize> {
 /// default pool by. It honours CPU affinity and container quotas.
 ///
 /// ```
-/// assert!(parallel_course::system::logical_cores() >= 1);
+/// assert!(parallel_course::cpu::logical_cores() >= 1);
 /// ```
 pub fn logical_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -40,7 +40,7 @@ pub fn logical_cores() -> usize {
 /// Physical and logical core counts together.
 ///
 /// ```
-/// let c = parallel_course::system::core_counts();
+/// let c = parallel_course::cpu::core_counts();
 /// println!("{c}"); // e.g. "4 physical cores, 8 logical cores"
 /// assert!(c.logical >= 1);
 /// ```
@@ -240,7 +240,7 @@ impl<T> std::fmt::Display for CpuProfile<T> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use parallel_course::system::CpuMonitor;
+/// use parallel_course::cpu::CpuMonitor;
 ///
 /// let p = CpuMonitor::new()
 ///     .interval(Duration::from_millis(250))
@@ -480,7 +480,7 @@ fn parse_proc_stat(text: &str) -> Vec<CoreTicks> {
 /// 20 readings. See [`CpuMonitor`] to choose other values.
 ///
 /// ```
-/// use parallel_course::system::monitor_cpus;
+/// use parallel_course::cpu::monitor_cpus;
 ///
 /// let p = monitor_cpus(|| (0..5_000_000u64).map(|x| x ^ (x >> 3)).sum::<u64>())?;
 /// println!("{p}");
