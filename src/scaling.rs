@@ -385,7 +385,10 @@ mod tests {
             err.to_string(),
             "invalid `max_threads`: 1025; allowed: 1 to 1024"
         );
-        let err = ScalingStudy::new().threads([2, 1025]).run(|| ()).unwrap_err();
+        let err = ScalingStudy::new()
+            .threads([2, 1025])
+            .run(|| ())
+            .unwrap_err();
         assert!(err.to_string().contains("`threads`: 1025"), "{err}");
     }
 
