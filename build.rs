@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let opt = std::env::var("OPT_LEVEL").unwrap_or_else(|_| "unknown".into());
-    let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
     println!("cargo:rustc-env=PARALLEL_COURSE_OPT_LEVEL={opt}");
-    println!("cargo:rustc-env=PARALLEL_COURSE_PROFILE={profile}");
     println!("cargo::rustc-check-cfg=cfg(parallel_course_source, values(any()))");
     println!(
         "cargo::rustc-cfg=parallel_course_source=\"{:016x}\"",

@@ -5,7 +5,8 @@
 //! overflow checks. [`build_info`] reports what was actually used;
 //! notebooks show it in their first cell.
 
-use std::sync::OnceLock;
+use std::cell::Cell;
+use std::sync::{Arc, OnceLock};
 
 /// The compile settings of this crate.
 ///
@@ -18,9 +19,6 @@ use std::sync::OnceLock;
 pub struct BuildInfo {
     /// Cargo's `opt-level` ("0" to "3", "s" or "z").
     pub opt_level: &'static str,
-    /// Cargo's profile name as seen by the build script ("debug" for the
-    /// dev profile, which the kernel uses, or "release").
-    pub profile: &'static str,
     /// Whether `debug_assert!` and friends are compiled in.
     pub debug_assertions: bool,
     /// Whether integer overflow panics (true) or wraps (false).
@@ -88,34 +86,98 @@ impl std::fmt::Display for BuildInfo {
 pub fn build_info() -> BuildInfo {
     BuildInfo {
         opt_level: env!("PARALLEL_COURSE_OPT_LEVEL"),
-        profile: env!("PARALLEL_COURSE_PROFILE"),
         debug_assertions: cfg!(debug_assertions),
         overflow_checks: overflow_checks_enabled(),
     }
 }
 
-/// Whether `+` on integers panics on overflow in this crate. Found out
-/// once by trying it, with the panic message silenced.
+/// Whether `+` on integers panics on overflow in this crate.
+///
+/// Neither Cargo nor rustc tells a build script or the code whether
+/// overflow checks are on (`cfg(overflow_checks)` is unstable, and Cargo
+/// sets no `CARGO_CFG_OVERFLOW_CHECKS`), and the kernel switches them off
+/// through an environment variable that a manifest or `RUSTFLAGS` could
+/// override. So the crate finds out once by overflowing a `u8`.
+///
+/// The panic hook is swapped only for the probe's own panic: any other
+/// thread that panics meanwhile still reaches the hook that was installed
+/// before, and that hook is put back afterwards.
 fn overflow_checks_enabled() -> bool {
     static CHECKED: OnceLock<bool> = OnceLock::new();
     *CHECKED.get_or_init(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let trapped = std::panic::catch_unwind(|| {
-            std::hint::black_box(u8::MAX) + std::hint::black_box(1u8)
-        })
-        .is_err();
-        std::panic::set_hook(previous);
-        trapped
+        catch_unwind_quietly(|| std::hint::black_box(u8::MAX) + std::hint::black_box(1u8))
+            .is_err()
     })
+}
+
+type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// `catch_unwind`, with the panic hook silenced for panics on this thread
+/// only: panics of other threads meanwhile reach the hook that was there
+/// before, which is put back afterwards.
+fn catch_unwind_quietly<R>(
+    f: impl FnOnce() -> R + std::panic::UnwindSafe,
+) -> std::thread::Result<R> {
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    let previous: Arc<Hook> = Arc::new(std::panic::take_hook());
+    let forward = Arc::clone(&previous);
+    std::panic::set_hook(Box::new(move |info| {
+        if !QUIET.with(Cell::get) {
+            forward(info);
+        }
+    }));
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    drop(std::panic::take_hook());
+    match Arc::try_unwrap(previous) {
+        Ok(hook) => std::panic::set_hook(hook),
+        Err(shared) => std::panic::set_hook(Box::new(move |info| shared(info))),
+    }
+    result
 }
 
 #[cfg(test)]
 mod tests {
+    /// Tests that swap the process's panic hook take turns.
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     #[test]
     fn overflow_check_detection_matches_the_profile() {
+        let _turn = HOOK.lock().unwrap_or_else(|e| e.into_inner());
         // Tests build with the dev profile unless --release is given; both
         // keep overflow checks tied to debug assertions by default.
         assert_eq!(super::build_info().overflow_checks, cfg!(debug_assertions));
+    }
+
+    #[test]
+    fn the_quiet_probe_silences_only_its_own_thread_and_restores_the_hook() {
+        use std::sync::Mutex;
+        static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let _turn = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+        let original = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .unwrap_or("?");
+            SEEN.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(msg.to_string());
+        }));
+        let probed = super::catch_unwind_quietly(|| {
+            let other = std::thread::spawn(|| panic!("another thread"));
+            assert!(other.join().is_err());
+            panic!("the probe");
+        });
+        let after = std::panic::catch_unwind(|| panic!("after the probe"));
+        std::panic::set_hook(original);
+        assert!(probed.is_err() && after.is_err());
+        let seen = SEEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(seen.iter().any(|m| m == "another thread"), "{seen:?}");
+        assert!(seen.iter().any(|m| m == "after the probe"), "{seen:?}");
+        assert!(!seen.iter().any(|m| m == "the probe"), "{seen:?}");
     }
 }

@@ -577,6 +577,81 @@ mod tests {
         assert_eq!(cores[0].utilisation_since(&cores[0]), 0.0);
     }
 
+    /// The CPUs this process may run on (its affinity mask).
+    #[cfg(target_os = "linux")]
+    fn allowed_cpus() -> Vec<usize> {
+        // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            if libc::sched_getaffinity(
+                0,
+                std::mem::size_of::<libc::cpu_set_t>(),
+                &mut set,
+            ) != 0
+            {
+                return Vec::new();
+            }
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&c| libc::CPU_ISSET(c, &set))
+                .collect()
+        }
+    }
+
+    /// Keeps one thread, pinned to `cpu`, busy for 700 ms under the monitor.
+    #[cfg(target_os = "linux")]
+    fn monitor_a_thread_pinned_to(cpu: usize) -> CpuProfile<bool> {
+        monitor_cpus(|| {
+            std::thread::spawn(move || {
+                // SAFETY: cpu_set_t is plain data; the call pins this thread.
+                let pinned = unsafe {
+                    let mut set: libc::cpu_set_t = std::mem::zeroed();
+                    libc::CPU_SET(cpu, &mut set);
+                    libc::sched_setaffinity(
+                        0,
+                        std::mem::size_of::<libc::cpu_set_t>(),
+                        &set,
+                    ) == 0
+                };
+                let start = Instant::now();
+                let mut x = 0u64;
+                while start.elapsed() < Duration::from_millis(700) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+                pinned
+            })
+            .join()
+            .unwrap_or(false)
+        })
+        .unwrap()
+    }
+
+    /// A thread pinned to the first allowed core, then to the last, shows
+    /// as that core busy each time: a monitor that mixed up or averaged
+    /// the cores would fail whenever the other cores are not saturated.
+    /// Other load cannot make the pinned core look idle (it only adds to
+    /// the busy thread), so the check holds on a loaded machine too.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_pinned_to_a_core_shows_as_that_core_busy() {
+        let cpus = allowed_cpus();
+        let (Some(&first), Some(&last)) = (cpus.first(), cpus.last()) else {
+            panic!("cannot read this process's CPU affinity");
+        };
+        for cpu in [first, last] {
+            let p = monitor_a_thread_pinned_to(cpu);
+            assert!(p.value, "could not pin a thread to CPU {cpu}");
+            assert!(p.samples.len() >= 3);
+            let means = p.mean_per_core();
+            assert!(
+                cpu < means.len(),
+                "CPU {cpu} not among {} monitored",
+                means.len()
+            );
+            assert!(means[cpu] > 80.0, "CPU {cpu} was pinned busy: {means:?}");
+            assert!(p.busy_cores() > 0.8, "{p}");
+        }
+    }
+
     #[test]
     fn core_counts_read_like_psutil() {
         let c = CoreCounts {

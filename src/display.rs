@@ -16,9 +16,31 @@ use std::io::Write as _;
 /// Outside a notebook this prints the protocol text, which is harmless.
 ///
 /// ```
-/// parallel_course::display::emit(&[("text/plain", "hello")]);
+/// use parallel_course::display::{bundle, emit};
+///
+/// let blocks = [("text/plain", "hello"), ("text/html", "<b>hello</b>\n")];
+/// emit(&blocks); // prints exactly this text:
+/// assert_eq!(
+///     bundle(&blocks),
+///     "EVCXR_BEGIN_CONTENT text/plain\nhello\nEVCXR_END_CONTENT\n\
+///      EVCXR_BEGIN_CONTENT text/html\n<b>hello</b>\nEVCXR_END_CONTENT\n"
+/// );
 /// ```
 pub fn emit(blocks: &[(&str, &str)]) {
+    let out = bundle(blocks);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// The text [`emit`] prints for `blocks`: each block between evcxr's
+/// begin and end markers, its trailing newlines dropped.
+///
+/// ```
+/// let text = parallel_course::display::bundle(&[("text/plain", "x\n\n")]);
+/// assert_eq!(text, "EVCXR_BEGIN_CONTENT text/plain\nx\nEVCXR_END_CONTENT\n");
+/// ```
+pub fn bundle(blocks: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for (mime, content) in blocks {
         let _ = writeln!(
@@ -27,9 +49,7 @@ pub fn emit(blocks: &[(&str, &str)]) {
             content.trim_end_matches('\n')
         );
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    out
 }
 
 /// Escapes text for HTML.

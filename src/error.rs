@@ -116,14 +116,26 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// Every message is whole in `Display`, the underlying I/O error
+/// included, because a notebook shows only that line. So that reporters
+/// that walk [`source`](std::error::Error::source) chains do not print the
+/// I/O error twice, `source()` returns `None`; the I/O error itself stays
+/// reachable as the `source` field of [`Error::Io`].
+///
+/// ```
+/// use std::error::Error as _;
+/// use parallel_course::Error;
+/// use parallel_course::workloads::wordcount::books_in;
+///
+/// let err = books_in("no/such/folder".as_ref()).unwrap_err();
+/// assert!(err.to_string().starts_with("reading the book folder no/such/folder: "));
+/// assert!(err.source().is_none());
+/// match err {
+///     Error::Io { source, .. } => assert_eq!(source.kind(), std::io::ErrorKind::NotFound),
+///     other => panic!("expected an I/O error, got {other}"),
+/// }
+/// ```
+impl std::error::Error for Error {}
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

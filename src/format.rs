@@ -114,17 +114,6 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Formats a size in bytes as mebibytes with two decimals, as
-/// memory_profiler prints them (`123.45 MiB`).
-///
-/// ```
-/// use parallel_course::format::mib;
-/// assert_eq!(mib(3.0 * 1024.0 * 1024.0), "3.00 MiB");
-/// ```
-pub fn mib(bytes: f64) -> String {
-    format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

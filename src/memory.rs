@@ -357,13 +357,23 @@ mod tests {
     }
 
     #[test]
-    fn samples_start_at_baseline_and_are_ordered_in_time() {
+    fn the_sampler_thread_reads_memory_during_the_run_in_time_order() {
         let p = memory_usage(|| std::thread::sleep(Duration::from_millis(30))).unwrap();
-        assert!(p.samples.len() >= 3, "{:?}", p.samples);
-        assert_eq!(p.samples[0].time, 0.0);
-        assert_eq!(p.samples[0].mib, p.baseline);
+        let wall = p.wall.as_secs_f64();
+        // The first and last readings are taken around the run; the ones
+        // between come from the sampler thread, which reads at once when
+        // it starts.
+        let during = &p.samples[1..p.samples.len() - 1];
+        assert!(
+            !during.is_empty(),
+            "no reading from the sampler: {:?}",
+            p.samples
+        );
+        for s in during {
+            assert!(s.time >= 0.0 && s.time <= wall, "{s:?} outside 0..={wall}");
+            assert!(s.mib > 1.0, "a process resident in under 1 MiB: {s:?}");
+        }
         assert!(p.samples.windows(2).all(|w| w[0].time <= w[1].time));
-        assert!(p.peak >= p.baseline);
     }
 
     #[test]

@@ -166,12 +166,26 @@ impl Scaling {
     pub fn evcxr_display(&self) {
         let mut html = self.table().to_html();
         if let Some(s) = self.serial_fraction {
-            html.push_str(&format!(
-                "<p>Amdahl fit: serial fraction {s:.3}, so at most {:.1}× on any number of threads.</p>",
-                1.0 / s.max(1e-9)
-            ));
+            html.push_str(&format!("<p>{}</p>", amdahl_limit(s)));
         }
         crate::display::emit(&[("text/plain", &self.to_string()), ("text/html", &html)]);
+    }
+}
+
+/// The sentence under the table: the fitted serial fraction and the
+/// speed-up it caps every thread count at (`1 / s`). A fraction that
+/// rounds to zero caps nothing worth a number.
+fn amdahl_limit(s: f64) -> String {
+    if s < 0.0005 {
+        format!(
+            "Amdahl fit: serial fraction {s:.3}, so no limit from the serial part \
+             at these thread counts."
+        )
+    } else {
+        format!(
+            "Amdahl fit: serial fraction {s:.3}, so at most {:.1}× on any number of threads.",
+            1.0 / s
+        )
     }
 }
 
@@ -311,7 +325,9 @@ pub fn scaling_study<T, F: Fn() -> T + Sync>(
     max_threads: usize,
     f: F,
 ) -> Result<Scaling> {
-    crate::error::positive("max_threads", max_threads, "1 to 1024")?;
+    if !(1..=MAX_THREADS).contains(&max_threads) {
+        return Err(Error::invalid("max_threads", max_threads, "1 to 1024"));
+    }
     ScalingStudy::new().threads(1..=max_threads).run(f)
 }
 
@@ -360,6 +376,28 @@ mod tests {
             s.points.iter().map(|p| (p.threads, p.speedup)).collect();
         let f = fit_serial_fraction(&pairs).unwrap();
         assert!(f > 0.1 && f < 0.35, "{f}");
+    }
+
+    #[test]
+    fn more_than_1024_threads_is_rejected_naming_max_threads() {
+        let err = scaling_study(MAX_THREADS + 1, || ()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `max_threads`: 1025; allowed: 1 to 1024"
+        );
+        let err = ScalingStudy::new()
+            .threads([2, 1025])
+            .run(|| ())
+            .unwrap_err();
+        assert!(err.to_string().contains("`threads`: 1025"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_serial_fraction_reads_as_no_limit() {
+        let text = amdahl_limit(0.0);
+        assert!(text.contains("no limit from the serial part"), "{text}");
+        assert!(!text.contains("at most"), "{text}");
+        assert!(amdahl_limit(0.25).contains("at most 4.0×"));
     }
 
     #[test]

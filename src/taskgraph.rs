@@ -26,9 +26,39 @@ use crate::display::{emit, escape_html};
 use crate::error::{Error, Result};
 use crate::table::Table;
 
-/// Refers to a task of the graph that created it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId(usize);
+/// Refers to a task of the graph that created it. It carries that
+/// graph's identity, so another graph refuses it.
+///
+/// ```
+/// use parallel_course::taskgraph::TaskGraph;
+///
+/// let mut g = TaskGraph::new();
+/// let a = g.task("a", 1.0, &[])?;
+/// assert_eq!(format!("{a:?}"), "TaskId(0)");
+/// let mut other = TaskGraph::new();
+/// other.task("b", 1.0, &[])?;
+/// assert!(other.task("c", 1.0, &[a]).is_err());
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    graph: u64,
+    index: usize,
+}
+
+impl std::fmt::Debug for TaskId {
+    /// `TaskId(n)`: the task's position in its graph.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TaskId({})", self.index)
+    }
+}
+
+/// A number no other graph of this process has (copies of a graph share
+/// it: ids of the original are valid in the copy).
+fn new_graph_identity() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// One step: a name, a duration, whether it needs a worker, and the steps
 /// that must finish before it starts.
@@ -47,9 +77,56 @@ pub struct Task {
 
 /// A set of tasks and their dependencies. Tasks can only depend on tasks
 /// added before them, so a graph never has a cycle.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Two graphs are equal when they hold the same tasks with the same
+/// dependencies, whichever graph made them.
+///
+/// ```
+/// use parallel_course::taskgraph::TaskGraph;
+///
+/// let build = || -> parallel_course::Result<TaskGraph> {
+///     let mut g = TaskGraph::new();
+///     let a = g.task("a", 1.0, &[])?;
+///     g.task("b", 2.0, &[a])?;
+///     Ok(g)
+/// };
+/// assert_eq!(build()?, build()?);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
 pub struct TaskGraph {
+    identity: u64,
     tasks: Vec<Task>,
+}
+
+impl Default for TaskGraph {
+    fn default() -> Self {
+        TaskGraph {
+            identity: new_graph_identity(),
+            tasks: Vec::new(),
+        }
+    }
+}
+
+impl PartialEq for TaskGraph {
+    fn eq(&self, other: &Self) -> bool {
+        let same_task = |a: &Task, b: &Task| {
+            a.name == b.name
+                && a.duration == b.duration
+                && a.needs_worker == b.needs_worker
+                && a.after.len() == b.after.len()
+                && a.after
+                    .iter()
+                    .zip(&b.after)
+                    .all(|(x, y)| x.index == y.index)
+        };
+        self.tasks.len() == other.tasks.len()
+            && self
+                .tasks
+                .iter()
+                .zip(&other.tasks)
+                .all(|(a, b)| same_task(a, b))
+    }
 }
 
 /// The longest chain of dependent tasks.
@@ -183,10 +260,13 @@ impl TaskGraph {
                 "a finite number of 0 or more",
             ));
         }
-        if let Some(bad) = after.iter().find(|id| id.0 >= self.tasks.len()) {
+        if let Some(bad) = after
+            .iter()
+            .find(|id| id.graph != self.identity || id.index >= self.tasks.len())
+        {
             return Err(Error::invalid(
                 "after",
-                format!("{bad:?}"),
+                format!("{bad:?} of another graph"),
                 "ids returned by this graph's own task() or unattended()",
             ));
         }
@@ -199,7 +279,10 @@ impl TaskGraph {
             needs_worker,
             after,
         });
-        Ok(TaskId(self.tasks.len() - 1))
+        Ok(TaskId {
+            graph: self.identity,
+            index: self.tasks.len() - 1,
+        })
     }
 
     /// Adds a step that keeps a worker busy, to start after `after`.
@@ -246,7 +329,7 @@ impl TaskGraph {
     fn earliest_finish(&self) -> Vec<f64> {
         let mut finish = vec![0.0; self.tasks.len()];
         for (i, t) in self.tasks.iter().enumerate() {
-            let start = t.after.iter().map(|d| finish[d.0]).fold(0.0, f64::max);
+            let start = t.after.iter().map(|d| finish[d.index]).fold(0.0, f64::max);
             finish[i] = start + t.duration;
         }
         finish
@@ -270,9 +353,13 @@ impl TaskGraph {
         loop {
             let t = &self.tasks[i];
             let start = finish[i] - t.duration;
-            match t.after.iter().find(|d| (finish[d.0] - start).abs() < 1e-9) {
+            match t
+                .after
+                .iter()
+                .find(|d| (finish[d.index] - start).abs() < 1e-9)
+            {
                 Some(d) => {
-                    i = d.0;
+                    i = d.index;
                     path.push(self.tasks[i].name.clone());
                 }
                 None => break,
@@ -291,7 +378,7 @@ impl TaskGraph {
         let mut rest: Vec<f64> = self.tasks.iter().map(|t| t.duration).collect();
         for i in (0..self.tasks.len()).rev() {
             for d in &self.tasks[i].after {
-                rest[d.0] = rest[d.0].max(self.tasks[d.0].duration + rest[i]);
+                rest[d.index] = rest[d.index].max(self.tasks[d.index].duration + rest[i]);
             }
         }
         rest
@@ -323,7 +410,7 @@ impl TaskGraph {
                 self.tasks[i]
                     .after
                     .iter()
-                    .try_fold(0.0f64, |m, d| end[d.0].map(|e| m.max(e)))
+                    .try_fold(0.0f64, |m, d| end[d.index].map(|e| m.max(e)))
             };
             let mut ready: Vec<usize> = (0..n)
                 .filter(|&i| {
@@ -394,7 +481,7 @@ impl TaskGraph {
         }
         for (i, t) in self.tasks.iter().enumerate() {
             for d in &t.after {
-                out.push_str(&format!("    t{} --> t{i}\n", d.0));
+                out.push_str(&format!("    t{} --> t{i}\n", d.index));
             }
         }
         Diagram(out)
@@ -490,6 +577,30 @@ mod tests {
         let err = g.task("y", 1.0, &[foreign]).unwrap_err();
         assert!(err.to_string().contains("`after`"), "{err}");
         assert!(g.schedule(0).is_err());
+    }
+
+    #[test]
+    fn an_id_from_another_graph_is_rejected_even_where_its_index_exists() {
+        let mut g = TaskGraph::new();
+        g.task("first", 1.0, &[]).unwrap();
+        g.task("second", 1.0, &[]).unwrap();
+        let mut other = TaskGraph::new();
+        let foreign = other.task("x", 1.0, &[]).unwrap();
+        let err = g.task("y", 1.0, &[foreign]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `after`: TaskId(0) of another graph; allowed: ids returned by \
+             this graph's own task() or unattended()"
+        );
+        assert_eq!(g.tasks().len(), 2, "a rejected task is not added");
+    }
+
+    #[test]
+    fn ids_of_a_graph_stay_valid_in_its_copy() {
+        let mut g = TaskGraph::new();
+        let a = g.task("a", 1.0, &[]).unwrap();
+        let mut copy = g.clone();
+        assert!(copy.task("b", 1.0, &[a]).is_ok());
     }
 
     #[test]

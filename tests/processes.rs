@@ -34,14 +34,34 @@ fn a_missing_worker_program_says_how_to_build_it() {
     );
 }
 
+#[cfg(unix)]
 #[test]
-fn a_failing_worker_is_reported_with_its_message() {
-    // `false` exits with status 1 and prints nothing.
-    let program = Path::new("/bin/false");
-    if program.is_file() {
-        let err = pi_processes_with(program, 10, 1, 2).unwrap_err();
-        assert!(err.to_string().contains("worker process exited"), "{err}");
-    }
+fn a_failing_worker_is_reported_with_its_status_and_message() {
+    // POSIX systems always have /bin/sh. Given the worker's arguments
+    // (`10 1 0 5`), it tries to run a script file named `10`, finds none,
+    // says so on standard error and exits with a failure status.
+    let err = pi_processes_with(Path::new("/bin/sh"), 10, 1, 2).unwrap_err();
+    let text = err.to_string();
+    let rest = text
+        .strip_prefix("a worker failed: worker process exited with exit status: ")
+        .unwrap_or_else(|| panic!("not a worker failure: {text}"));
+    let (code, message) = rest
+        .split_once(": ")
+        .unwrap_or_else(|| panic!("no message after the status: {text}"));
+    assert!(code.parse::<i32>().is_ok_and(|c| c != 0), "{text}");
+    assert!(
+        message.contains("10"),
+        "the worker's message is missing: {text}"
+    );
+}
+
+#[test]
+fn a_worker_answering_no_number_is_reported() {
+    // The test program itself, given numbers as test-name filters, runs
+    // no test and prints libtest's summary instead of a count.
+    let me = std::env::current_exe().unwrap();
+    let err = pi_processes_with(&me, 10, 1, 1).unwrap_err();
+    assert!(err.to_string().contains("not a count"), "{err}");
 }
 
 #[test]

@@ -175,13 +175,27 @@ def slowest_cells(nb, n=3):
     return sorted(timed, reverse=True)[:n]
 
 
+def toml_string(text):
+    """`text` as a TOML basic string, quotes included: backslashes, quotes
+    and control characters escaped, so any path reads back unchanged."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def warm(crate_dir, kernel, log_dir):
     """Compile the support crate in a throwaway kernel, filling evcxr's
     cache so the first notebook a learner opens starts quickly."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
-            f':dep parallel_course = {{ path = "{crate_dir}" }}\n'
+            f":dep parallel_course = {{ path = {toml_string(str(crate_dir))} }}\n"
             "use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
     ]
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,31 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert_eq!(spec["env"]["LD_LIBRARY_PATH"], "/t/lib/rustlib/x/lib");
         }
-        assert_ne!(NAME, "rust");
+        assert_eq!(spec["display_name"], DISPLAY_NAME);
+    }
+
+    /// The kernel is installed under [`NAME`]; every notebook must ask for
+    /// that kernel by name, or JupyterLab would offer evcxr's plain `rust`
+    /// kernel (which lacks the release-grade settings) or none.
+    #[test]
+    fn every_notebook_asks_for_the_kernel_by_its_installed_name() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut checked = 0;
+        for dir in ["notebooks", "tests/kernel"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|x| x != "ipynb") {
+                    continue;
+                }
+                let nb: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                        .unwrap();
+                let spec = &nb["metadata"]["kernelspec"];
+                assert_eq!(spec["name"], NAME, "{}", path.display());
+                assert_eq!(spec["display_name"], DISPLAY_NAME, "{}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 0, "no notebook found under {}", root.display());
     }
 }

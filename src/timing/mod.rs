@@ -278,9 +278,14 @@ fn run_loops<T, F: FnMut() -> T>(f: &mut F, loops: u64) -> Duration {
 /// IPython's auto-ranging: 10^k loops for k = 0..10 until one run reaches
 /// the target. The calibration runs are discarded (they warm up caches).
 fn calibrate<T, F: FnMut() -> T>(f: &mut F, target: Duration) -> u64 {
+    calibrate_with(|loops| run_loops(f, loops), target)
+}
+
+/// [`calibrate`] with the run timed by `time_run(loops)`.
+fn calibrate_with(mut time_run: impl FnMut(u64) -> Duration, target: Duration) -> u64 {
     let mut loops = 1;
     for _ in 0..10 {
-        if run_loops(f, loops) >= target {
+        if time_run(loops) >= target {
             break;
         }
         loops *= 10;
@@ -432,14 +437,46 @@ mod tests {
 
     #[test]
     fn calibration_reaches_the_target_in_powers_of_ten() {
-        let sleep = || std::thread::sleep(Duration::from_millis(3));
+        // A run of `loops` loops is timed as 3 ms per loop: 1 loop is
+        // short of 20 ms, 10 loops reach it.
+        let mut tried = Vec::new();
+        let per_loop = |loops: u64| {
+            tried.push(loops);
+            Duration::from_millis(3 * loops)
+        };
+        assert_eq!(calibrate_with(per_loop, Duration::from_millis(20)), 10);
+        assert_eq!(tried, vec![1, 10]);
+        let at_once = |_| Duration::from_millis(25);
+        assert_eq!(calibrate_with(at_once, Duration::from_millis(20)), 1);
+        let tiny = |loops| Duration::from_nanos(3 * loops);
+        assert_eq!(
+            calibrate_with(tiny, Duration::from_millis(200)),
+            100_000_000
+        );
+    }
+
+    #[test]
+    fn calibration_stops_at_a_billion_loops() {
+        let never = |_| Duration::ZERO;
+        assert_eq!(
+            calibrate_with(never, Duration::from_millis(200)),
+            1_000_000_000
+        );
+    }
+
+    #[test]
+    fn calibrated_loops_are_a_power_of_ten_that_the_run_used() {
+        let mut calls = 0u64;
         let t = Timer::new()
-            .repeats(1)
-            .min_run_time(Duration::from_millis(20))
-            .run(sleep)
+            .repeats(2)
+            .min_run_time(Duration::from_micros(50))
+            .run(|| calls += 1)
             .unwrap();
-        // 1 loop takes >= 3 ms, 10 loops >= 30 ms >= 20 ms.
-        assert_eq!(t.loops, 10);
+        let powers: Vec<u64> = (0..10).map(|k| 10u64.pow(k)).collect();
+        assert!(powers.contains(&t.loops), "{}", t.loops);
+        // Calibration ran 1, 10, ... up to t.loops; then two timed runs.
+        let calibration: u64 = powers.iter().take_while(|&&p| p <= t.loops).sum();
+        assert_eq!(calls, calibration + 2 * t.loops);
     }
 
     #[test]

@@ -19,6 +19,14 @@ pub struct CpuTimes {
 
 impl CpuTimes {
     /// `user + system`.
+    ///
+    /// ```
+    /// use parallel_course::timing::CpuTimes;
+    /// use std::time::Duration;
+    ///
+    /// let t = CpuTimes { user: Duration::from_millis(30), system: Duration::from_millis(5) };
+    /// assert_eq!(t.total(), Duration::from_millis(35));
+    /// ```
     pub fn total(&self) -> Duration {
         self.user + self.system
     }
@@ -38,8 +46,15 @@ impl std::ops::Sub for CpuTimes {
 /// does not report it.
 ///
 /// ```
-/// let before = parallel_course::timing::cpu_times();
-/// # if let Some(t) = before { assert!(t.total() >= t.user); }
+/// use parallel_course::timing::cpu_times;
+///
+/// if cfg!(unix) {
+///     let before = cpu_times().expect("Unix reports CPU time");
+///     let work: u64 = (0..20_000_000u64).map(std::hint::black_box).sum();
+///     let used = cpu_times().expect("Unix reports CPU time") - before;
+///     assert_eq!(work, 199_999_990_000_000);
+///     assert!(used.total() > std::time::Duration::ZERO, "{used:?}");
+/// }
 /// ```
 pub fn cpu_times() -> Option<CpuTimes> {
     #[cfg(unix)]
@@ -88,6 +103,19 @@ impl<T> Timed<T> {
 
     /// CPU time divided by wall time: about 1 for a serial run, about the
     /// number of busy cores for a parallel one.
+    ///
+    /// ```
+    /// use parallel_course::timing::{CpuTimes, Timed};
+    /// use std::time::Duration;
+    ///
+    /// let t = Timed {
+    ///     value: (),
+    ///     wall: Duration::from_secs(2),
+    ///     cpu: Some(CpuTimes { user: Duration::from_secs(3), system: Duration::from_secs(1) }),
+    /// };
+    /// assert_eq!(t.cpu_utilisation(), Some(2.0));
+    /// assert_eq!(Timed { cpu: None, ..t }.cpu_utilisation(), None);
+    /// ```
     pub fn cpu_utilisation(&self) -> Option<f64> {
         let wall = self.wall.as_secs_f64();
         self.cpu
@@ -125,7 +153,9 @@ impl<T> std::fmt::Display for Timed<T> {
 ///
 /// let t = time_once(|| (1..=10u64).product::<u64>());
 /// assert_eq!(t.value, 3_628_800);
-/// println!("{t}"); // CPU times: user ..., sys: ..., total: ...\nWall time: ...
+/// let report = t.to_string(); // CPU times: user ..., sys: ..., total: ...\nWall time: ...
+/// assert_eq!(report.starts_with("CPU times: user "), t.cpu.is_some());
+/// assert!(report.lines().last().is_some_and(|l| l.starts_with("Wall time: ")));
 /// ```
 pub fn time_once<T, F: FnOnce() -> T>(f: F) -> Timed<T> {
     let watch = Stopwatch::start();

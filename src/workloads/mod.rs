@@ -12,3 +12,53 @@ pub mod processes;
 pub mod sharing;
 pub mod sum;
 pub mod wordcount;
+
+/// Runs `work` on each item, one scoped thread per item, and returns the
+/// results in the items' order. Every thread is joined; if any panicked,
+/// the result is [`Error::Worker`](crate::Error::Worker) saying "a `what`
+/// thread panicked".
+pub(crate) fn on_scoped_threads<I, T, F>(
+    items: impl IntoIterator<Item = I>,
+    what: &str,
+    work: F,
+) -> crate::Result<Vec<T>>
+where
+    I: Send,
+    T: Send,
+    F: Fn(I) -> T + Sync,
+{
+    let work = &work;
+    let joined: Vec<std::thread::Result<T>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| s.spawn(move || work(item)))
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    joined
+        .into_iter()
+        .map(|r| r.map_err(|_| crate::Error::Worker(format!("a {what} thread panicked"))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scoped_thread_results_come_back_in_order() {
+        let out = super::on_scoped_threads(0..5u64, "test", |i| i * 10).unwrap();
+        assert_eq!(out, vec![0, 10, 20, 30, 40]);
+    }
+
+    #[test]
+    fn a_panicking_scoped_thread_is_a_worker_error_naming_it() {
+        let err = super::on_scoped_threads(0..3, "summing", |i| {
+            assert_ne!(i, 1, "thread 1 gives up");
+            i
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a worker failed: a summing thread panicked"
+        );
+    }
+}

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Adds up `values` with `workers` threads: the slice is cut into that
 /// many contiguous parts, each thread adds up one part, and the partial
@@ -29,23 +29,14 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `workers` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `workers` is 0.
 pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
     let workers = crate::error::positive("workers", workers, "1 or more")?;
     let part = values.len().div_ceil(workers).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = values
-            .chunks(part)
-            .map(|chunk| s.spawn(move || super::sum::sum_slice(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| Error::Worker("a summing thread panicked".into()))
-            })
-            .try_fold(0u64, |acc, part| Ok(acc.wrapping_add(part?)))
-    })
+    let sums = super::on_scoped_threads(values.chunks(part), "summing", |chunk| {
+        super::sum::sum_slice(chunk)
+    })?;
+    Ok(sums.into_iter().fold(0u64, u64::wrapping_add))
 }
 
 /// Squares every element, one after the other.

@@ -24,7 +24,7 @@ use rand::rngs::{SmallRng, StdRng};
 use rand::{Rng, RngExt, SeedableRng};
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Samples per chunk in the chunked and parallel forms (65 536).
 pub const CHUNK: u64 = 1 << 16;
@@ -257,21 +257,13 @@ pub fn pi_par(n: u64, seed: u64) -> f64 {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")? as u64;
-    let inside = std::thread::scope(|s| {
-        let handles: Vec<_> = chunk_ranges(n, threads)
-            .map(|range| s.spawn(move || count_chunks(n, seed, range)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| Error::Worker("a pi thread panicked".into()))
-            })
-            .sum::<Result<u64>>()
+    let counts = super::on_scoped_threads(chunk_ranges(n, threads), "pi", |range| {
+        count_chunks(n, seed, range)
     })?;
+    let inside: u64 = counts.into_iter().sum();
     Ok(estimate_from(inside, n))
 }
 

@@ -11,8 +11,9 @@
 //! The worker program is the crate's binary `pi-worker`. `./lab` builds it
 //! (in release mode) into `target/release/`; [`worker_program`] finds it.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::error::{Error, Result};
 use crate::workloads::pi::{chunk_ranges, estimate_from};
@@ -68,22 +69,46 @@ pub fn pi_processes_with(
             program.display()
         )));
     }
-    // Start every worker first, then collect: they run at the same time.
-    let mut children = Vec::with_capacity(processes as usize);
-    for range in chunk_ranges(n, processes) {
-        let child = Command::new(program)
+    count_with_workers(chunk_ranges(n, processes), |range| {
+        Command::new(program)
             .args([n, seed, range.start, range.end].map(|v| v.to_string()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| Error::io(format!("starting {}", program.display()), e))?;
-        children.push(child);
+            .map_err(|e| Error::io(format!("starting {}", program.display()), e))
+    })
+    .map(|inside| estimate_from(inside, n))
+}
+
+/// Worker processes not yet collected. Dropping them (after a failed
+/// start, say) kills and waits for each, so no worker outlives the call.
+struct Workers(Vec<Child>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts one worker per range, all before collecting any so they run at
+/// the same time, then adds up their counts. On every path each started
+/// worker is waited for: after a failed start the ones already running are
+/// killed, and after a failed worker the others are still collected.
+fn count_with_workers(
+    ranges: impl Iterator<Item = Range<u64>>,
+    mut start: impl FnMut(Range<u64>) -> Result<Child>,
+) -> Result<u64> {
+    let mut workers = Workers(Vec::new());
+    for range in ranges {
+        workers.0.push(start(range)?);
     }
     let mut inside = 0u64;
     let mut failure = None;
-    for child in children {
-        // Wait for every child even after a failure, so none is left over.
+    while let Some(child) = workers.0.pop() {
         match read_count(child) {
             Ok(count) => inside += count,
             Err(e) => failure = failure.or(Some(e)),
@@ -91,7 +116,7 @@ pub fn pi_processes_with(
     }
     match failure {
         Some(e) => Err(e),
-        None => Ok(estimate_from(inside, n)),
+        None => Ok(inside),
     }
 }
 
@@ -110,4 +135,43 @@ fn read_count(child: std::process::Child) -> Result<u64> {
     text.trim().parse().map_err(|_| {
         Error::Worker(format!("worker process answered {text:?}, not a count"))
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Whether a process with this id exists (a zombie, not yet waited
+    /// for, counts as existing).
+    fn exists(pid: u32) -> bool {
+        let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+        // SAFETY: signal 0 only checks that the process exists.
+        unsafe { libc::kill(pid, 0) == 0 }
+    }
+
+    #[test]
+    fn workers_already_started_are_killed_and_reaped_when_a_later_start_fails() {
+        let mut started = Vec::new();
+        let err = count_with_workers((0..3u64).map(|i| i..i + 1), |i| {
+            if i.start == 2 {
+                return Err(Error::Worker("the third start fails".into()));
+            }
+            let child = Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .map_err(|e| Error::io("starting sleep", e))?;
+            started.push(child.id());
+            Ok(child)
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "a worker failed: the third start fails");
+        assert_eq!(started.len(), 2);
+        let survivors: Vec<u32> =
+            started.iter().copied().filter(|&p| exists(p)).collect();
+        for &pid in &survivors {
+            // SAFETY: plain kill of a process this test started.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        assert!(survivors.is_empty(), "workers left running: {survivors:?}");
+    }
 }

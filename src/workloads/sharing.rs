@@ -19,7 +19,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::workloads::pi::{chunk_rng, draw_inside, estimate_from};
 
 /// Runs `threads` scoped threads; thread `t` draws its share of the
@@ -32,32 +32,18 @@ where
 {
     let threads = crate::error::positive("threads", threads, "1 or more")?;
     let t64 = threads as u64;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let make_hit = &make_hit;
-                s.spawn(move || {
-                    let share = n / t64 + u64::from((t as u64) < n % t64);
-                    let mut rng = chunk_rng(seed, t as u64);
-                    let mut hit = make_hit(t);
-                    let mut local = 0u64;
-                    for _ in 0..share {
-                        if draw_inside(&mut rng) {
-                            local += 1;
-                            hit();
-                        }
-                    }
-                    local
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| Error::Worker("a counting thread panicked".into()))
-            })
-            .collect()
+    super::on_scoped_threads(0..threads, "counting", |t| {
+        let share = n / t64 + u64::from((t as u64) < n % t64);
+        let mut rng = chunk_rng(seed, t as u64);
+        let mut hit = make_hit(t);
+        let mut local = 0u64;
+        for _ in 0..share {
+            if draw_inside(&mut rng) {
+                local += 1;
+                hit();
+            }
+        }
+        local
     })
 }
 
@@ -72,7 +58,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_partials(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let locals = run(n, seed, threads, |_| || ())?;
     Ok(estimate_from(locals.iter().sum(), n))
@@ -88,7 +74,7 @@ pub fn pi_partials(n: u64, seed: u64, threads: usize) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_mutex(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let inside = Mutex::new(0u64);
     run(n, seed, threads, |_| {
@@ -108,7 +94,7 @@ pub fn pi_mutex(n: u64, seed: u64, threads: usize) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_atomic(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let inside = AtomicU64::new(0);
     run(n, seed, threads, |_| {
@@ -130,7 +116,7 @@ pub fn pi_atomic(n: u64, seed: u64, threads: usize) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_false_sharing(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")?;
     let slots: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
@@ -159,7 +145,7 @@ struct Padded(AtomicU64);
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_padded(n: u64, seed: u64, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")?;
     let slots: Vec<Padded> = (0..threads).map(|_| Padded(AtomicU64::new(0))).collect();

@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The exact answer: `0 + 1 + … + (n - 1) = n (n - 1) / 2`.
 ///
@@ -133,11 +133,8 @@ pub fn sum_slice_par(values: &[u64]) -> u64 {
 }
 
 fn check_chunk(chunk_len: usize) -> Result<u64> {
-    if chunk_len == 0 {
-        Err(Error::invalid("chunk_len", 0, "1 or more (e.g. 1 << 20)"))
-    } else {
-        Ok(chunk_len as u64)
-    }
+    crate::error::positive("chunk_len", chunk_len, "1 or more (e.g. 1 << 20)")
+        .map(|c| c as u64)
 }
 
 /// Sums one chunk `lo..hi` by materialising just that chunk in `buf`.
@@ -161,7 +158,7 @@ fn chunk_sum(buf: &mut Vec<u64>, lo: u64, hi: u64) -> u64 {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `chunk_len` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `chunk_len` is 0.
 pub fn sum_chunked(n: u64, chunk_len: usize) -> Result<u64> {
     let chunk = check_chunk(chunk_len)?;
     let mut buf = Vec::with_capacity(chunk_len.min(n as usize));
@@ -187,7 +184,7 @@ pub fn sum_chunked(n: u64, chunk_len: usize) -> Result<u64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `chunk_len` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `chunk_len` is 0.
 pub fn sum_chunked_par(n: u64, chunk_len: usize) -> Result<u64> {
     let chunk = check_chunk(chunk_len)?;
     let chunks = n.div_ceil(chunk);
