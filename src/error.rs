@@ -46,6 +46,9 @@ pub enum Error {
     /// The environment is not set up as the course expects (for example,
     /// the notebook runs in a kernel without release-grade settings).
     Setup(String),
+    /// The code being measured returned an error, so there is nothing to
+    /// time.
+    Measured(String),
     /// A name given to look something up matches several things.
     Ambiguous {
         /// The name given.
@@ -88,6 +91,10 @@ impl fmt::Display for Error {
             Error::Plot(msg) => write!(f, "could not draw the plot: {msg}"),
             Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
             Error::Setup(msg) => f.write_str(msg),
+            Error::Measured(msg) => write!(
+                f,
+                "the measured code returned an error, so there is nothing to time: {msg}"
+            ),
             Error::Ambiguous { name, candidates } => write!(
                 f,
                 "`{name}` names {} items; write one of: {}",

@@ -47,6 +47,32 @@
 //! Helpers that take counts or intervals return [`Error`] on bad input
 //! (zero repeats, zero threads, a zero interval), with a message naming
 //! the argument and the values allowed.
+//!
+//! # Conventions
+//!
+//! The toolkit keeps a few rules everywhere, so that one part teaches the
+//! habits of the others:
+//!
+//! * **One call for the common case, a builder for the rest**:
+//!   [`timeit!`] / [`Timer`](timing::Timer), [`memory_usage`](memory::memory_usage) /
+//!   [`MemorySampler`](memory::MemorySampler), [`monitor_cpus`](cpu::monitor_cpus) /
+//!   [`CpuMonitor`](cpu::CpuMonitor), [`scaling_study`](scaling::scaling_study) /
+//!   [`ScalingStudy`](scaling::ScalingStudy).
+//! * **Anything that can fail returns [`Result`]**, including the one-call
+//!   forms; the macros, which have no `?` to hand to, panic with the same
+//!   message. Code under measurement that fails is never timed:
+//!   `timeit!` stops, [`Timer::try_run`](timing::Timer::try_run) returns the error.
+//! * **Times**: a span measured once (a run's wall time, CPU time, a sampling
+//!   interval) is a [`Duration`](std::time::Duration); numbers made to
+//!   compute with (a timing's mean and spread, as in IPython's
+//!   `TimeitResult`, points on a plot's axis) are `f64` seconds.
+//! * **Builders take `self`, tables take `&mut self`**: a chart or a
+//!   measurement is configured in one expression and consumed
+//!   (`MemoryChart::new().add(…).add(…).draw()`); a table grows a row at a
+//!   time, across statements and cells (`table.add(…)`, `table.row(…)`).
+//! * **Results are values**: every measurement returns a struct with public
+//!   fields, whose `Display` is the line a person wants to read and whose
+//!   notebook display is a table or a plot.
 
 #![deny(missing_docs)]
 

@@ -225,6 +225,10 @@ impl Timer {
     /// runs. The value `f` returns is passed through
     /// [`black_box`] so the compiler cannot skip the work.
     ///
+    /// `f` may return anything, a `Result` too, and every value is timed
+    /// alike. For code that can fail use [`try_run`](Timer::try_run), which
+    /// stops at the first error, as `timeit!` does.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] if `loops` or `repeats` is zero.
@@ -243,6 +247,51 @@ impl Timer {
             .map(|_| run_loops(&mut f, loops).as_secs_f64())
             .collect();
         Ok(Timing::from_runs(&runs, loops))
+    }
+
+    /// Times `f`, which can fail: the first `Err` stops the measurement and
+    /// is returned, because timing a failure would tell how fast the code
+    /// fails, not how fast it works. The same rule as `timeit!`.
+    ///
+    /// ```
+    /// use parallel_course::timing::Timer;
+    /// use parallel_course::workloads::pi::pi_threads;
+    ///
+    /// let quick = Timer::new().loops(2).repeats(2);
+    /// let t = quick.try_run(|| pi_threads(10_000, 1, 2))?;
+    /// assert_eq!(t.loops, 2);
+    /// let err = quick.try_run(|| pi_threads(10_000, 1, 0)).unwrap_err();
+    /// assert!(err.to_string().contains("nothing to time"), "{err}");
+    /// assert!(err.to_string().contains("`threads`"), "{err}");
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] if `loops` or `repeats` is zero;
+    /// [`Error::Measured`] with the closure's own error if it fails.
+    pub fn try_run<T, E, F>(&self, mut f: F) -> Result<Timing>
+    where
+        E: std::fmt::Display,
+        F: FnMut() -> std::result::Result<T, E>,
+    {
+        // A first call outside the timing: most failures (bad arguments)
+        // show here, before any calibration.
+        if let Err(e) = f() {
+            return Err(Error::Measured(e.to_string()));
+        }
+        let mut failure: Option<String> = None;
+        let timing = self.run(|| {
+            if failure.is_none()
+                && let Err(e) = f()
+            {
+                failure = Some(e.to_string());
+            }
+        })?;
+        match failure {
+            Some(message) => Err(Error::Measured(message)),
+            None => Ok(timing),
+        }
     }
 }
 
