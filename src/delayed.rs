@@ -25,7 +25,7 @@
 //! ```
 //!
 //! [`compute_timed`](Delayed::compute_timed) also measures each task and
-//! returns a [`TaskGraph`](crate::taskgraph::TaskGraph) of the run: the
+//! returns a [`TaskGraph`] of the run: the
 //! graph of episode 1, with measured durations, so its critical path and
 //! schedules say what more cores could gain.
 
