@@ -242,7 +242,7 @@ fn ensure_venv(project: &Project, python: &Python) -> anyhow::Result<()> {
 /// Installs the locked Python environment (every package pinned, with
 /// its hashes) unless the stamp says it is in. Returns whether it skipped.
 fn ensure_python_packages(project: &Project) -> anyhow::Result<bool> {
-    let lock = project.kernel_ext().join("requirements.lock");
+    let lock = project.lab_dir().join("requirements.lock");
     let wanted = std::fs::read_to_string(&lock)
         .with_context(|| format!("reading {}", lock.display()))?;
     let stamp = project.venv().join(".course-requirements");
@@ -383,7 +383,7 @@ fn install_kernelspec(
     let std_lib_dir = rust_std_lib_dir();
     let text = kernelspec::kernel_json(&kernelspec::Spec {
         evcxr,
-        config_dir: &project.kernel_ext().join("evcxr"),
+        config_dir: &project.lab_dir().join("evcxr"),
         build_dir: &build_dir,
         std_lib_dir: std_lib_dir.as_deref(),
         path_var: &path_var,
@@ -461,7 +461,7 @@ fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
         project.root.join("build.rs"),
     ];
     files_under(&project.root.join("src"), &mut files)?;
-    files_under(&project.kernel_ext().join("evcxr"), &mut files)?;
+    files_under(&project.lab_dir().join("evcxr"), &mut files)?;
     files.sort();
     let mut h = DefaultHasher::new();
     for f in &files {
@@ -548,12 +548,12 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, f).unwrap();
         }
-        std::fs::create_dir_all(dir.join("kernel-ext/evcxr")).unwrap();
-        std::fs::write(dir.join("kernel-ext/evcxr/init.evcxr"), ":opt 3").unwrap();
+        std::fs::create_dir_all(dir.join("course-lab/evcxr")).unwrap();
+        std::fs::write(dir.join("course-lab/evcxr/init.evcxr"), ":opt 3").unwrap();
         let project = Project { root: dir.clone() };
         let base = warm_fingerprint(&project).unwrap();
         assert_eq!(warm_fingerprint(&project).unwrap(), base);
-        for f in ["Cargo.lock", "src/a/b.rs", "kernel-ext/evcxr/init.evcxr"] {
+        for f in ["Cargo.lock", "src/a/b.rs", "course-lab/evcxr/init.evcxr"] {
             let path = dir.join(f);
             let old = std::fs::read(&path).unwrap();
             std::fs::write(&path, b"changed").unwrap();
