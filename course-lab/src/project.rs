@@ -12,7 +12,7 @@ pub struct Project {
 
 impl Project {
     /// Finds the repository root: the nearest directory, from the current
-    /// one upwards, holding `kernel-ext/Cargo.toml`; else the root this
+    /// one upwards, holding `course-lab/Cargo.toml`; else the root this
     /// binary was built from.
     pub fn locate() -> anyhow::Result<Project> {
         let cwd = std::env::current_dir()?;
@@ -21,13 +21,13 @@ impl Project {
             .map(Path::to_path_buf);
         let found = cwd
             .ancestors()
-            .find(|d| d.join("kernel-ext/Cargo.toml").is_file())
+            .find(|d| d.join("course-lab/Cargo.toml").is_file())
             .map(Path::to_path_buf)
-            .or(built_from.filter(|d| d.join("kernel-ext/Cargo.toml").is_file()));
+            .or(built_from.filter(|d| d.join("course-lab/Cargo.toml").is_file()));
         match found {
             Some(root) => Ok(Project { root }),
             None => bail!(
-                "cannot find the course repository (a directory with kernel-ext/Cargo.toml) \
+                "cannot find the course repository (a directory with course-lab/Cargo.toml) \
                  from {}; run ./lab from inside your clone",
                 cwd.display()
             ),
@@ -57,8 +57,10 @@ impl Project {
         self.root.join("notebooks")
     }
 
-    pub fn kernel_ext(&self) -> PathBuf {
-        self.root.join("kernel-ext")
+    /// The launcher's folder: its sources, the Python requirements and
+    /// their lock, and the kernel's evcxr configuration.
+    pub fn lab_dir(&self) -> PathBuf {
+        self.root.join("course-lab")
     }
 
     /// The course notebooks in teaching order.

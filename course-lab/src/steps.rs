@@ -9,15 +9,41 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Prints a step header: `[3/7] Installing evcxr_jupyter 0.22.0`.
-pub fn header(index: usize, total: usize, title: &str) {
-    println!("[{index}/{total}] {title}");
-    let _ = std::io::stdout().flush();
+/// Numbered steps: each prints its header (`[3/7] Installing
+/// evcxr_jupyter 0.22.0`), does its work, then prints its outcome and how
+/// long it took, indented under the header.
+pub struct Steps {
+    done: usize,
+    total: usize,
 }
 
-/// Prints the outcome of a step, indented under its header.
-pub fn outcome(text: &str, started: Instant) {
-    println!("      {text} ({})", seconds(started.elapsed()));
+impl Steps {
+    pub fn new(total: usize) -> Steps {
+        Steps { done: 0, total }
+    }
+
+    /// Runs the next step. `work` returns its value and the outcome line.
+    pub fn run<T>(
+        &mut self,
+        title: &str,
+        work: impl FnOnce() -> anyhow::Result<(T, String)>,
+    ) -> anyhow::Result<T> {
+        self.done += 1;
+        println!("[{}/{}] {title}", self.done, self.total);
+        let _ = std::io::stdout().flush();
+        let ((value, outcome), took) = timed(work)?;
+        println!("      {outcome} ({})", seconds(took));
+        Ok(value)
+    }
+}
+
+/// Runs `work` and returns its value with how long it took.
+pub fn timed<T>(
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, Duration)> {
+    let started = Instant::now();
+    let value = work()?;
+    Ok((value, started.elapsed()))
 }
 
 /// Prints a final line.

@@ -100,7 +100,7 @@ mod tests {
     fn spec_has_its_own_name_and_release_grade_env() {
         let text = kernel_json(&Spec {
             evcxr: Path::new("/x/evcxr_jupyter"),
-            config_dir: Path::new("/r/kernel-ext/evcxr"),
+            config_dir: Path::new("/r/course-lab/evcxr"),
             build_dir: Path::new("/home/u/.cache/parallel-course/kernels"),
             std_lib_dir: Some(Path::new("/t/lib/rustlib/x/lib")),
             path_var: "/bin",
@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OPT_LEVEL"], "3");
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_DEBUG_ASSERTIONS"], "false");
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OVERFLOW_CHECKS"], "false");
-        assert_eq!(spec["env"]["EVCXR_CONFIG_DIR"], "/r/kernel-ext/evcxr");
+        assert_eq!(spec["env"]["EVCXR_CONFIG_DIR"], "/r/course-lab/evcxr");
         assert_eq!(
             spec["env"]["TMPDIR"],
             "/home/u/.cache/parallel-course/kernels"

@@ -5,6 +5,7 @@
 //! seconds.
 
 use std::ffi::OsString;
+use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -13,7 +14,7 @@ use anyhow::{Context, bail};
 
 use crate::kernelspec;
 use crate::project::Project;
-use crate::steps::{self, capture, header, outcome};
+use crate::steps::{self, Steps, capture};
 
 /// The kernel's version, pinned together with the toolchain it needs
 /// (evcxr 0.22 needs rustc 1.95 or newer).
@@ -38,93 +39,86 @@ pub struct Env {
 }
 
 pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
-    let total = if warm == Warm::Yes { 8 } else { 7 };
     let setup_start = Instant::now();
+    let mut steps = Steps::new(if warm == Warm::Yes { 8 } else { 7 });
 
-    header(1, total, "Checking for cargo and Python 3 with pip");
-    let t = Instant::now();
-    let cargo = find_cargo()?;
-    let python = find_python()?;
-    outcome(
-        &format!(
-            "found {} and {}",
-            describe_version(&cargo, "--version"),
-            python.version
-        ),
-        t,
-    );
+    let (cargo, python) =
+        steps.run("Checking for cargo and Python 3 with venv", || {
+            let cargo = find_cargo()?;
+            let python = find_python()?;
+            let found = format!(
+                "found {} and {}",
+                describe_version(&cargo, "--version"),
+                python.version
+            );
+            Ok(((cargo, python), found))
+        })?;
 
-    header(2, total, "Python environment (.venv)");
-    let t = Instant::now();
-    ensure_venv(project, &python)?;
-    outcome("ready", t);
+    steps.run("Python environment (.venv)", || {
+        ensure_venv(project, &python)?;
+        Ok(((), "ready".into()))
+    })?;
 
-    header(3, total, "JupyterLab, nbclient and nbconvert");
-    let t = Instant::now();
-    let skipped = ensure_python_packages(project)?;
-    outcome(
-        if skipped {
-            "already installed"
-        } else {
-            "installed"
+    steps.run(
+        "JupyterLab, nbclient and nbconvert (locked, with hashes)",
+        || {
+            let skipped = ensure_python_packages(project)?;
+            let what = if skipped {
+                "already installed"
+            } else {
+                "installed"
+            };
+            Ok(((), what.into()))
         },
-        t,
-    );
-
-    header(
-        4,
-        total,
-        "rust-src component (for the kernel's type inference)",
-    );
-    let t = Instant::now();
-    outcome(&ensure_rust_src()?, t);
-
-    header(
-        5,
-        total,
-        &format!("evcxr_jupyter {EVCXR_VERSION} (the Rust kernel)"),
-    );
-    let t = Instant::now();
-    let (evcxr, built) = ensure_evcxr(&cargo)?;
-    outcome(
-        if built {
-            "built and installed"
-        } else {
-            "already installed"
-        },
-        t,
-    );
-
-    header(
-        6,
-        total,
-        &format!("Kernelspec \"{}\" in .venv", kernelspec::NAME),
-    );
-    let t = Instant::now();
-    let written = install_kernelspec(project, &evcxr, &cargo)?;
-    outcome(if written { "written" } else { "up to date" }, t);
-
-    header(
-        7,
-        total,
-        "Helper programs (pi-worker, release-parity check) and the crate's documentation",
-    );
-    let t = Instant::now();
-    steps::run_streamed(
-        Command::new(&cargo)
-            .args([
-                "build",
-                "--release",
-                "--bin",
-                "pi-worker",
-                "--example",
-                "release_parity",
-            ])
-            .current_dir(&project.root),
-        "The support crate failed to build in release mode; the compiler's message is above.",
     )?;
-    build_api_docs(project, &cargo)?;
-    outcome("built; documentation in notebooks/api/", t);
+
+    steps.run(
+        "rust-src component (for the kernel's type inference)",
+        || Ok(((), ensure_rust_src()?)),
+    )?;
+
+    let evcxr = steps.run(
+        &format!("evcxr_jupyter {EVCXR_VERSION} (the Rust kernel)"),
+        || {
+            let (evcxr, built) = ensure_evcxr(&cargo)?;
+            let what = if built {
+                "built and installed"
+            } else {
+                "already installed"
+            };
+            Ok((evcxr, what.into()))
+        },
+    )?;
+
+    steps.run(
+        &format!("Kernelspec \"{}\" in .venv", kernelspec::NAME),
+        || {
+            let written = install_kernelspec(project, &evcxr, &cargo)?;
+            let what = if written { "written" } else { "up to date" };
+            Ok(((), what.into()))
+        },
+    )?;
+
+    steps.run(
+        "Helper programs (pi-worker, release-parity check) and the crates' documentation",
+        || {
+            steps::run_streamed(
+                Command::new(&cargo)
+                    .args([
+                        "build",
+                        "--release",
+                        "--bin",
+                        "pi-worker",
+                        "--example",
+                        "release_parity",
+                    ])
+                    .current_dir(&project.root),
+                "The support crate failed to build in release mode; the compiler's message is above.",
+            )?;
+            build_api_docs(project, &cargo)?;
+            Ok(((), "built; documentation in notebooks/api/".into()))
+        },
+    )?;
 
     let env = Env {
         python: project.venv_bin("python"),
@@ -132,16 +126,15 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         cargo,
     };
     if warm == Warm::Yes {
-        header(8, total, "Warming the support crate build in the kernel");
-        let t = Instant::now();
-        let what = warm_kernel(project, &env)?;
-        outcome(&what, t);
+        steps.run("Warming the support crate build in the kernel", || {
+            Ok(((), warm_kernel(project, &env)?))
+        })?;
     }
     println!("Set-up took {}.", steps::seconds(setup_start.elapsed()));
     Ok(env)
 }
 
-/// Builds the support crate's documentation with `cargo doc` and copies it
+/// Builds the course crates' documentation with `cargo doc` and copies it
 /// to `notebooks/api/`, where the notebooks' links point: JupyterLab serves
 /// only what is under `notebooks/`, and the published pages keep the same
 /// relative links.
@@ -212,7 +205,12 @@ pub struct Python {
     pub version: String,
 }
 
-/// Python 3.9 or newer, with pip.
+/// The oldest Python the locked packages support (JupyterLab 4.6 needs 3.10).
+const MIN_PYTHON_MINOR: u32 = 10;
+
+/// Python 3.10 or newer that can create a virtual environment with pip in
+/// it (its `venv` and `ensurepip` modules). Only the venv's own pip is
+/// used, so the system Python needs no pip.
 fn find_python() -> anyhow::Result<Python> {
     let names = if cfg!(windows) {
         ["python", "python3"]
@@ -230,17 +228,15 @@ fn find_python() -> anyhow::Result<Python> {
         if major != 3 {
             continue;
         }
-        if minor < 9 {
+        if minor < MIN_PYTHON_MINOR {
             bail!(
-                "{version} is too old: the course needs Python 3.9 or newer. Install a newer \
-                 Python 3 (https://www.python.org/downloads/ or your package manager)."
+                "{version} is too old: the course needs Python 3.{MIN_PYTHON_MINOR} or newer. \
+                 Install a newer Python 3 (https://www.python.org/downloads/ or your package \
+                 manager)."
             );
         }
-        if capture(Command::new(name).args(["-m", "pip", "--version"])).is_none() {
-            bail!(
-                "{version} was found but its pip is missing. Install pip: on Debian/Ubuntu \
-                 `sudo apt install python3-pip python3-venv`, elsewhere `{name} -m ensurepip --upgrade`."
-            );
+        if capture(Command::new(name).args(["-c", "import venv, ensurepip"])).is_none() {
+            bail!("{}", missing_venv_advice(&version, name, minor));
         }
         return Ok(Python {
             program: name.into(),
@@ -248,9 +244,20 @@ fn find_python() -> anyhow::Result<Python> {
         });
     }
     bail!(
-        "python3 was not found. Install Python 3.9 or newer with pip (Debian/Ubuntu: \
-         `sudo apt install python3 python3-pip python3-venv`; macOS: `brew install python`; \
+        "python3 was not found. Install Python 3.{MIN_PYTHON_MINOR} or newer (Debian/Ubuntu: \
+         `sudo apt install python3 python3-venv`; macOS: `brew install python`; \
          Windows: https://www.python.org/downloads/) and run ./lab again."
+    )
+}
+
+/// What to do when Python cannot create a venv with pip: Debian and
+/// Ubuntu split `ensurepip` into the `python3.X-venv` package.
+fn missing_venv_advice(version: &str, name: &str, minor: u32) -> String {
+    format!(
+        "{version} was found but cannot create a virtual environment with pip (its venv or \
+         ensurepip module is missing). On Debian/Ubuntu install it with \
+         `sudo apt install python3-venv` (or `python3.{minor}-venv`); elsewhere reinstall \
+         Python from https://www.python.org/downloads/. Check with `{name} -m ensurepip --version`."
     )
 }
 
@@ -272,17 +279,17 @@ fn ensure_venv(project: &Project, python: &Python) -> anyhow::Result<()> {
             .arg("-m")
             .arg("venv")
             .arg(project.venv()),
-        "Creating a virtual environment needs Python's venv module: on Debian/Ubuntu \
-         install it with `sudo apt install python3-venv`, then delete .venv and run ./lab again.",
+        "Creating the virtual environment failed: on Debian/Ubuntu install Python's venv \
+         module with `sudo apt install python3-venv`, then delete .venv and run ./lab again.",
     )
 }
 
-/// Installs the pinned requirements unless the stamp says they are in.
-/// Returns whether it skipped.
+/// Installs the locked Python environment (every package pinned, with
+/// its hashes) unless the stamp says it is in. Returns whether it skipped.
 fn ensure_python_packages(project: &Project) -> anyhow::Result<bool> {
-    let requirements = project.kernel_ext().join("requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .with_context(|| format!("reading {}", requirements.display()))?;
+    let lock = project.lab_dir().join("requirements.lock");
+    let wanted = std::fs::read_to_string(&lock)
+        .with_context(|| format!("reading {}", lock.display()))?;
     let stamp = project.venv().join(".course-requirements");
     let jupyter_ok = project.venv_bin("jupyter").is_file();
     if jupyter_ok && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
@@ -297,11 +304,14 @@ fn ensure_python_packages(project: &Project) -> anyhow::Result<bool> {
                 "--disable-pip-version-check",
                 "--progress-bar",
                 "on",
+                "--require-hashes",
+                "--no-deps",
                 "-r",
             ])
-            .arg(&requirements),
-        "pip could not install the Python packages; check your network connection \
-         (pip needs https://pypi.org) and run ./lab again.",
+            .arg(&lock),
+        "pip could not install the locked Python packages; check your network connection \
+         (pip needs https://pypi.org) and run ./lab again. A hash mismatch means a download \
+         differs from the one locked: do not work around it.",
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(false)
@@ -316,6 +326,10 @@ fn ensure_rust_src() -> anyhow::Result<String> {
     if installed.lines().any(|l| l.starts_with("rust-src")) {
         return Ok("already installed".into());
     }
+    println!(
+        "      Adding rust-src to your Rust toolchain with `rustup component add rust-src`: \
+         it is installed for the toolchain, so every project using it has it too."
+    );
     steps::run_streamed(
         Command::new("rustup").args(["component", "add", "rust-src"]),
         "rustup could not add rust-src; check your network connection and run ./lab again.",
@@ -414,7 +428,7 @@ fn install_kernelspec(
     let std_lib_dir = rust_std_lib_dir();
     let text = kernelspec::kernel_json(&kernelspec::Spec {
         evcxr,
-        config_dir: &project.kernel_ext().join("evcxr"),
+        config_dir: &project.lab_dir().join("evcxr"),
         build_dir: &build_dir,
         std_lib_dir: std_lib_dir.as_deref(),
         path_var: &path_var,
@@ -480,11 +494,54 @@ fn evcxr_cache_dir() -> Option<PathBuf> {
     cache_home().map(|d| d.join("evcxr"))
 }
 
+/// A hash of everything the warm-up compiles or is configured by: the
+/// manifest, `Cargo.lock`, the build script, every file under `src/` and
+/// the kernel's evcxr configuration, paths and contents in path order. A
+/// change to any of them means the warm-up must run again. (A new Rust
+/// toolchain may hash differently, which only redoes the warm-up.)
+fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
+    let mut files = vec![
+        project.root.join("Cargo.toml"),
+        project.root.join("Cargo.lock"),
+        project.root.join("build.rs"),
+    ];
+    files_under(&project.root.join("src"), &mut files)?;
+    files_under(&project.lab_dir().join("evcxr"), &mut files)?;
+    files.sort();
+    let mut h = DefaultHasher::new();
+    for f in &files {
+        let rel = f.strip_prefix(&project.root).unwrap_or(f);
+        h.write(rel.to_string_lossy().as_bytes());
+        h.write_u8(0);
+        let bytes =
+            std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        h.write_usize(bytes.len());
+        h.write(&bytes);
+    }
+    Ok(h.finish())
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            files_under(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Compiles the support crate once in a headless kernel, so evcxr's cache
 /// holds its dependencies and the first notebook starts in seconds.
 fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
-    let manifest = std::fs::read_to_string(project.root.join("Cargo.toml"))?;
-    let key = format!("evcxr {EVCXR_VERSION}\n{manifest}");
+    let key = format!(
+        "evcxr {EVCXR_VERSION}\nsupport crate {:016x}\n",
+        warm_fingerprint(project)?
+    );
     let stamp = project.state_dir().join("warm.stamp");
     let cache_present = evcxr_cache_dir().is_some_and(|d| d.is_dir());
     if cache_present && std::fs::read_to_string(&stamp).is_ok_and(|s| s == key) {
@@ -512,6 +569,50 @@ fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_venv_advice_names_the_debian_packages() {
+        let text = missing_venv_advice("Python 3.11.2", "python3", 11);
+        assert!(text.contains("sudo apt install python3-venv"), "{text}");
+        assert!(text.contains("python3.11-venv"), "{text}");
+    }
+
+    #[test]
+    fn the_warm_up_fingerprint_follows_the_lock_file_and_sources() {
+        let dir =
+            std::env::temp_dir().join(format!("course-lab-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "build.rs",
+            "src/lib.rs",
+            "src/a/b.rs",
+        ] {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, f).unwrap();
+        }
+        std::fs::create_dir_all(dir.join("course-lab/evcxr")).unwrap();
+        std::fs::write(dir.join("course-lab/evcxr/init.evcxr"), ":opt 3").unwrap();
+        let project = Project { root: dir.clone() };
+        let base = warm_fingerprint(&project).unwrap();
+        assert_eq!(warm_fingerprint(&project).unwrap(), base);
+        for f in ["Cargo.lock", "src/a/b.rs", "course-lab/evcxr/init.evcxr"] {
+            let path = dir.join(f);
+            let old = std::fs::read(&path).unwrap();
+            std::fs::write(&path, b"changed").unwrap();
+            assert_ne!(warm_fingerprint(&project).unwrap(), base, "{f} changed");
+            std::fs::write(&path, old).unwrap();
+        }
+        std::fs::write(dir.join("src/new.rs"), "").unwrap();
+        assert_ne!(
+            warm_fingerprint(&project).unwrap(),
+            base,
+            "a new source file"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn python_versions_are_parsed() {
