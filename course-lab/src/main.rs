@@ -14,6 +14,7 @@ mod kernelspec;
 mod lab;
 mod project;
 mod setup;
+mod stale;
 mod steps;
 mod testing;
 

@@ -95,7 +95,9 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         || {
             let written = install_kernelspec(project, &evcxr, &cargo)?;
             let what = if written { "written" } else { "up to date" };
-            Ok(((), what.into()))
+            // Dead kernels leave their build folders behind (some 70 MB each).
+            let removed = crate::stale::remove_stale(&kernel_build_dir()?);
+            Ok(((), format!("{what}; {removed}")))
         },
     )?;
 
