@@ -195,6 +195,12 @@ fn profiled_closure<T>(f: impl FnOnce() -> T) -> T {
 /// A stack, root first, cut to start at the profiled closure; stacks of
 /// other threads (rayon's workers, say) start at the thread's own code.
 fn trim_stack(names: Vec<String>) -> Vec<String> {
+    // The kernel compiles cells into a crate called `ctx`: a learner's
+    // `draw_point` reads better without the prefix.
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| n.strip_prefix("ctx::").map_or(n.clone(), String::from))
+        .collect();
     if let Some(at) = names.iter().rposition(|n| n.contains("profiled_closure")) {
         let mut stack = vec![ROOT.to_string()];
         stack.extend(names[at + 1..].iter().cloned());
