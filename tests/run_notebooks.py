@@ -191,18 +191,23 @@ def toml_string(text):
 
 def warm(crate_dir, kernel, log_dir):
     """Compile the support crate in a throwaway kernel, filling evcxr's
-    cache so the first notebook a learner opens starts quickly."""
+    cache so the first notebook a learner opens starts quickly; then the
+    profiler, in a later cell as episode 3 loads it, so that its cell does
+    not spend a minute compiling in front of the room."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
             f":dep parallel_course = {{ path = {toml_string(str(crate_dir))} }}\n"
             "use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
+        nbformat.v4.new_code_cell(
+            f":dep course_profiler = {{ path = {toml_string(str(crate_dir / 'profiler'))} }}\n"
+            "let profiler = course_profiler::Profiler::new();"),
     ]
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "warm.kernel.log", "w") as log:
         NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
             stdout=log, stderr=log)
-    print(nb.cells[-1].outputs[-1]["data"]["text/plain"] if nb.cells[-1].outputs else "")
+    print(nb.cells[0].outputs[-1]["data"]["text/plain"] if nb.cells[0].outputs else "")
 
 
 def main():

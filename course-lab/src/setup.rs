@@ -128,9 +128,10 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         cargo,
     };
     if warm == Warm::Yes {
-        steps.run("Warming the support crate build in the kernel", || {
-            Ok(((), warm_kernel(project, &env)?))
-        })?;
+        steps.run(
+            "Warming the support crate and the profiler in the kernel",
+            || Ok(((), warm_kernel(project, &env)?)),
+        )?;
     }
     println!("Set-up took {}.", steps::seconds(setup_start.elapsed()));
     Ok(env)
@@ -508,6 +509,8 @@ fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
         project.root.join("build.rs"),
     ];
     files_under(&project.root.join("src"), &mut files)?;
+    files.push(project.root.join("profiler").join("Cargo.toml"));
+    files_under(&project.root.join("profiler").join("src"), &mut files)?;
     files_under(&project.lab_dir().join("evcxr"), &mut files)?;
     files.sort();
     let mut h = DefaultHasher::new();
@@ -555,7 +558,7 @@ fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
             .arg("--warm")
             .arg(&project.root)
             .current_dir(&project.root),
-        "compiling the support crate and its dependencies in a kernel",
+        "compiling the support crate, the profiler and their dependencies in a kernel",
         "The kernel could not compile the support crate; the output above says why.",
     )?;
     std::fs::create_dir_all(project.state_dir())?;
