@@ -593,6 +593,8 @@ mod tests {
             "build.rs",
             "src/lib.rs",
             "src/a/b.rs",
+            "profiler/Cargo.toml",
+            "profiler/src/lib.rs",
         ] {
             let path = dir.join(f);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -603,7 +605,12 @@ mod tests {
         let project = Project { root: dir.clone() };
         let base = warm_fingerprint(&project).unwrap();
         assert_eq!(warm_fingerprint(&project).unwrap(), base);
-        for f in ["Cargo.lock", "src/a/b.rs", "course-lab/evcxr/init.evcxr"] {
+        for f in [
+            "Cargo.lock",
+            "src/a/b.rs",
+            "profiler/src/lib.rs",
+            "course-lab/evcxr/init.evcxr",
+        ] {
             let path = dir.join(f);
             let old = std::fs::read(&path).unwrap();
             std::fs::write(&path, b"changed").unwrap();
