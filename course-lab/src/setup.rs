@@ -142,18 +142,12 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
 /// only what is under `notebooks/`, and the published pages keep the same
 /// relative links.
 fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
+    let mut args = vec!["doc", "--no-deps", "--quiet"];
+    for name in DOCUMENTED {
+        args.extend(["--package", name]);
+    }
     steps::run_streamed(
-        Command::new(cargo)
-            .args([
-                "doc",
-                "--no-deps",
-                "--quiet",
-                "--package",
-                "parallel_course",
-                "--package",
-                "course_profiler",
-            ])
-            .current_dir(&project.root),
+        Command::new(cargo).args(args).current_dir(&project.root),
         "cargo doc failed on the course's crates; its message is above.",
     )?;
     let built = project.root.join("target").join("doc");
@@ -162,8 +156,39 @@ fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&api)
             .with_context(|| format!("removing the old {}", api.display()))?;
     }
-    copy_dir(&built, &api)
+    copy_docs(&built, &api)
         .with_context(|| format!("copying {} to {}", built.display(), api.display()))
+}
+
+/// The crates whose documentation the notebooks link to.
+const DOCUMENTED: [&str; 2] = ["parallel_course", "course_profiler"];
+
+/// Copies rustdoc's output folder `from` to `to`, leaving out the pages and
+/// sources of other crates that an earlier `cargo doc` (without
+/// `--no-deps`) may have put there: they can run to hundreds of MB.
+fn copy_docs(from: &Path, to: &Path) -> std::io::Result<()> {
+    let ours = |name: &str| DOCUMENTED.contains(&name);
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (path, target) = (entry.path(), to.join(&name));
+        if !entry.file_type()?.is_dir() {
+            std::fs::copy(&path, target)?;
+        } else if name == "src" {
+            for source in std::fs::read_dir(&path)? {
+                let source = source?;
+                if ours(&source.file_name().to_string_lossy()) {
+                    copy_dir(&source.path(), &target.join(source.file_name()))?;
+                }
+            }
+        } else if ours(&name) || !path.join("all.html").exists() {
+            // Shared folders (static.files, search.index, trait.impl, …) and
+            // our own crates; a crate's folder is the one with an all.html.
+            copy_dir(&path, &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies the folder `from` to `to`, recursively.
@@ -580,6 +605,40 @@ mod tests {
         let text = missing_venv_advice("Python 3.11.2", "python3", 11);
         assert!(text.contains("sudo apt install python3-venv"), "{text}");
         assert!(text.contains("python3.11-venv"), "{text}");
+    }
+
+    #[test]
+    fn copied_documentation_leaves_out_other_crates() {
+        let dir =
+            std::env::temp_dir().join(format!("course-lab-docs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let built = dir.join("doc");
+        for f in [
+            "crates.js",
+            "static.files/rustdoc.css",
+            "parallel_course/all.html",
+            "parallel_course/fn.f.html",
+            "rayon/all.html",
+            "src/parallel_course/lib.rs.html",
+            "src/rayon/lib.rs.html",
+        ] {
+            let path = built.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, f).unwrap();
+        }
+        let api = dir.join("api");
+        copy_docs(&built, &api).unwrap();
+        for kept in [
+            "crates.js",
+            "static.files/rustdoc.css",
+            "parallel_course/fn.f.html",
+            "src/parallel_course/lib.rs.html",
+        ] {
+            assert!(api.join(kept).exists(), "{kept} missing");
+        }
+        assert!(!api.join("rayon").exists());
+        assert!(!api.join("src/rayon").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
