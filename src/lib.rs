@@ -77,6 +77,7 @@
 #![deny(missing_docs)]
 
 pub mod build_info;
+pub mod cluster;
 pub mod cpu;
 pub mod delayed;
 pub mod display;
@@ -105,6 +106,7 @@ pub use rayon;
 /// `use parallel_course::prelude::*;`
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
+    pub use crate::cluster::{MpiOutput, Mpirun, SlurmJob, mpi_program, mpirun};
     pub use crate::cpu::{
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
         physical_cores,
@@ -125,6 +127,10 @@ pub mod prelude {
     };
     pub use crate::workloads::patterns::{
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
+    };
+    pub use crate::workloads::integral::{
+        integral_par, integral_processes, integral_rows, integral_serial, integral_threads,
+        rows_of_part,
     };
     pub use crate::workloads::pi::{
         chunk_rng, count_inside, pi_batched, pi_chunked, pi_iter, pi_loop, pi_par,

@@ -61,7 +61,7 @@ fn a_worker_answering_no_number_is_reported() {
     // no test and prints libtest's summary instead of a count.
     let me = std::env::current_exe().unwrap();
     let err = pi_processes_with(&me, 10, 1, 1).unwrap_err();
-    assert!(err.to_string().contains("not a count"), "{err}");
+    assert!(err.to_string().contains("not a number"), "{err}");
 }
 
 #[test]

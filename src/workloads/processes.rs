@@ -8,10 +8,11 @@
 //! [`pi_threads`](super::pi::pi_threads) over growing `n` to see when that
 //! start-up cost stops mattering.
 //!
-//! The worker program is the crate's binary `pi-worker`. `./lab` builds it
-//! (in release mode) into `target/release/`; [`worker_program`] finds it.
+//! The worker programs are the crate's binaries `pi-worker` and (for the
+//! 2-D integral of episode 8) `integral-worker`. `./lab` builds them (in
+//! release mode) into `target/release/`; [`worker_program`] finds
+//! `pi-worker`.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -21,15 +22,38 @@ use crate::workloads::pi::{chunk_ranges, estimate_from};
 /// Where `./lab` builds the worker program: `target/release/pi-worker`
 /// in the course folder.
 pub fn worker_program() -> PathBuf {
-    let name = if cfg!(windows) {
-        "pi-worker.exe"
+    release_program("pi-worker")
+}
+
+/// `target/release/NAME` in the course folder (`NAME.exe` on Windows).
+fn release_program(name: &str) -> PathBuf {
+    let file = if cfg!(windows) {
+        format!("{name}.exe")
     } else {
-        "pi-worker"
+        name.to_string()
     };
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("release")
-        .join(name)
+        .join(file)
+}
+
+/// The worker program `name` of this crate, or [`Error::Setup`] saying
+/// how to build it when it is missing.
+pub(crate) fn worker_path(name: &str) -> Result<PathBuf> {
+    checked_program(release_program(name), name)
+}
+
+fn checked_program(program: PathBuf, name: &str) -> Result<PathBuf> {
+    if program.is_file() {
+        Ok(program)
+    } else {
+        Err(Error::Setup(format!(
+            "the worker program {} is not built. Run `./lab --setup-only` in the course folder, \
+             or `cargo build --release --bin {name}` there.",
+            program.display()
+        )))
+    }
 }
 
 /// Estimates π with `processes` worker processes, each counting its share
@@ -62,23 +86,17 @@ pub fn pi_processes_with(
     processes: usize,
 ) -> Result<f64> {
     let processes = crate::error::positive("processes", processes, "1 or more")? as u64;
-    if !program.is_file() {
-        return Err(Error::Setup(format!(
-            "the worker program {} is not built. Run `./lab --setup-only` in the course folder, \
-             or `cargo build --release --bin pi-worker` there.",
-            program.display()
-        )));
-    }
-    count_with_workers(chunk_ranges(n, processes), |range| {
-        Command::new(program)
+    let program = checked_program(program.to_path_buf(), "pi-worker")?;
+    let counts: Vec<u64> = run_workers(chunk_ranges(n, processes), |range| {
+        Command::new(&program)
             .args([n, seed, range.start, range.end].map(|v| v.to_string()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| Error::io(format!("starting {}", program.display()), e))
-    })
-    .map(|inside| estimate_from(inside, n))
+    })?;
+    Ok(estimate_from(counts.into_iter().sum(), n))
 }
 
 /// Worker processes not yet collected. Dropping them (after a failed
@@ -94,33 +112,37 @@ impl Drop for Workers {
     }
 }
 
-/// Starts one worker per range, all before collecting any so they run at
-/// the same time, then adds up their counts. On every path each started
-/// worker is waited for: after a failed start the ones already running are
-/// killed, and after a failed worker the others are still collected.
-fn count_with_workers(
-    ranges: impl Iterator<Item = Range<u64>>,
-    mut start: impl FnMut(Range<u64>) -> Result<Child>,
-) -> Result<u64> {
+/// Starts one worker per item, all before collecting any so they run at
+/// the same time, then reads each worker's answer (one number on standard
+/// output) in the items' order. On every path each started worker is
+/// waited for: after a failed start the ones already running are killed,
+/// and after a failed worker the others are still collected.
+pub(crate) fn run_workers<I, T>(
+    items: impl IntoIterator<Item = I>,
+    mut start: impl FnMut(I) -> Result<Child>,
+) -> Result<Vec<T>>
+where
+    T: std::str::FromStr,
+{
     let mut workers = Workers(Vec::new());
-    for range in ranges {
-        workers.0.push(start(range)?);
+    for item in items {
+        workers.0.push(start(item)?);
     }
-    let mut inside = 0u64;
+    let mut answers = Vec::with_capacity(workers.0.len());
     let mut failure = None;
-    while let Some(child) = workers.0.pop() {
-        match read_count(child) {
-            Ok(count) => inside += count,
+    for child in std::mem::take(&mut workers.0) {
+        match read_answer(child) {
+            Ok(answer) => answers.push(answer),
             Err(e) => failure = failure.or(Some(e)),
         }
     }
     match failure {
         Some(e) => Err(e),
-        None => Ok(inside),
+        None => Ok(answers),
     }
 }
 
-fn read_count(child: std::process::Child) -> Result<u64> {
+fn read_answer<T: std::str::FromStr>(child: Child) -> Result<T> {
     let out = child
         .wait_with_output()
         .map_err(|e| Error::io("waiting for a worker process", e))?;
@@ -133,7 +155,7 @@ fn read_count(child: std::process::Child) -> Result<u64> {
         )));
     }
     text.trim().parse().map_err(|_| {
-        Error::Worker(format!("worker process answered {text:?}, not a count"))
+        Error::Worker(format!("worker process answered {text:?}, not a number"))
     })
 }
 
@@ -152,7 +174,7 @@ mod tests {
     #[test]
     fn workers_already_started_are_killed_and_reaped_when_a_later_start_fails() {
         let mut started = Vec::new();
-        let err = count_with_workers((0..3u64).map(|i| i..i + 1), |i| {
+        let err = run_workers::<_, u64>((0..3u64).map(|i| i..i + 1), |i| {
             if i.start == 2 {
                 return Err(Error::Worker("the third start fails".into()));
             }
