@@ -66,7 +66,11 @@ pub fn mpi_program(name: &str) -> Result<PathBuf> {
 /// # Errors
 ///
 /// As for [`Mpirun::run`].
-pub fn mpirun<I, S>(program: impl Into<PathBuf>, ranks: usize, args: I) -> Result<MpiOutput>
+pub fn mpirun<I, S>(
+    program: impl Into<PathBuf>,
+    ranks: usize,
+    args: I,
+) -> Result<MpiOutput>
 where
     I: IntoIterator<Item = S>,
     S: Into<OsString>,
@@ -540,15 +544,21 @@ impl SlurmJob {
         sbatch(format!("--output={}-%j.out", self.name));
         match &self.account {
             Some(a) => sbatch(format!("--account={a}")),
-            None => s.push_str("##SBATCH --account=YOUR_PROJECT   (your site: remove one #)\n"),
+            None => s.push_str(
+                "##SBATCH --account=YOUR_PROJECT   (your site: remove one #)\n",
+            ),
         }
         match &self.partition {
             Some(p) => s.push_str(&format!("#SBATCH --partition={p}\n")),
-            None => s.push_str("##SBATCH --partition=QUEUE       (your site: remove one #)\n"),
+            None => {
+                s.push_str("##SBATCH --partition=QUEUE       (your site: remove one #)\n")
+            }
         }
         s.push('\n');
         if self.modules.is_empty() {
-            s.push_str("# Load the site's MPI, the one the program was built with, e.g.:\n");
+            s.push_str(
+                "# Load the site's MPI, the one the program was built with, e.g.:\n",
+            );
             s.push_str("# module load OpenMPI\n");
         } else {
             s.push_str("module purge\n");
@@ -581,7 +591,9 @@ impl SlurmJob {
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| Error::io(format!("making {} executable", path.display()), e))?;
+                .map_err(|e| {
+                    Error::io(format!("making {} executable", path.display()), e)
+                })?;
         }
         Ok(path.to_path_buf())
     }
@@ -676,12 +688,14 @@ mod tests {
     #[test]
     fn a_run_past_its_time_limit_is_stopped_and_reported() {
         // `sh -c 'sleep 30' …`: a stand-in launcher that never ends.
-        let dir = std::env::temp_dir().join(format!("cluster-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("cluster-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let launcher = dir.join("slow-mpirun");
         std::fs::write(&launcher, "#!/bin/sh\nexec sleep 30\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755))
+            .unwrap();
         let start = Instant::now();
         let err = Mpirun::new("/bin/sh")
             .launcher(&launcher)
@@ -715,14 +729,21 @@ mod tests {
             "module load OpenMPI/4.1.4",
             "srun ./integral-mpi 10000",
         ] {
-            assert!(script.lines().any(|l| l.starts_with(line)), "{line} in\n{script}");
+            assert!(
+                script.lines().any(|l| l.starts_with(line)),
+                "{line} in\n{script}"
+            );
         }
     }
 
     #[test]
     fn slurm_scripts_quote_odd_arguments_and_refuse_bad_settings() {
         let job = SlurmJob::new("j", "./prog").arg("a b").arg("it's");
-        assert!(job.script().unwrap().contains("srun ./prog 'a b' 'it'\\''s'\n"));
+        assert!(
+            job.script()
+                .unwrap()
+                .contains("srun ./prog 'a b' 'it'\\''s'\n")
+        );
         let err = |j: SlurmJob| j.script().unwrap_err().to_string();
         assert!(err(job.clone().nodes(0)).contains("`nodes`: 0"));
         assert!(err(job.clone().tasks_per_node(0)).contains("`tasks_per_node`: 0"));

@@ -125,12 +125,12 @@ pub mod prelude {
         BoundingBox, Complex64, FractalImage, Tile, julia, julia_par, mandelbrot,
         mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static, mandelbrot_tiles_par,
     };
+    pub use crate::workloads::integral::{
+        integral_par, integral_processes, integral_rows, integral_serial,
+        integral_threads, rows_of_part,
+    };
     pub use crate::workloads::patterns::{
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
-    };
-    pub use crate::workloads::integral::{
-        integral_par, integral_processes, integral_rows, integral_serial, integral_threads,
-        rows_of_part,
     };
     pub use crate::workloads::pi::{
         chunk_rng, count_inside, pi_batched, pi_chunked, pi_iter, pi_loop, pi_par,

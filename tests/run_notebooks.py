@@ -193,7 +193,8 @@ def warm(crate_dir, kernel, log_dir):
     """Compile the support crate in a throwaway kernel, filling evcxr's
     cache so the first notebook a learner opens starts quickly; then the
     profiler, in a later cell as episode 3 loads it, so that its cell does
-    not spend a minute compiling in front of the room."""
+    not spend a minute compiling in front of the room; and the C crate of
+    episodes 8 and 9."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
@@ -202,6 +203,9 @@ def warm(crate_dir, kernel, log_dir):
         nbformat.v4.new_code_cell(
             f":dep course_profiler = {{ path = {toml_string(str(crate_dir / 'profiler'))} }}\n"
             "let profiler = course_profiler::Profiler::new();"),
+        nbformat.v4.new_code_cell(
+            f":dep course_c = {{ path = {toml_string(str(crate_dir / 'course-c'))} }}\n"
+            "use course_c as _;\nlet c_sum = course_c::sum(&[1.0]);"),
     ]
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "warm.kernel.log", "w") as log:

@@ -175,7 +175,11 @@ impl CFile {
 
     /// Shows the file in the notebook.
     pub fn evcxr_display(&self) {
-        let markdown = format!("`course-c/c/{}`\n```c\n{}\n```", self.name, self.text.trim_end());
+        let markdown = format!(
+            "`course-c/c/{}`\n```c\n{}\n```",
+            self.name,
+            self.text.trim_end()
+        );
         parallel_course::display::emit(&[
             ("text/plain", self.text),
             ("text/markdown", &markdown),
@@ -220,7 +224,10 @@ mod tests {
     fn the_c_integral_matches_the_rust_loop_block_by_block() {
         let n = 700;
         for rows in [0..n, 0..1, 100..350, 699..700, 650..2_000] {
-            let (c, rust) = (super::integral_rows(n, rows.clone()), rust_rows(n, rows.clone()));
+            let (c, rust) = (
+                super::integral_rows(n, rows.clone()),
+                rust_rows(n, rows.clone()),
+            );
             assert!((c - rust).abs() < 1e-12, "{rows:?}: C {c} Rust {rust}");
         }
         assert!(agree(super::integral_serial(n), 0.0));

@@ -265,7 +265,7 @@ fn port_in_log_line(line: &str) -> Option<u16> {
     digits.parse().ok()
 }
 
-fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     cfg!(unix)
         && crate::steps::capture(Command::new("id").arg("-u"))
             .is_some_and(|uid| uid.trim() == "0")

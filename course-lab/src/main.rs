@@ -12,6 +12,7 @@
 mod cli;
 mod kernelspec;
 mod lab;
+mod mpi;
 mod project;
 mod setup;
 mod stale;

@@ -40,7 +40,7 @@ pub struct Env {
 
 pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     let setup_start = Instant::now();
-    let mut steps = Steps::new(if warm == Warm::Yes { 8 } else { 7 });
+    let mut steps = Steps::new(if warm == Warm::Yes { 9 } else { 8 });
 
     let (cargo, python) =
         steps.run("Checking for cargo and Python 3 with venv", || {
@@ -102,7 +102,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     )?;
 
     steps.run(
-        "Helper programs (pi-worker, release-parity check) and the crates' documentation",
+        "Helper programs (worker processes, release-parity check) and the crates' documentation",
         || {
             steps::run_streamed(
                 Command::new(&cargo)
@@ -111,6 +111,8 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
                         "--release",
                         "--bin",
                         "pi-worker",
+                        "--bin",
+                        "integral-worker",
                         "--example",
                         "release_parity",
                     ])
@@ -122,6 +124,10 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         },
     )?;
 
+    steps.run("OpenMPI and the MPI program of episode 8", || {
+        Ok(((), crate::mpi::ensure_mpi(project, &cargo)?))
+    })?;
+
     let env = Env {
         python: project.venv_bin("python"),
         jupyter: project.venv_bin("jupyter"),
@@ -129,7 +135,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     };
     if warm == Warm::Yes {
         steps.run(
-            "Warming the support crate and the profiler in the kernel",
+            "Warming the support crate, the profiler and the C crate in the kernel",
             || Ok(((), warm_kernel(project, &env)?)),
         )?;
     }
@@ -161,7 +167,7 @@ fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
 }
 
 /// The crates whose documentation the notebooks link to.
-const DOCUMENTED: [&str; 2] = ["parallel_course", "course_profiler"];
+const DOCUMENTED: [&str; 3] = ["parallel_course", "course_profiler", "course_c"];
 
 /// Copies rustdoc's output folder `from` to `to`, leaving out the pages and
 /// sources of other crates that an earlier `cargo doc` (without
@@ -534,8 +540,12 @@ fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
         project.root.join("build.rs"),
     ];
     files_under(&project.root.join("src"), &mut files)?;
-    files.push(project.root.join("profiler").join("Cargo.toml"));
-    files_under(&project.root.join("profiler").join("src"), &mut files)?;
+    for member in ["profiler", "course-c"] {
+        files.push(project.root.join(member).join("Cargo.toml"));
+        files_under(&project.root.join(member).join("src"), &mut files)?;
+    }
+    files.push(project.root.join("course-c").join("build.rs"));
+    files_under(&project.root.join("course-c").join("c"), &mut files)?;
     files_under(&project.lab_dir().join("evcxr"), &mut files)?;
     files.sort();
     let mut h = DefaultHasher::new();
@@ -583,7 +593,7 @@ fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
             .arg("--warm")
             .arg(&project.root)
             .current_dir(&project.root),
-        "compiling the support crate, the profiler and their dependencies in a kernel",
+        "compiling the support crate, the profiler, the C crate and their dependencies in a kernel",
         "The kernel could not compile the support crate; the output above says why.",
     )?;
     std::fs::create_dir_all(project.state_dir())?;
@@ -654,6 +664,10 @@ mod tests {
             "src/a/b.rs",
             "profiler/Cargo.toml",
             "profiler/src/lib.rs",
+            "course-c/Cargo.toml",
+            "course-c/build.rs",
+            "course-c/src/lib.rs",
+            "course-c/c/arrays.c",
         ] {
             let path = dir.join(f);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -668,6 +682,7 @@ mod tests {
             "Cargo.lock",
             "src/a/b.rs",
             "profiler/src/lib.rs",
+            "course-c/c/arrays.c",
             "course-lab/evcxr/init.evcxr",
         ] {
             let path = dir.join(f);

@@ -42,6 +42,26 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
     }
     if opts.notebooks {
         let mut notebooks = project.notebooks()?;
+        if !crate::mpi::program(project).is_file() {
+            let (mpi, others): (Vec<PathBuf>, Vec<PathBuf>) =
+                notebooks.into_iter().partition(|nb| runs_mpi(nb));
+            notebooks = others;
+            let names: Vec<String> = mpi
+                .iter()
+                .filter_map(|nb| nb.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect();
+            println!(
+                "\n!! SKIPPING {}: OpenMPI or the MPI program is missing (see the set-up's \
+                 OpenMPI step). Install OpenMPI with `{}`, then run ./lab test again.",
+                names.join(", "),
+                crate::mpi::install_command()
+            );
+            if std::env::var_os("CI").is_some_and(|v| v == "true") {
+                println!("!! Under CI=true every notebook must run: this is a failure.");
+                failures.push("MPI notebooks not run");
+            }
+        }
         notebooks.extend(project.kernel_check_notebooks()?);
         let detail = format!(
             "through the \"{}\" kernel, each from a fresh kernel",
@@ -205,6 +225,12 @@ fn http_status(port: u16, token: Option<&str>) -> anyhow::Result<u16> {
         .with_context(|| {
             format!("JupyterLab answered {status_line:?}, not an HTTP status")
         })
+}
+
+/// Whether a notebook starts MPI programs (it asks for one with
+/// `mpi_program(`), so it needs OpenMPI.
+fn runs_mpi(notebook: &Path) -> bool {
+    std::fs::read_to_string(notebook).is_ok_and(|text| text.contains("mpi_program("))
 }
 
 /// Where executed copies of the notebooks go (with outputs), for reading

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
         None => N,
         Some(Ok(n)) if n > 0 => n,
         Some(_) => {
-            eprintln!("usage: integral-mpi [N]  (N: grid size, a whole number of 1 or more; default {N})");
+            eprintln!(
+                "usage: integral-mpi [N]  (N: grid size, a whole number of 1 or more; default {N})"
+            );
             return ExitCode::from(2);
         }
     };

@@ -140,7 +140,8 @@ pub fn integral_par(n: usize) -> f64 {
 pub fn integral_threads(n: usize, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")?;
     let blocks = block_ranges(n, threads);
-    let sums = super::on_scoped_threads(blocks, "integrating", |rows| integral_rows(n, rows))?;
+    let sums =
+        super::on_scoped_threads(blocks, "integrating", |rows| integral_rows(n, rows))?;
     Ok(sums.into_iter().sum())
 }
 
