@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use parallel_course::delayed::{Delayed, delayed};
-use parallel_course::workloads::{fractal, pi, sum, wordcount};
+use parallel_course::workloads::{fractal, integral, pi, sum, wordcount};
 
 /// One variant of one workload.
 pub struct Case {
@@ -12,7 +12,7 @@ pub struct Case {
     /// The variant, e.g. `par`.
     pub variant: &'static str,
     /// What it does, in words.
-    pub what: &'static str,
+    pub what: String,
     /// Whether this is the serial baseline the others are compared with.
     pub baseline: bool,
     /// Runs the variant once.
@@ -29,7 +29,7 @@ fn case(
     Case {
         workload,
         variant,
-        what,
+        what: what.to_string(),
         baseline,
         run: Box::new(run),
     }
@@ -139,6 +139,7 @@ pub fn all() -> anyhow::Result<Vec<Case>> {
     cases.extend(delayed_cases());
     cases.extend(wordcount_cases());
     cases.extend(mandelbrot_cases());
+    cases.extend(integral_cases());
     Ok(cases)
 }
 
@@ -257,5 +258,49 @@ fn mandelbrot_cases() -> Vec<Case> {
                 Ok(())
             },
         ),
+    ]
+}
+
+/// The grid of the 2-D integral (HPC2N's n = 10⁴, 10⁸ sines).
+pub const INTEGRAL_N: usize = integral::N;
+
+fn integral_cases() -> Vec<Case> {
+    const N: usize = INTEGRAL_N;
+    let threads = parallel_course::cpu::logical_cores();
+    vec![
+        case(
+            "integral2d",
+            "serial",
+            "∫∫ sin(x+y) on a 10⁴ × 10⁴ grid, one loop",
+            true,
+            || {
+                black_box(integral::integral_serial(black_box(N)));
+                Ok(())
+            },
+        ),
+        case(
+            "integral2d",
+            "c",
+            "the same loop in C, -O2 (cc crate)",
+            false,
+            || {
+                black_box(course_c::integral_serial(black_box(N)));
+                Ok(())
+            },
+        ),
+        case(
+            "integral2d",
+            "threads",
+            "one block of rows per scoped thread",
+            false,
+            move || {
+                black_box(integral::integral_threads(black_box(N), threads)?);
+                Ok(())
+            },
+        ),
+        case("integral2d", "par", "a rayon task per row", false, || {
+            black_box(integral::integral_par(black_box(N)));
+            Ok(())
+        }),
     ]
 }

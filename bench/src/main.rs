@@ -7,8 +7,14 @@
 //! * `./lab bench --json` prints one JSON object of best times in seconds,
 //!   keyed `workload/variant` (e.g. `pi/par`, `mandelbrot/tiles`);
 //! * `./lab bench --only pi,mandelbrot` runs some workloads only.
+//!
+//! With `--numba-python PATH` (which `./lab bench` passes when it could
+//! set up Numba), the 2-D integral also runs under Numba, serially and
+//! with `prange`, in its own Python process (`bench/numba/integral2d.py`),
+//! and the table compares Rust's best with Numba's parallel loop.
 
 mod cases;
+mod numba;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,13 +30,15 @@ Usage: course-bench [--json] [--only WORKLOAD,...] [--repeats N] [--list]
   --json            print one JSON object of best times in seconds, keyed workload/variant
   --only LIST       run only these workloads (comma-separated; see --list)
   --repeats N       timed runs per variant (default 5); the best run is reported
-  --list            list the workloads and variants, then stop";
+  --list            list the workloads and variants, then stop
+  --numba-python P  also time the 2-D integral with Numba, using Python P (a venv with numba)";
 
 struct Options {
     json: bool,
     only: Option<Vec<String>>,
     repeats: usize,
     list: bool,
+    numba_python: Option<std::path::PathBuf>,
 }
 
 fn parse() -> anyhow::Result<Option<Options>> {
@@ -40,6 +48,7 @@ fn parse() -> anyhow::Result<Option<Options>> {
         only: None,
         repeats: 5,
         list: false,
+        numba_python: None,
     };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
@@ -47,6 +56,7 @@ fn parse() -> anyhow::Result<Option<Options>> {
             Short('h') | Long("help") => return Ok(None),
             Long("json") => opts.json = true,
             Long("list") => opts.list = true,
+            Long("numba-python") => opts.numba_python = Some(parser.value()?.into()),
             Long("only") => {
                 let v = parser.value()?.string()?;
                 opts.only = Some(v.split(',').map(|s| s.trim().to_string()).collect());
@@ -144,12 +154,27 @@ fn run(opts: &Options) -> anyhow::Result<()> {
             bar.inc(1);
         }
     }
-    let results: Vec<(&cases::Case, Timing)> = chosen
+    let mut results: Vec<(&cases::Case, Timing)> = chosen
         .iter()
         .zip(&runs)
         .zip(&loops)
         .map(|((case, r), &n)| (*case, Timing::from_runs(r, n)))
         .collect();
+    let numba_cases;
+    if let Some(python) = &opts.numba_python
+        && chosen.iter().any(|c| c.workload == "integral2d")
+    {
+        bar.set_message("integral2d under Numba (its own process)");
+        match numba::run(python, cases::INTEGRAL_N, opts.repeats) {
+            Ok(measured) => {
+                numba_cases = measured;
+                results.extend(numba_cases.iter().map(|(c, t)| (c, t.clone())));
+            }
+            Err(e) => {
+                bar.println(format!("Numba rows left out: {e:#}"));
+            }
+        }
+    }
     bar.finish_and_clear();
     if opts.json {
         let mut map = serde_json::Map::new();
@@ -190,4 +215,7 @@ fn print_table(results: &[(&cases::Case, Timing)], repeats: usize) {
     println!(
         "speed-up: the workload's serial baseline (marked 1.00×) divided by this variant, same run."
     );
+    if let Some(line) = numba::comparison(results) {
+        println!("{line}");
+    }
 }

@@ -13,6 +13,7 @@ mod cli;
 mod kernelspec;
 mod lab;
 mod mpi;
+mod numba;
 mod project;
 mod setup;
 mod stale;
@@ -81,6 +82,22 @@ fn bench(
     args: &[std::ffi::OsString],
 ) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // The 2-D integral is compared with Numba when its environment can be
+    // set up; the other workloads do not need it.
+    let wants_numba = !args
+        .iter()
+        .any(|a| a == "--list" || a == "--help" || a == "-h");
+    let numba_args: Vec<std::ffi::OsString> = if wants_numba {
+        match numba::python(project) {
+            Ok(python) => vec!["--numba-python".into(), python.into()],
+            Err(e) => {
+                println!("Numba rows left out of integral2d: {e:#}");
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let status = std::process::Command::new(cargo)
         .args([
             "run",
@@ -91,6 +108,7 @@ fn bench(
             "--",
         ])
         .args(args)
+        .args(numba_args)
         .current_dir(&project.root)
         .status()
         .map_err(|e| {

@@ -245,7 +245,7 @@ const MIN_PYTHON_MINOR: u32 = 10;
 /// Python 3.10 or newer that can create a virtual environment with pip in
 /// it (its `venv` and `ensurepip` modules). Only the venv's own pip is
 /// used, so the system Python needs no pip.
-fn find_python() -> anyhow::Result<Python> {
+pub(crate) fn find_python() -> anyhow::Result<Python> {
     let names = if cfg!(windows) {
         ["python", "python3"]
     } else {
