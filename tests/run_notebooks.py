@@ -12,6 +12,7 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 """
 
 import argparse
+import copy
 import contextlib
 import re
 import shutil
@@ -190,28 +191,38 @@ def toml_string(text):
 
 
 def warm(crate_dir, kernel, log_dir):
-    """Compile the support crate in a throwaway kernel, filling evcxr's
-    cache so the first notebook a learner opens starts quickly; then the
-    profiler, in a later cell as episode 3 loads it, so that its cell does
-    not spend a minute compiling in front of the room; and the C crate of
-    episodes 8 and 9."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            f":dep parallel_course = {{ path = {toml_string(str(crate_dir))} }}\n"
-            "use parallel_course::prelude::*;\nlet info = build_info();\ninfo"),
-        nbformat.v4.new_code_cell(
-            f":dep course_profiler = {{ path = {toml_string(str(crate_dir / 'profiler'))} }}\n"
-            "let profiler = course_profiler::Profiler::new();"),
-        nbformat.v4.new_code_cell(
-            f":dep course_c = {{ path = {toml_string(str(crate_dir / 'course-c'))} }}\n"
-            "use course_c as _;\nlet c_sum = course_c::sum(&[1.0]);"),
-    ]
+    """Compile the support crate in throwaway kernels, filling evcxr's
+    cache so the first notebook a learner opens starts quickly. Each
+    kernel loads what one group of episodes loads, in the same order: the
+    profiler after the support crate (episode 3), so that its cell does not
+    spend a minute compiling in front of the room; the C crate after the
+    support crate (episodes 8 and 9). They are separate kernels because
+    loading one crate can rebuild another already loaded (different
+    dependency features), which a kernel cannot reload."""
+    def dep(name, path):
+        return f":dep {name} = {{ path = {toml_string(str(path))} }}\n"
+
+    support = nbformat.v4.new_code_cell(
+        dep("parallel_course", crate_dir)
+        + "use parallel_course::prelude::*;\nlet info = build_info();\ninfo")
+    kernels = {
+        "profiler": [nbformat.v4.new_code_cell(
+            dep("course_profiler", crate_dir / "profiler")
+            + "let profiler = course_profiler::Profiler::new();")],
+        "c": [nbformat.v4.new_code_cell(
+            dep("course_c", crate_dir / "course-c")
+            + "use course_c as _;\nlet c_sum = course_c::sum(&[1.0]);")],
+    }
     log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / "warm.kernel.log", "w") as log:
-        NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
-            stdout=log, stderr=log)
-    print(nb.cells[0].outputs[-1]["data"]["text/plain"] if nb.cells[0].outputs else "")
+    first = None
+    for name, cells in kernels.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [copy.deepcopy(support)] + cells
+        with open(log_dir / f"warm-{name}.kernel.log", "w") as log:
+            NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
+                stdout=log, stderr=log)
+        first = first or nb.cells[0]
+    print(first.outputs[-1]["data"]["text/plain"] if first.outputs else "")
 
 
 def main():
