@@ -80,45 +80,44 @@ def check(nb):
     return problems
 
 
-def kernel_build_dirs(kernel):
-    """The kernel's build folders (evcxr makes one per kernel under the
-    kernelspec's TMPDIR and leaves it behind when the kernel is shut down)."""
-    from jupyter_client.kernelspec import get_kernel_spec
-    tmp = get_kernel_spec(kernel).env.get("TMPDIR")
-    return set(Path(tmp).glob(".tmp*")) if tmp else set()
+# Asks the kernel for its build folder (evcxr makes one per kernel and
+# leaves it behind, some 70 MB, when the kernel is shut down).
+BUILD_DIR_QUERY = ":last_compile_dir"
 
 
-@contextlib.contextmanager
-def removing_build_dirs(kernel):
-    """Removes the build folders of the kernels started inside the block:
-    each holds some 70 MB of compiled cells, and the block's kernels have
-    been shut down when it ends."""
-    before = kernel_build_dirs(kernel)
-    try:
-        yield
-    finally:
-        for leftover in kernel_build_dirs(kernel) - before:
-            shutil.rmtree(leftover, ignore_errors=True)
+def build_dir_of(cell):
+    """The folder a `:last_compile_dir` cell printed, if any."""
+    text = outputs_text(cell).strip()
+    path = Path(text) if text else None
+    return path if path and path.is_absolute() and path.name.startswith(".tmp") else None
+
+
+def remove_build_dir(cell):
+    """Removes the build folder that the query cell `cell` reported: only
+    that kernel's, never another run's on the same machine."""
+    path = build_dir_of(cell)
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def execute(path, kernel, out_dir, timeout, log_dir):
-    with removing_build_dirs(kernel):
-        try:
-            return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
-        except RuntimeError as e:
-            # jupyter_client picks free ports for a new kernel before the
-            # kernel binds them; another program starting at that moment can
-            # take one, and the kernel exits before it answers. That is a
-            # failure to start, not of the notebook: start once more.
-            if "died before replying to kernel_info" not in str(e):
-                raise
-            print(f"(the kernel did not start: {e}; starting a new one) ", end="", flush=True)
-            return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
+    try:
+        return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
+    except RuntimeError as e:
+        # jupyter_client picks free ports for a new kernel before the kernel
+        # binds them; another program starting at that moment can take one,
+        # and the kernel exits before it answers. That is a failure to
+        # start, not of the notebook: start once more.
+        if "died before replying to kernel_info" not in str(e):
+            raise
+        print(f"(the kernel did not start: {e}; starting a new one) ", end="", flush=True)
+        return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
 
 
 def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
+    nb.cells.insert(1, nbformat.v4.new_code_cell(BUILD_DIR_QUERY))
     client = NotebookClient(
         nb,
         kernel_name=kernel,
@@ -143,6 +142,7 @@ def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
     except DeadKernelError as e:
         failure = f"the kernel died: {e}"
     elapsed = time.monotonic() - start
+    remove_build_dir(nb.cells.pop(1))
     guard = nb.cells.pop(0)
     first_result = seconds_since(guard, "shell.execute_reply", nb.cells)
     problems = ([failure] if failure else []) + check(nb)
@@ -227,11 +227,15 @@ def warm(crate_dir, kernel, log_dir):
     first = None
     for name, cells in kernels.items():
         nb = nbformat.v4.new_notebook()
-        nb.cells = [copy.deepcopy(support)] + cells
-        with open(log_dir / f"warm-{name}.kernel.log", "w") as log:
-            NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
-                stdout=log, stderr=log)
-        first = first or nb.cells[0]
+        query = nbformat.v4.new_code_cell(BUILD_DIR_QUERY)
+        nb.cells = [query, copy.deepcopy(support)] + cells
+        try:
+            with open(log_dir / f"warm-{name}.kernel.log", "w") as log:
+                NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
+                    stdout=log, stderr=log)
+        finally:
+            remove_build_dir(query)
+        first = first or nb.cells[1]
     print(first.outputs[-1]["data"]["text/plain"] if first.outputs else "")
 
 
@@ -247,8 +251,7 @@ def main():
     args = ap.parse_args()
 
     if args.warm:
-        with removing_build_dirs(args.kernel):
-            warm(args.warm.resolve(), args.kernel, args.log_dir)
+        warm(args.warm.resolve(), args.kernel, args.log_dir)
         return 0
     if not args.notebooks:
         ap.error("give at least one notebook")
