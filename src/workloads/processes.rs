@@ -32,6 +32,50 @@ pub fn worker_program() -> PathBuf {
         .join(name)
 }
 
+/// The course's helper program `name` (`"pi-worker"`, or episode 11's
+/// `"matmul-worker"`), where `./lab` builds it: `target/release/` in the
+/// course folder.
+///
+/// ```no_run
+/// use parallel_course::workloads::processes::helper_program;
+/// let worker = helper_program("matmul-worker")?;
+/// let out = std::process::Command::new(worker)
+///     .args(["500", "2"])
+///     .env("MATMUL_NUM_THREADS", "1")
+///     .output()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `name` is empty or holds a path
+/// separator, [`Error::Setup`] if the program is not built, with the
+/// command that builds it.
+pub fn helper_program(name: &str) -> Result<PathBuf> {
+    if name.is_empty() || name.contains(['/', '\\']) {
+        return Err(Error::invalid(
+            "name",
+            format!("{name:?}"),
+            "a helper program's name, such as \"matmul-worker\"",
+        ));
+    }
+    let file = if cfg!(windows) {
+        format!("{name}.exe")
+    } else {
+        name.to_string()
+    };
+    let program = worker_program().with_file_name(file);
+    if program.is_file() {
+        Ok(program)
+    } else {
+        Err(Error::Setup(format!(
+            "the helper program {} is not built. Run `./lab --setup-only` in the course folder, \
+             or `cargo build --release -p {name}` there (`--bin pi-worker` for pi-worker).",
+            program.display()
+        )))
+    }
+}
+
 /// Estimates π with `processes` worker processes, each counting its share
 /// of the chunks of [`pi_chunked`](super::pi::pi_chunked), so the result
 /// equals it exactly.
