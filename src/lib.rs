@@ -136,7 +136,7 @@ pub mod prelude {
         chunk_rng, count_inside, pi_batched, pi_chunked, pi_iter, pi_loop, pi_par,
         pi_std_rng, pi_threads, standard_error,
     };
-    pub use crate::workloads::processes::pi_processes;
+    pub use crate::workloads::processes::{helper_program, pi_processes};
     pub use crate::workloads::sharing::{
         pi_atomic, pi_false_sharing, pi_mutex, pi_padded, pi_partials,
     };

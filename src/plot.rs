@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
@@ -148,6 +149,8 @@ pub struct LineChart {
     lines: Vec<Line>,
     y_from_zero: bool,
     y_max: Option<f64>,
+    log_x: bool,
+    log_y: bool,
     legend: SeriesLabelPosition,
 }
 
@@ -166,6 +169,8 @@ impl LineChart {
             lines: Vec::new(),
             y_from_zero: true,
             y_max: None,
+            log_x: false,
+            log_y: false,
             legend: SeriesLabelPosition::UpperLeft,
         }
     }
@@ -192,6 +197,38 @@ impl LineChart {
     /// Fixes the top of the y axis (for example 100 for percentages).
     pub fn y_max(mut self, max: f64) -> Self {
         self.y_max = Some(max);
+        self
+    }
+
+    /// Draws the x axis on a logarithmic scale, for values that span
+    /// several powers of ten (task counts from 1 to 100 000, say).
+    /// Every x value must then be above zero.
+    ///
+    /// ```
+    /// use parallel_course::plot::LineChart;
+    ///
+    /// let counts = [1.0, 10.0, 100.0, 1000.0];
+    /// let fig = LineChart::new("Cost per task", "tasks", "seconds per task")
+    ///     .log_x()
+    ///     .log_y()
+    ///     .line_with_markers("spawn", counts.map(|n| (n, 1e-5 + 1e-3 / n)))
+    ///     .draw()?;
+    /// assert!(fig.svg().contains("spawn"));
+    ///
+    /// let zero = LineChart::new("t", "x", "y").log_x().line("a", [(0.0, 1.0), (1.0, 2.0)]);
+    /// assert!(zero.draw().is_err(), "zero has no place on a logarithmic axis");
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn log_x(mut self) -> Self {
+        self.log_x = true;
+        self
+    }
+
+    /// Draws the y axis on a logarithmic scale (see [`log_x`](Self::log_x)).
+    /// Every y value must then be above zero; the axis spans the data
+    /// instead of starting at zero.
+    pub fn log_y(mut self) -> Self {
+        self.log_y = true;
         self
     }
 
@@ -254,43 +291,72 @@ impl LineChart {
                 self.title
             )));
         }
+        for (log, axis, value) in [(self.log_x, "x", 0), (self.log_y, "y", 1)] {
+            let at_or_below_zero = all().any(|&(x, y)| [x, y][value] <= 0.0);
+            if log && at_or_below_zero {
+                return Err(Error::Plot(format!(
+                    "the chart \"{}\" has a logarithmic {axis} axis but a {axis} value at or \
+                     below zero; plot only values above zero, or drop log_{axis}()",
+                    self.title
+                )));
+            }
+        }
         let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
         let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
         for &(x, y) in all() {
             (x0, x1) = (x0.min(x), x1.max(x));
             (y0, y1) = (y0.min(y), y1.max(y));
         }
-        if self.y_from_zero {
+        if self.y_from_zero && !self.log_y {
             y0 = y0.min(0.0);
         }
         if let Some(top) = self.y_max {
             y1 = y1.max(top);
         }
         if x1 <= x0 {
-            x1 = x0 + 1.0;
+            x1 = if self.log_x { x0 * 10.0 } else { x0 + 1.0 };
         }
         if y1 <= y0 {
-            y1 = y0 + 1.0;
+            y1 = if self.log_y { y0 * 10.0 } else { y0 + 1.0 };
         }
-        let pad = (y1 - y0) * 0.05;
-        let y1 = y1 + pad;
-        let y0 = if self.y_from_zero && y0 >= 0.0 {
-            y0
+        let (y0, y1) = if self.log_y {
+            // 5 % of the axis' height, in powers of ten.
+            let pad = (y1 / y0).powf(0.05);
+            (y0 / pad, y1 * pad)
         } else {
-            y0 - pad
+            let pad = (y1 - y0) * 0.05;
+            let bottom = if self.y_from_zero && y0 >= 0.0 {
+                y0
+            } else {
+                y0 - pad
+            };
+            (bottom, y1 + pad)
         };
 
         let mut svg = String::new();
-        self.render(&mut svg, (x0..x1, y0..y1))
-            .map_err(|e| Error::Plot(e.to_string()))?;
+        let (xs, ys) = (x0..x1, y0..y1);
+        match (self.log_x, self.log_y) {
+            (false, false) => self.render(&mut svg, xs, ys),
+            (true, false) => self.render(&mut svg, xs.log_scale(), ys),
+            (false, true) => self.render(&mut svg, xs, ys.log_scale()),
+            (true, true) => self.render(&mut svg, xs.log_scale(), ys.log_scale()),
+        }
+        .map_err(|e| Error::Plot(e.to_string()))?;
         Ok(Figure::from_svg(svg, self.title.clone()))
     }
 
-    fn render(
+    fn render<X, Y>(
         &self,
         svg: &mut String,
-        (xs, ys): (std::ops::Range<f64>, std::ops::Range<f64>),
-    ) -> std::result::Result<(), Box<dyn std::error::Error>> {
+        xs: X,
+        ys: Y,
+    ) -> std::result::Result<(), Box<dyn std::error::Error>>
+    where
+        X: AsRangedCoord<Value = f64>,
+        Y: AsRangedCoord<Value = f64>,
+        X::CoordDescType: ValueFormatter<f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
         let root = SVGBackend::with_string(svg, self.size).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
@@ -478,5 +544,38 @@ impl BarChart {
         }))?;
         root.present()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_axis_labels_powers_of_ten_across_the_data() {
+        let fig = LineChart::new("per task", "tasks", "seconds")
+            .log_x()
+            .log_y()
+            .line("cost", [(1.0, 1e-3), (10.0, 1e-4), (10_000.0, 1e-6)])
+            .draw()
+            .expect("positive values draw on log axes");
+        for tick in ["1", "10", "100", "1000", "10000"] {
+            assert!(
+                fig.svg().contains(&format!(">\n{tick}\n<")),
+                "tick {tick} missing on the log x axis"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_at_or_below_zero_on_a_log_axis_is_refused_with_the_axis_named() {
+        let err = LineChart::new("t", "x", "y")
+            .log_y()
+            .line("a", [(1.0, 0.0), (2.0, 1.0)])
+            .draw()
+            .expect_err("zero on a log y axis");
+        assert!(err.to_string().contains("logarithmic y axis"), "{err}");
+        let linear = LineChart::new("t", "x", "y").line("a", [(1.0, 0.0), (2.0, 1.0)]);
+        assert!(linear.draw().is_ok(), "zero is fine on a linear axis");
     }
 }

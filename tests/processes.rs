@@ -73,3 +73,16 @@ fn the_worker_rejects_bad_arguments() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage: pi-worker"));
 }
+
+#[test]
+fn helper_program_finds_a_built_worker_and_says_how_to_build_a_missing_one() {
+    use parallel_course::workloads::processes::helper_program;
+    let missing = helper_program("no-such-worker").unwrap_err().to_string();
+    assert!(
+        missing.contains("cargo build --release -p no-such-worker"),
+        "{missing}"
+    );
+    let bad = helper_program("../pi-worker").unwrap_err().to_string();
+    assert!(bad.contains("invalid `name`"), "{bad}");
+    assert!(helper_program("").is_err());
+}

@@ -119,6 +119,13 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
                     .current_dir(&project.root),
                 "The support crate failed to build in release mode; the compiler's message is above.",
             )?;
+            // Episode 11's worker: ndarray stays out of the support crate.
+            steps::run_streamed(
+                Command::new(&cargo)
+                    .args(["build", "--release", "-p", "matmul-worker"])
+                    .current_dir(&project.root),
+                "The matrix-product worker (matmul-worker/) failed to build in release mode; the compiler's message is above.",
+            )?;
             build_api_docs(project, &cargo)?;
             Ok(((), "built; documentation in notebooks/api/".into()))
         },

@@ -34,7 +34,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::workloads::block_ranges;
-use crate::workloads::processes::{run_workers, worker_path};
+use crate::workloads::processes::{helper_program, run_workers};
 
 /// The grid size the course uses: a 10⁴ × 10⁴ grid, 10⁸ sines.
 pub const N: usize = 10_000;
@@ -161,7 +161,7 @@ pub fn integral_threads(n: usize, threads: usize) -> Result<f64> {
 /// the worker program is not built, [`Error::Worker`] if a worker fails.
 pub fn integral_processes(n: usize, processes: usize) -> Result<f64> {
     let processes = crate::error::positive("processes", processes, "1 or more")?;
-    let program = worker_path("integral-worker")?;
+    let program = helper_program("integral-worker")?;
     let sums: Vec<f64> = run_workers(block_ranges(n, processes), |rows| {
         Command::new(&program)
             .args([n, rows.start, rows.end].map(|v| v.to_string()))

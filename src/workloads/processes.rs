@@ -38,22 +38,56 @@ fn release_program(name: &str) -> PathBuf {
         .join(file)
 }
 
-/// The worker program `name` of this crate, or [`Error::Setup`] saying
-/// how to build it when it is missing.
-pub(crate) fn worker_path(name: &str) -> Result<PathBuf> {
-    checked_program(release_program(name), name)
-}
+/// This crate's own programs (`src/bin/`); the other helper programs are
+/// packages of the course's workspace.
+const CRATE_PROGRAMS: [&str; 2] = ["pi-worker", "integral-worker"];
 
+/// `program` if it is built, else [`Error::Setup`] with the command that
+/// builds the helper program `name`.
 fn checked_program(program: PathBuf, name: &str) -> Result<PathBuf> {
     if program.is_file() {
-        Ok(program)
-    } else {
-        Err(Error::Setup(format!(
-            "the worker program {} is not built. Run `./lab --setup-only` in the course folder, \
-             or `cargo build --release --bin {name}` there.",
-            program.display()
-        )))
+        return Ok(program);
     }
+    let build = if CRATE_PROGRAMS.contains(&name) {
+        format!("--bin {name}")
+    } else {
+        format!("-p {name}")
+    };
+    Err(Error::Setup(format!(
+        "the helper program {} is not built. Run `./lab --setup-only` in the course folder, \
+         or `cargo build --release {build}` there.",
+        program.display()
+    )))
+}
+
+/// The course's helper program `name` (the worker processes `pi-worker`
+/// and `integral-worker`, or episode 11's `matmul-worker`), where `./lab`
+/// builds it: `target/release/` in the course folder.
+///
+/// ```no_run
+/// use parallel_course::workloads::processes::helper_program;
+/// let worker = helper_program("matmul-worker")?;
+/// let out = std::process::Command::new(worker)
+///     .args(["500", "2"])
+///     .env("MATMUL_NUM_THREADS", "1")
+///     .output()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] if `name` is empty or holds a path
+/// separator, [`Error::Setup`] if the program is not built, with the
+/// command that builds it.
+pub fn helper_program(name: &str) -> Result<PathBuf> {
+    if name.is_empty() || name.contains(['/', '\\']) {
+        return Err(Error::invalid(
+            "name",
+            format!("{name:?}"),
+            "a helper program's name, such as \"matmul-worker\"",
+        ));
+    }
+    checked_program(release_program(name), name)
 }
 
 /// Estimates π with `processes` worker processes, each counting its share
