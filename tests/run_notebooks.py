@@ -12,7 +12,6 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 """
 
 import argparse
-import copy
 import contextlib
 import re
 import shutil
@@ -200,39 +199,45 @@ def toml_string(text):
     return '"' + "".join(out) + '"'
 
 
-def warm(crate_dir, kernel, log_dir):
-    """Compile the support crate in throwaway kernels, filling evcxr's
-    cache so the first notebook a learner opens starts quickly. Each
-    kernel loads what one group of episodes loads, in the same order: the
-    profiler after the support crate (episode 3), so that its cell does not
-    spend a minute compiling in front of the room; the C crate after the
-    support crate (episodes 8 and 9). They are separate kernels because
-    loading one crate can rebuild another already loaded (different
-    dependency features), which a kernel cannot reload."""
-    def dep(name, path):
-        return f":dep {name} = {{ path = {toml_string(str(path))} }}\n"
+def extra_dependencies(notebooks_dir):
+    """The `:dep` lines of each notebook besides the support crate's, in
+    the order the notebook loads them, one list per distinct set."""
+    groups = {}
+    for path in sorted(notebooks_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        deps = tuple(
+            line for cell in nb.cells if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+            if line.startswith(":dep ") and "parallel_course" not in line)
+        if deps:
+            groups.setdefault(deps, path.stem)
+    return [(name, list(deps)) for deps, name in groups.items()]
 
-    support = nbformat.v4.new_code_cell(
-        dep("parallel_course", crate_dir)
-        + "use parallel_course::prelude::*;\nlet info = build_info();\ninfo")
-    kernels = {
-        "profiler": [nbformat.v4.new_code_cell(
-            dep("course_profiler", crate_dir / "profiler")
-            + "let profiler = course_profiler::Profiler::new();")],
-        "c": [nbformat.v4.new_code_cell(
-            dep("course_c", crate_dir / "course-c")
-            + "use course_c as _;\nlet c_sum = course_c::sum(&[1.0]);")],
-    }
+
+def warm(crate_dir, kernel, log_dir):
+    """Compile what the notebooks load, in throwaway kernels, filling
+    evcxr's cache so that no cell spends a minute compiling in front of the
+    room: the support crate, then each notebook's other `:dep` lines (the
+    profiler, the C crate, tokio, ndarray) after it, as that notebook loads
+    them. Each set gets a kernel of its own, started in `notebooks/` like
+    the notebooks: loading one crate can rebuild another already loaded
+    (different dependency features), which a kernel cannot reload."""
+    notebooks_dir = crate_dir / "notebooks"
+    support = (":dep parallel_course = { path = \"..\" }\n"
+               "use parallel_course::prelude::*;\nlet info = build_info();\ninfo")
+    groups = extra_dependencies(notebooks_dir) or [("support crate", [])]
     log_dir.mkdir(parents=True, exist_ok=True)
     first = None
-    for name, cells in kernels.items():
-        nb = nbformat.v4.new_notebook()
+    for name, deps in groups:
         query = nbformat.v4.new_code_cell(BUILD_DIR_QUERY)
-        nb.cells = [query, copy.deepcopy(support)] + cells
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [query, nbformat.v4.new_code_cell(support)]
+        nb.cells += [nbformat.v4.new_code_cell(dep) for dep in deps]
+        client = NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300,
+                                resources={"metadata": {"path": str(notebooks_dir)}})
         try:
             with open(log_dir / f"warm-{name}.kernel.log", "w") as log:
-                NotebookClient(nb, kernel_name=kernel, timeout=900, startup_timeout=300).execute(
-                    stdout=log, stderr=log)
+                client.execute(stdout=log, stderr=log)
         finally:
             remove_build_dir(query)
         first = first or nb.cells[1]

@@ -142,7 +142,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
     };
     if warm == Warm::Yes {
         steps.run(
-            "Warming the support crate, the profiler and the C crate in the kernel",
+            "Warming the kernel: the support crate, then what each notebook loads after it",
             || Ok(((), warm_kernel(project, &env)?)),
         )?;
     }
@@ -536,10 +536,12 @@ fn evcxr_cache_dir() -> Option<PathBuf> {
 }
 
 /// A hash of everything the warm-up compiles or is configured by: the
-/// manifest, `Cargo.lock`, the build script, every file under `src/` and
-/// the kernel's evcxr configuration, paths and contents in path order. A
-/// change to any of them means the warm-up must run again. (A new Rust
-/// toolchain may hash differently, which only redoes the warm-up.)
+/// manifest, `Cargo.lock`, the build script, every file under `src/`, the
+/// profiler and the C crate, the kernel's evcxr configuration (paths and
+/// contents in path order), and the notebooks' `:dep` lines, which say
+/// what else the warm-up loads. A change to any of them means the warm-up
+/// must run again. (A new Rust toolchain may hash differently, which only
+/// redoes the warm-up.)
 fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
     let mut files = vec![
         project.root.join("Cargo.toml"),
@@ -564,6 +566,21 @@ fn warm_fingerprint(project: &Project) -> anyhow::Result<u64> {
             std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
         h.write_usize(bytes.len());
         h.write(&bytes);
+    }
+    let dir = project.notebooks_dir();
+    let mut notebooks: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ipynb"))
+        .collect();
+    notebooks.sort();
+    for nb in &notebooks {
+        let text = std::fs::read_to_string(nb)
+            .with_context(|| format!("reading {}", nb.display()))?;
+        for line in text.lines().filter(|l| l.contains(":dep ")) {
+            h.write(line.trim().as_bytes());
+            h.write_u8(0);
+        }
     }
     Ok(h.finish())
 }
@@ -600,7 +617,7 @@ fn warm_kernel(project: &Project, env: &Env) -> anyhow::Result<String> {
             .arg("--warm")
             .arg(&project.root)
             .current_dir(&project.root),
-        "compiling the support crate, the profiler, the C crate and their dependencies in a kernel",
+        "compiling the support crate and the notebooks' other dependencies (profiler, C crate, tokio, ndarray) in kernels",
         "The kernel could not compile the support crate; the output above says why.",
     )?;
     std::fs::create_dir_all(project.state_dir())?;
@@ -675,6 +692,7 @@ mod tests {
             "course-c/build.rs",
             "course-c/src/lib.rs",
             "course-c/c/arrays.c",
+            "notebooks/10-async.ipynb",
         ] {
             let path = dir.join(f);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -699,10 +717,17 @@ mod tests {
             std::fs::write(&path, old).unwrap();
         }
         std::fs::write(dir.join("src/new.rs"), "").unwrap();
+        let with_new_file = warm_fingerprint(&project).unwrap();
+        assert_ne!(with_new_file, base, "a new source file");
+        // A notebook's text does not matter, its `:dep` lines do.
+        let nb = dir.join("notebooks/10-async.ipynb");
+        std::fs::write(&nb, "\"a markdown cell\"\n").unwrap();
+        assert_eq!(warm_fingerprint(&project).unwrap(), with_new_file);
+        std::fs::write(&nb, "\":dep tokio = { version = \\\"1\\\" }\"\n").unwrap();
         assert_ne!(
             warm_fingerprint(&project).unwrap(),
-            base,
-            "a new source file"
+            with_new_file,
+            "a new :dep"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
