@@ -13,6 +13,8 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 
 import argparse
 import contextlib
+import os
+import platform
 import re
 import shutil
 import sys
@@ -79,6 +81,31 @@ def check(nb):
     return problems
 
 
+def machine_stamp():
+    """Where and when the outputs were made, for the published pages: the
+    date (UTC), the CPU model, physical and logical cores, the system."""
+    cpu, cores = platform.processor() or platform.machine(), set()
+    try:
+        block = {}
+        for line in Path("/proc/cpuinfo").read_text().splitlines() + [""]:
+            key, _, value = line.partition(":")
+            if key.strip():
+                block[key.strip()] = value.strip()
+            elif block:
+                cpu = block.get("model name", cpu)
+                cores.add((block.get("physical id"), block.get("core id", len(cores))))
+                block = {}
+    except OSError:
+        pass
+    return {
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu,
+        "physical_cores": len(cores) or None,
+        "logical_cores": os.cpu_count(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
 def kernel_build_dirs(kernel):
     """The kernel's build folders (evcxr makes one per kernel under the
     kernelspec's TMPDIR and leaves it behind when the kernel is shut down)."""
@@ -133,6 +160,7 @@ def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
         failure = f"the kernel died: {e}"
     elapsed = time.monotonic() - start
     guard = nb.cells.pop(0)
+    nb.metadata["course"] = {"executed": machine_stamp()}
     first_result = seconds_since(guard, "shell.execute_reply", nb.cells)
     problems = ([failure] if failure else []) + check(nb)
     if problems:
