@@ -71,7 +71,9 @@ pub fn stale_notebooks(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
 /// Renders the site from the executed copies with `course-lab/publish.py`.
 pub fn render(project: &Project, env: &Env) -> anyhow::Result<()> {
     let cache = setup::cache_home()
-        .context("cannot tell where the user's cache folder is: set HOME or XDG_CACHE_HOME")?
+        .context(
+            "cannot tell where the user's cache folder is: set HOME or XDG_CACHE_HOME",
+        )?
         .join("parallel-course");
     let status = Command::new(&env.python)
         .arg(project.lab_dir().join("publish.py"))
@@ -115,10 +117,8 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "course-lab-publish-{name}-{}",
-            std::process::id()
-        ));
+        let dir = std::env::temp_dir()
+            .join(format!("course-lab-publish-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("executed")).unwrap();
         dir
@@ -138,7 +138,10 @@ mod tests {
     fn a_notebook_without_an_executed_copy_is_executed() {
         let dir = scratch("missing");
         touch(&dir.join("01-a.ipynb"), SystemTime::now());
-        assert!(needs_execution(&dir.join("01-a.ipynb"), &dir.join("executed")));
+        assert!(needs_execution(
+            &dir.join("01-a.ipynb"),
+            &dir.join("executed")
+        ));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
