@@ -236,6 +236,18 @@ def mermaid_js(cache_dir):
 # Rendering
 
 
+def jupyterlab_css(template_paths):
+    """JupyterLab's light theme and styles as nbconvert's lab template ships
+    them (it would inline them in every page)."""
+    for folder in map(Path, template_paths):
+        static = folder / "static"
+        if folder.name == "lab" and (static / "index.css").is_file():
+            return "\n".join((static / name).read_text(encoding="utf-8")
+                             for name in ("index.css", "theme-light.css"))
+    raise PublishError("nbconvert's lab template (static/index.css) was not found: "
+                       "run ./lab --setup-only to reinstall the Python packages")
+
+
 def markdown_notebook(*texts):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(t) for t in texts]
@@ -260,7 +272,10 @@ def index_markdown(episodes, edition):
         f"in all. · [Lesson plan](lesson-plan.html) · [Set-up](setup.html) · "
         "[API documentation of the support crate](api/parallel_course/index.html)",
     ]
-    cells = ["\n\n".join(head)]
+    table = ["| episode | teaching | exercises |", "|---|---|---|"] + [
+        f"| [{e['title']}]({e['stem']}.html) | {minutes(e['teaching'])} | {minutes(e['exercises'])} |"
+        for e in episodes]
+    cells = ["\n\n".join(head + ["\n".join(table)])]
     for e in episodes:
         parts = [f"## [{e['title']}]({e['stem']}.html)",
                  f"*Teaching: {minutes(e['teaching'])} · Exercises: {minutes(e['exercises'])}*"]
@@ -351,6 +366,7 @@ def publish(root, executed_dir, out, cache_dir):
         mark_solutions(nb)
         executed.append((path, nb, episode(path, nb)))
     episodes = [e for _, _, e in executed]
+    lab_css = jupyterlab_css(HTMLExporter(template_name="lab").template_paths)
 
     if out.exists():
         shutil.rmtree(out)
@@ -362,6 +378,7 @@ def publish(root, executed_dir, out, cache_dir):
         shutil.copy(mermaid, assets / "mermaid.min.js")
         for name in ("course.js", "course.css"):
             shutil.copy(template_dir / "assets" / name, assets / name)
+        (assets / "jupyterlab.css").write_text(lab_css, encoding="utf-8")
         shutil.copytree(api, folder / "api")
 
         for i, (path, nb, ep) in enumerate(executed):
