@@ -157,12 +157,18 @@ def check_site(browser, site, notebooks, shots, check):
     page.close()
     print(f"  site: {page_count} pages, {images} images and {diagrams} Mermaid diagrams checked",
           flush=True)
-    for edition, stem in (("learner", "01-introduction"), ("instructor", "05-delayed-evaluation")):
+    # What a reader sees: a folded solution, the instructor's notes, a diagram.
+    views = (("learner", "01-introduction", "details.course-solution", "solution"),
+             ("instructor", "05-delayed-evaluation", None, "notes"),
+             ("instructor", "05-delayed-evaluation", "figure.course-mermaid", "diagram"))
+    for edition, stem, scroll_to, what in views:
         page = context.new_page()
         page.goto((site / edition / f"{stem}.html").as_uri(), wait_until="load")
         if page.locator(".jp-Mermaid").count():
             page.wait_for_selector("body[data-mermaid-done]", timeout=30_000)
-        shot = shots / f"site-{edition}-{stem}.png"
+        if scroll_to and page.locator(scroll_to).count():
+            page.locator(scroll_to).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+        shot = shots / f"site-{edition}-{stem}-{what}.png"
         page.screenshot(path=str(shot), full_page=False)
         print(f"  screenshot {shot}")
         page.close()
