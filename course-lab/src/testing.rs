@@ -284,7 +284,10 @@ const LAB_SETTINGS: [(&str, &str); 2] = [
 /// JupyterLab started as `./lab --no-browser` does in headless Chromium
 /// (`tests/browser_test.py`). Screenshots go to `target/browser/`.
 fn site_in_browser(project: &Project, env: &Env) -> anyhow::Result<bool> {
-    crate::publish::render(project, env)?;
+    if let Err(e) = crate::publish::render(project, env) {
+        println!("FAILED: {e:#}");
+        return Ok(false);
+    }
     let Some(chromium) = find_chromium() else {
         if browser_required() {
             println!(
@@ -320,7 +323,7 @@ fn site_in_browser(project: &Project, env: &Env) -> anyhow::Result<bool> {
         no_browser: true,
         ..LabOptions::default()
     };
-    let server = lab::Server::start_with_env(
+    let started = lab::Server::start_with_env(
         project,
         env,
         &opts,
@@ -329,7 +332,14 @@ fn site_in_browser(project: &Project, env: &Env) -> anyhow::Result<bool> {
             ("JUPYTERLAB_SETTINGS_DIR", &settings),
             ("JUPYTERLAB_WORKSPACES_DIR", &workspaces),
         ],
-    )?;
+    );
+    let server = match started {
+        Ok(server) => server,
+        Err(e) => {
+            println!("FAILED: JupyterLab did not start for the browser test: {e:#}");
+            return Ok(false);
+        }
+    };
     let checked = Command::new(&env.python)
         .arg(project.root.join("tests/browser_test.py"))
         .arg("--site")
