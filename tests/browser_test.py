@@ -21,11 +21,14 @@ Usage: browser_test.py --site SITE --notebooks DIR --shots DIR [--chromium PATH]
 """
 
 import argparse
+import functools
 import json
 import os
 import re
 import sys
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -73,11 +76,14 @@ def local_target(href):
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else None
 
 
-def check_page(page, path, edition, expected_runs, check):
+def check_page(page, path, edition, expected_runs, check, url=None):
+    """Checks one page, opened from disk or, with `url`, from a server."""
     problems = []
     watch(page, problems)
     name = f"{edition}/{path.name}" if edition else path.name
-    page.goto(path.as_uri(), wait_until="load")
+    if url:
+        name += " (served)"
+    page.goto(url or path.as_uri(), wait_until="load")
     diagrams = page.locator(".jp-Mermaid").count()
     if diagrams:
         try:
@@ -106,6 +112,34 @@ def check_page(page, path, edition, expected_runs, check):
                      f"{name}: the page does not say which machine its timings came from")
     check.expect(not problems, f"{name}: {problems[:5]}")
     return len(images), diagrams
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def check_served(browser, site, expected_runs, check):
+    """The index pages and one episode of each edition from a static server
+    on 127.0.0.1 (a server brings requests that file:// pages never make)."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    context = browser.new_context()
+    try:
+        for relative in ("index.html", "learner/index.html", "learner/01-introduction.html",
+                         "instructor/index.html", "instructor/05-delayed-evaluation.html"):
+            path = site / relative
+            edition = path.parent.name if path.parent != site else None
+            page = context.new_page()
+            check_page(page, path, edition, expected_runs, check, url=f"{base}/{relative}")
+            page.close()
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    print("  site: 5 pages checked again from a static server", flush=True)
 
 
 def check_solutions(page, name, edition, runs, check):
@@ -155,8 +189,9 @@ def check_site(browser, site, notebooks, shots, check):
     check_page(page, site / "index.html", None, expected_runs, check)
     page_count += 1
     page.close()
-    print(f"  site: {page_count} pages, {images} images and {diagrams} Mermaid diagrams checked",
-          flush=True)
+    print(f"  site: {page_count} pages, {images} images and {diagrams} Mermaid diagrams checked "
+          "from disk", flush=True)
+    check_served(browser, site, expected_runs, check)
     # What a reader sees: a folded solution, the instructor's notes, a diagram.
     views = (("learner", "01-introduction", "details.course-solution", "solution"),
              ("instructor", "05-delayed-evaluation", None, "notes"),
