@@ -7,7 +7,8 @@ a natural width), draw every Mermaid diagram as SVG, and link only to pages
 and files that exist. Solutions are folded away in the learner edition (one
 toggle per run of cells tagged `solution` in the notebook, closed, its cells
 invisible until opened) and shown in the instructor edition, whose episode
-pages open with the lesson plan's notes.
+pages open with the lesson plan's notes. The index pages and an episode of each
+edition are checked again from a static server on 127.0.0.1.
 
 JupyterLab (when COURSE_LAB_URL is set, as `./lab test` does with the address
 of the server it started, token included): open 00-setup-check.ipynb, run all
