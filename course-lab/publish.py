@@ -16,7 +16,17 @@ course-lab/site/course/. Mermaid diagrams are drawn in the browser by a
 single-file build of Mermaid copied into each edition: it comes from the npm
 registry once, checked against a pinned SHA-512, and is cached.
 
-Usage: publish.py --executed DIR --out SITE [--root REPO]
+Why these choices. nbconvert is already locked in the venv, renders every
+output as JupyterLab shows it (pygments highlights the code at publish time)
+and runs without a network; Jupyter Book 2 and mystmd fetch their web theme
+when they build, which a machine without network cannot. Mermaid is drawn in
+the reader's browser by a bundled single-file build rather than turned into
+SVG at publish time with a headless browser, so that publishing needs no
+browser; nbconvert's own lab template would import Mermaid as an ES module
+from a CDN, which needs a network, and which browsers refuse for pages opened
+from file://.
+
+Usage: publish.py --executed DIR --out SITE [--root REPO] [--cache DIR]
 """
 
 import argparse
