@@ -29,9 +29,10 @@ import re
 import sys
 import threading
 import time
+import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from playwright.sync_api import sync_playwright
 
@@ -211,9 +212,44 @@ def check_site(browser, site, notebooks, shots, check):
     context.close()
 
 
-def check_lab(browser, url, shots, check):
+def start_session(base, token, notebook, kernel):
+    """Starts the notebook's kernel through Jupyter's REST API, as opening it
+    does, so that JupyterLab finds the session instead of asking which kernel
+    to start while its list of kernels is still loading."""
+    body = json.dumps({"path": notebook, "type": "notebook", "name": notebook,
+                       "kernel": {"name": kernel}}).encode()
+    request = urllib.request.Request(f"{base}/api/sessions", data=body, method="POST", headers={
+        "Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        return json.load(reply)["kernel"]["name"]
+
+
+def choose_kernel_if_asked(page, kernel_display):
+    """Answers JupyterLab's "Select Kernel" dialog with the course kernel."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+        dialog.locator("select").select_option(label=kernel_display)
+        dialog.locator("button", has_text="Select").click()
+        return True
+    return False
+
+
+def run_all(page):
+    """Run > Run All Cells, through the menu as a person would."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+
+
+def check_lab(browser, url, notebooks, shots, check):
     """Runs 00-setup-check.ipynb in JupyterLab through its Run menu."""
     base, _, query = url.partition("/lab?")
+    token = parse_qs(query).get("token", [""])[0]
+    spec = json.loads((notebooks / LAB_NOTEBOOK).read_text(encoding="utf-8"))
+    kernel = spec["metadata"]["kernelspec"]
+    code_cells = sum(1 for c in spec["cells"] if c["cell_type"] == "code")
+    started_kernel = start_session(base, token, LAB_NOTEBOOK, kernel["name"])
+    check.expect(started_kernel == kernel["name"],
+                 f"JupyterLab started kernel {started_kernel}, not {kernel['name']}")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     problems = []
@@ -221,20 +257,36 @@ def check_lab(browser, url, shots, check):
     # `reset` opens a fresh workspace: only this notebook.
     page.goto(f"{base}/lab/tree/{LAB_NOTEBOOK}?reset&{query}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
-    # The kernel is started from the notebook's metadata; wait until it is idle.
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator[data-status]')]"
-        ".some(e => e.dataset.status === 'idle')",
-        timeout=180_000)
+    # Ready when the status bar shows the session's kernel idle: the
+    # toolbar's indicator reads idle before the page has attached the
+    # session, and running cells then would ask for a kernel.
+    ready = f"{kernel['display_name']} | Idle"
+    deadline = time.monotonic() + 180
+    asked = False
+    while time.monotonic() < deadline:
+        asked = choose_kernel_if_asked(page, kernel["display_name"]) or asked
+        if ready in " ".join(page.locator(".jp-StatusBar-Item").all_inner_texts()):
+            break
+        time.sleep(0.5)
     started = time.monotonic()
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+    run_all(page)
     prompts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt")
-    total = prompts.count()
+    total = code_cells
     done = False
     while time.monotonic() - started < LAB_RUN_TIMEOUT_S:
-        texts = prompts.all_inner_texts()
-        if texts and all(re.fullmatch(r"\[\d+\]:", t.strip()) for t in texts):
+        if choose_kernel_if_asked(page, kernel["display_name"]):
+            # Running cells without an attached kernel asks for one and
+            # runs nothing: run them again with the kernel chosen.
+            asked = True
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-StatusBar-Item')]"
+                f".some(e => e.innerText.includes({json.dumps(ready)}))", timeout=180_000)
+            run_all(page)
+        # textContent, not innerText: cells scrolled out of view are not
+        # rendered (content-visibility), and their innerText is empty.
+        texts = prompts.all_text_contents()
+        numbered = [t for t in texts if re.fullmatch(r"\[\d+\]:", t.strip())]
+        if len(texts) == code_cells and len(numbered) == code_cells:
             done = True
             break
         time.sleep(1)
@@ -246,9 +298,11 @@ def check_lab(browser, url, shots, check):
         "cs => cs.filter(c => c.querySelector('.jp-OutputArea-output')).length")
     errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()
     check.expect(errors == 0, f"JupyterLab: {errors} cells wrote errors to stderr")
-    text = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea").all_inner_texts()
+    text = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea").all_text_contents()
     check.expect(any("release-grade" in t for t in text),
                  "JupyterLab: the first cell's output does not say the crate is release-grade")
+    if asked:
+        print("  JupyterLab asked which kernel to start; the course kernel was chosen", flush=True)
     check.expect(with_output >= total // 2,
                  f"JupyterLab: only {with_output} of {total} code cells show output")
     check.expect(not problems, f"JupyterLab: {problems[:5]}")
@@ -280,7 +334,7 @@ def main():
                 check_site(browser, args.site.resolve(), args.notebooks, args.shots, check)
             if lab_url:
                 try:
-                    check_lab(browser, lab_url, args.shots, check)
+                    check_lab(browser, lab_url, args.notebooks, args.shots, check)
                 except Exception as e:  # a timeout or a missing element: say which
                     check.expect(False, f"JupyterLab: {type(e).__name__}: {e}")
             else:
