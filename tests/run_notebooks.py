@@ -12,7 +12,8 @@ Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
 """
 
 import argparse
-import contextlib
+import os
+import platform
 import re
 import shutil
 import sys
@@ -79,6 +80,31 @@ def check(nb):
     return problems
 
 
+def machine_stamp():
+    """Where and when the outputs were made, for the published pages: the
+    date (UTC), the CPU model, physical and logical cores, the system."""
+    cpu, cores = platform.processor() or platform.machine(), set()
+    try:
+        block = {}
+        for line in Path("/proc/cpuinfo").read_text().splitlines() + [""]:
+            key, _, value = line.partition(":")
+            if key.strip():
+                block[key.strip()] = value.strip()
+            elif block:
+                cpu = block.get("model name", cpu)
+                cores.add((block.get("physical id"), block.get("core id", len(cores))))
+                block = {}
+    except OSError:
+        pass
+    return {
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu,
+        "physical_cores": len(cores) or None,
+        "logical_cores": os.cpu_count(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
 # Asks the kernel for its build folder (evcxr makes one per kernel and
 # leaves it behind, some 70 MB, when the kernel is shut down).
 BUILD_DIR_QUERY = ":last_compile_dir"
@@ -143,6 +169,7 @@ def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
     elapsed = time.monotonic() - start
     remove_build_dir(nb.cells.pop(1))
     guard = nb.cells.pop(0)
+    nb.metadata["course"] = {"executed": machine_stamp()}
     first_result = seconds_since(guard, "shell.execute_reply", nb.cells)
     problems = ([failure] if failure else []) + check(nb)
     if problems:

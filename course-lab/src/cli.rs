@@ -10,6 +10,8 @@ Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
        ./lab test [OPTIONS]      set up, run the crate tests, execute every notebook
        ./lab execute NOTEBOOK... execute notebooks through the kernel (outputs kept)
        ./lab bench [OPTIONS]     time every workload at the lesson's sizes (release build)
+       ./lab publish             the course as a static site in target/site/ (learner and
+                                 instructor editions), from notebooks executed by the kernel
 
 Options for starting JupyterLab:
   --setup-only     set everything up but do not start the server
@@ -18,7 +20,9 @@ Options for starting JupyterLab:
 
 Options for `test`:
   --crate-only       run only the crate tests
-  --notebooks-only   run only the notebooks (and the release-parity check)
+  --notebooks-only   run only the notebooks (and the release-parity check, the site)
+  --browser-only     only publish the site and check it and JupyterLab in Chromium
+                     (executes the notebooks that have no up-to-date executed copy)
 
 Options for `bench` (see ./lab bench --help):
   --json             one JSON object of best seconds, keyed workload/variant
@@ -33,6 +37,8 @@ pub enum Command {
     Lab(LabOptions),
     Test(TestOptions),
     Execute(Vec<PathBuf>),
+    /// `./lab publish`: the static site, from executed notebooks.
+    Publish,
     /// `./lab bench`: the arguments are passed on to the benchmark program.
     Bench(Vec<OsString>),
 }
@@ -48,6 +54,8 @@ pub struct LabOptions {
 pub struct TestOptions {
     pub crate_tests: bool,
     pub notebooks: bool,
+    /// Only the published site and JupyterLab in a browser.
+    pub browser_only: bool,
 }
 
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command> {
@@ -58,6 +66,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
     let mut test = TestOptions {
         crate_tests: true,
         notebooks: true,
+        browser_only: false,
     };
     let mut files = Vec::new();
     while let Some(arg) = parser.next()? {
@@ -75,18 +84,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             }
             Long("crate-only") => test.notebooks = false,
             Long("notebooks-only") => test.crate_tests = false,
+            Long("browser-only") => test.browser_only = true,
             Value(v) if sub.is_none() => {
                 let v = v.string()?;
                 match v.as_str() {
                     "bench" => {
                         if lab != LabOptions::default()
                             || !(test.crate_tests && test.notebooks)
+                            || test.browser_only
                         {
                             bail!("`bench` takes its own options after the word bench");
                         }
                         return Ok(Command::Bench(parser.raw_args()?.collect()));
                     }
-                    "lab" | "test" | "execute" | "help" => sub = Some(v),
+                    "lab" | "test" | "execute" | "publish" | "help" => sub = Some(v),
                     other => bail!("unknown command `{other}`"),
                 }
             }
@@ -95,12 +106,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
     }
     let lab_flags = lab != LabOptions::default();
-    let test_flags = !(test.crate_tests && test.notebooks);
+    let test_flags = !(test.crate_tests && test.notebooks) || test.browser_only;
     match sub.as_deref() {
         None | Some("lab") if !test_flags => Ok(Command::Lab(lab)),
         Some("test") if !lab_flags => {
             if !test.crate_tests && !test.notebooks {
                 bail!("--crate-only and --notebooks-only together leave nothing to run");
+            }
+            if test.browser_only && !(test.crate_tests && test.notebooks) {
+                bail!("--browser-only goes alone: it runs only the browser test");
             }
             Ok(Command::Test(test))
         }
@@ -110,8 +124,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             }
             Ok(Command::Execute(files))
         }
+        Some("publish") if !lab_flags && !test_flags => Ok(Command::Publish),
         Some("help") => Ok(Command::Help),
-        _ if test_flags => bail!("--crate-only and --notebooks-only go with `test`"),
+        _ if test_flags => {
+            bail!("--crate-only, --notebooks-only and --browser-only go with `test`")
+        }
         _ => bail!("--setup-only, --port and --no-browser go with starting the lab"),
     }
 }
@@ -173,7 +190,8 @@ mod tests {
             p(&["test"]).unwrap(),
             Command::Test(TestOptions {
                 crate_tests: true,
-                notebooks: true
+                notebooks: true,
+                browser_only: false
             })
         );
     }
@@ -184,17 +202,33 @@ mod tests {
             p(&["test", "--crate-only"]).unwrap(),
             Command::Test(TestOptions {
                 crate_tests: true,
-                notebooks: false
+                notebooks: false,
+                browser_only: false
             })
         );
         assert_eq!(
             p(&["test", "--notebooks-only"]).unwrap(),
             Command::Test(TestOptions {
                 crate_tests: false,
-                notebooks: true
+                notebooks: true,
+                browser_only: false
             })
         );
         assert!(p(&["test", "--crate-only", "--notebooks-only"]).is_err());
+    }
+
+    #[test]
+    fn browser_only_runs_alone() {
+        assert_eq!(
+            p(&["test", "--browser-only"]).unwrap(),
+            Command::Test(TestOptions {
+                crate_tests: true,
+                notebooks: true,
+                browser_only: true
+            })
+        );
+        assert!(p(&["test", "--browser-only", "--crate-only"]).is_err());
+        assert!(p(&["--browser-only"]).is_err());
     }
 
     #[test]
@@ -212,6 +246,14 @@ mod tests {
         assert!(p(&["--crate-only"]).is_err());
         let err = p(&["tset"]).unwrap_err().to_string();
         assert!(err.contains("unknown command `tset`"), "{err}");
+    }
+
+    #[test]
+    fn publish_takes_no_options() {
+        assert_eq!(p(&["publish"]).unwrap(), Command::Publish);
+        assert!(p(&["publish", "--port", "9000"]).is_err());
+        assert!(p(&["publish", "--crate-only"]).is_err());
+        assert!(p(&["publish", "x.ipynb"]).is_err());
     }
 
     #[test]

@@ -47,6 +47,18 @@ impl Server {
         opts: &LabOptions,
         foreground: bool,
     ) -> anyhow::Result<Server> {
+        Server::start_with_env(project, env, opts, foreground, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables for JupyterLab
+    /// (the browser test gives it settings and workspaces of its own).
+    pub fn start_with_env(
+        project: &Project,
+        env: &Env,
+        opts: &LabOptions,
+        foreground: bool,
+        extra_env: &[(&str, &std::path::Path)],
+    ) -> anyhow::Result<Server> {
         let token = random_token()?;
         let (first, retries) = match opts.port {
             Some(p) => (p, 0),
@@ -64,6 +76,9 @@ impl Server {
             .env("JUPYTER_TOKEN", &token)
             .env("JUPYTER_PLATFORM_DIRS", "1")
             .stderr(Stdio::piped());
+        for (name, value) in extra_env {
+            cmd.env(name, value);
+        }
         if opts.no_browser {
             cmd.arg("--no-browser");
         }

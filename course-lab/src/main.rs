@@ -7,7 +7,8 @@
 //! * `./lab --setup-only` sets up and stops;
 //! * `./lab test` sets up, runs the crate tests and executes every notebook
 //!   through the real kernel;
-//! * `./lab bench` builds and runs the benchmark of every workload.
+//! * `./lab bench` builds and runs the benchmark of every workload;
+//! * `./lab publish` writes the course as a static site to `target/site/`.
 
 mod cli;
 mod kernelspec;
@@ -15,6 +16,7 @@ mod lab;
 mod mpi;
 mod numba;
 mod project;
+mod publish;
 mod setup;
 mod stale;
 mod steps;
@@ -67,6 +69,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => {
             let project = project::Project::locate()?;
             bench(&project, &args)
+        }
+        Command::Publish => {
+            let project = project::Project::locate()?;
+            let env = setup::set_up(&project, setup::Warm::No)?;
+            publish::run(&project, &env)
         }
         Command::Execute(notebooks) => {
             let project = project::Project::locate()?;

@@ -518,7 +518,8 @@ fn rust_std_lib_dir() -> Option<PathBuf> {
 }
 
 /// The user's cache folder (`~/.cache` on Linux).
-fn cache_home() -> Option<PathBuf> {
+/// The user's cache folder (`~/.cache` on Linux).
+pub fn cache_home() -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
         home_dir().map(|h| h.join("Library/Caches"))
     } else if cfg!(windows) {

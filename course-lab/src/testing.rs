@@ -18,6 +18,9 @@ use crate::steps;
 const PARITY_MARKER: &str = "RELEASE_PARITY_RATIO";
 
 pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<ExitCode> {
+    if opts.browser_only {
+        return browser_only(project, env);
+    }
     let mut failures = Vec::new();
     let ok = section(
         "Lab server",
@@ -86,6 +89,17 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         if !behaviour {
             failures.push("kernel behaviour");
         }
+        if ok {
+            let site = section(
+                "Published site in a browser",
+                "(./lab publish from this run's notebooks; every page of both editions, then \
+                 00-setup-check run in JupyterLab, in headless Chromium)",
+                || site_in_browser(project, env),
+            )?;
+            if !site {
+                failures.push("site and browser");
+            }
+        }
         if !ok {
             failures.push("notebooks");
         } else {
@@ -108,6 +122,33 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         steps::done(&format!("FAILED: {}.", failures.join(", ")));
         Ok(ExitCode::from(1))
     }
+}
+
+/// `./lab test --browser-only`: executes the notebooks that have no
+/// up-to-date executed copy, then the browser section alone.
+fn browser_only(project: &Project, env: &Env) -> anyhow::Result<ExitCode> {
+    let stale = crate::publish::stale_notebooks(project)?;
+    if !stale.is_empty() {
+        println!(
+            "\nExecuting {} notebooks without an executed copy newer than the notebook",
+            stale.len()
+        );
+        if !execute(project, env, &stale)? {
+            steps::done("FAILED: notebooks (see above).");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let ok = section(
+        "Published site in a browser",
+        "(every page of both editions, then 00-setup-check run in JupyterLab)",
+        || site_in_browser(project, env),
+    )?;
+    steps::done(if ok {
+        "All tests passed."
+    } else {
+        "FAILED: site and browser."
+    });
+    Ok(ExitCode::from(if ok { 0 } else { 1 }))
 }
 
 /// Runs one part of the tests between a header and a line saying whether
@@ -233,13 +274,141 @@ fn runs_mpi(notebook: &Path) -> bool {
     std::fs::read_to_string(notebook).is_ok_and(|text| text.contains("mpi_program("))
 }
 
+/// The browser the site and JupyterLab are checked in: `COURSE_CHROMIUM`
+/// if set, else Debian's `chromium` or another Chromium on the PATH.
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(chosen) = std::env::var_os("COURSE_CHROMIUM") {
+        return Some(PathBuf::from(chosen));
+    }
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Whether a missing browser fails the tests: in CI (`CI=true`) it does.
+fn browser_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// JupyterLab settings for the browser test: no autosave (the run's outputs
+/// must not reach the committed notebook) and no news or update checks.
+const LAB_SETTINGS: [(&str, &str); 2] = [
+    (
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings",
+        r#"{ "autosave": false }"#,
+    ),
+    (
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings",
+        r#"{ "fetchNews": "false", "checkForUpdates": false }"#,
+    ),
+];
+
+/// Publishes the site from the executed notebooks, then checks it and a
+/// JupyterLab started as `./lab --no-browser` does in headless Chromium
+/// (`tests/browser_test.py`). Screenshots go to `target/browser/`.
+fn site_in_browser(project: &Project, env: &Env) -> anyhow::Result<bool> {
+    if let Err(e) = crate::publish::render(project, env) {
+        println!("FAILED: {e:#}");
+        return Ok(false);
+    }
+    let Some(chromium) = find_chromium() else {
+        if browser_required() {
+            println!(
+                "FAILED: Chromium was not found, and CI must run the browser test. Install it \
+                 (Debian/Ubuntu: apt-get install -y chromium) or name it in COURSE_CHROMIUM."
+            );
+            return Ok(false);
+        }
+        println!(
+            "SKIPPED the browser test: Chromium was not found. Install it to run it \
+             (Debian/Ubuntu: sudo apt-get install -y chromium), or name it in COURSE_CHROMIUM."
+        );
+        return Ok(true);
+    };
+    let state = project.root.join("target/browser/lab-state");
+    let settings = state.join("settings");
+    let workspaces = state.join("workspaces");
+    for (file, content) in LAB_SETTINGS {
+        let path = settings.join(file);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, content)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    std::fs::create_dir_all(&workspaces)
+        .with_context(|| format!("creating {}", workspaces.display()))?;
+    let notebook = project.notebooks_dir().join("00-setup-check.ipynb");
+    let before = std::fs::read(&notebook)
+        .with_context(|| format!("reading {}", notebook.display()))?;
+    let opts = LabOptions {
+        no_browser: true,
+        ..LabOptions::default()
+    };
+    let started = lab::Server::start_with_env(
+        project,
+        env,
+        &opts,
+        false,
+        &[
+            ("JUPYTERLAB_SETTINGS_DIR", &settings),
+            ("JUPYTERLAB_WORKSPACES_DIR", &workspaces),
+        ],
+    );
+    let server = match started {
+        Ok(server) => server,
+        Err(e) => {
+            println!("FAILED: JupyterLab did not start for the browser test: {e:#}");
+            return Ok(false);
+        }
+    };
+    let checked = Command::new(&env.python)
+        .arg(project.root.join("tests/browser_test.py"))
+        .arg("--site")
+        .arg(crate::publish::site_dir(project))
+        .arg("--notebooks")
+        .arg(project.notebooks_dir())
+        .arg("--shots")
+        .arg(project.root.join("target/browser"))
+        .arg("--chromium")
+        .arg(&chromium)
+        // The address carries the token: in the environment, never on a
+        // command line.
+        .env("COURSE_LAB_URL", server.url())
+        .current_dir(&project.root)
+        .status()
+        .context("could not run the browser test (tests/browser_test.py)");
+    server.stop()?;
+    let mut ok = checked?.success();
+    if std::fs::read(&notebook).ok().as_deref() != Some(before.as_slice()) {
+        println!(
+            "FAILED: JupyterLab saved {} during the browser test; it is put back as it was",
+            notebook.display()
+        );
+        std::fs::write(&notebook, &before)
+            .with_context(|| format!("restoring {}", notebook.display()))?;
+        ok = false;
+    }
+    Ok(ok)
+}
+
 /// Where executed copies of the notebooks go (with outputs), for reading
 /// and publishing.
 pub fn executed_dir(project: &Project) -> PathBuf {
     project.root.join("target/executed-notebooks")
 }
 
-fn execute(project: &Project, env: &Env, notebooks: &[PathBuf]) -> anyhow::Result<bool> {
+/// Executes `notebooks` through the runner, each from a fresh kernel, and
+/// writes their executed copies to [`executed_dir`]; `false` if one failed.
+pub fn execute(
+    project: &Project,
+    env: &Env,
+    notebooks: &[PathBuf],
+) -> anyhow::Result<bool> {
     let status = Command::new(&env.python)
         .arg(project.root.join("tests/run_notebooks.py"))
         .arg("--kernel")
