@@ -19,21 +19,7 @@ import numba
 from numba import njit, prange
 
 
-@njit
-def integral_serial(n):
-    h = math.pi / n
-    total = 0.0
-    for i in range(n):
-        x = (i + 0.5) * h
-        row = 0.0
-        for j in range(n):
-            row += math.sin(x + (j + 0.5) * h)
-        total += row
-    return total * h * h
-
-
-@njit(parallel=True)
-def integral_par(n):
+def integral(n):
     h = math.pi / n
     total = 0.0
     for i in prange(n):
@@ -43,6 +29,12 @@ def integral_par(n):
             row += math.sin(x + (j + 0.5) * h)
         total += row
     return total * h * h
+
+
+# One loop, compiled twice: without `parallel=True`, Numba runs `prange`
+# as a plain `range`.
+integral_serial = njit(integral)
+integral_par = njit(parallel=True)(integral)
 
 
 def best_of(function, n, repeats):

@@ -28,13 +28,12 @@
 //! [`agree`].
 
 use std::ops::Range;
-use std::process::{Command, Stdio};
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::workloads::block_ranges;
-use crate::workloads::processes::{helper_program, run_workers};
+use crate::workloads::processes::{helper_program, run_workers, spawn_worker};
 
 /// The grid size the course uses: a 10⁴ × 10⁴ grid, 10⁸ sines.
 pub const N: usize = 10_000;
@@ -135,7 +134,7 @@ pub fn integral_par(n: usize) -> f64 {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `threads` is 0, [`Error::Worker`] if a
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0, [`Error::Worker`](crate::Error::Worker) if a
 /// thread panics.
 pub fn integral_threads(n: usize, threads: usize) -> Result<f64> {
     let threads = crate::error::positive("threads", threads, "1 or more")?;
@@ -157,19 +156,13 @@ pub fn integral_threads(n: usize, threads: usize) -> Result<f64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] if `processes` is 0, [`Error::Setup`] if
-/// the worker program is not built, [`Error::Worker`] if a worker fails.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `processes` is 0, [`Error::Setup`](crate::Error::Setup) if
+/// the worker program is not built, [`Error::Worker`](crate::Error::Worker) if a worker fails.
 pub fn integral_processes(n: usize, processes: usize) -> Result<f64> {
     let processes = crate::error::positive("processes", processes, "1 or more")?;
     let program = helper_program("integral-worker")?;
     let sums: Vec<f64> = run_workers(block_ranges(n, processes), |rows| {
-        Command::new(&program)
-            .args([n, rows.start, rows.end].map(|v| v.to_string()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Error::io(format!("starting {}", program.display()), e))
+        spawn_worker(&program, [n, rows.start, rows.end])
     })?;
     Ok(sums.into_iter().sum())
 }

@@ -122,15 +122,24 @@ pub fn pi_processes_with(
     let processes = crate::error::positive("processes", processes, "1 or more")? as u64;
     let program = checked_program(program.to_path_buf(), "pi-worker")?;
     let counts: Vec<u64> = run_workers(chunk_ranges(n, processes), |range| {
-        Command::new(&program)
-            .args([n, seed, range.start, range.end].map(|v| v.to_string()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| Error::io(format!("starting {}", program.display()), e))
+        spawn_worker(&program, [n, seed, range.start, range.end])
     })?;
     Ok(estimate_from(counts.into_iter().sum(), n))
+}
+
+/// Starts `program` with `args`, its answer to be read from a pipe by
+/// [`run_workers`].
+pub(crate) fn spawn_worker<A: ToString>(
+    program: &Path,
+    args: impl IntoIterator<Item = A>,
+) -> Result<Child> {
+    Command::new(program)
+        .args(args.into_iter().map(|a| a.to_string()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io(format!("starting {}", program.display()), e))
 }
 
 /// Worker processes not yet collected. Dropping them (after a failed
