@@ -126,20 +126,6 @@ def remove_build_dir(cell):
 
 
 def execute(path, kernel, out_dir, timeout, log_dir):
-    try:
-        return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
-    except RuntimeError as e:
-        # jupyter_client picks free ports for a new kernel before the kernel
-        # binds them; another program starting at that moment can take one,
-        # and the kernel exits before it answers. That is a failure to
-        # start, not of the notebook: start once more.
-        if "died before replying to kernel_info" not in str(e):
-            raise
-        print(f"(the kernel did not start: {e}; starting a new one) ", end="", flush=True)
-        return execute_in_kernel(path, kernel, out_dir, timeout, log_dir)
-
-
-def execute_in_kernel(path, kernel, out_dir, timeout, log_dir):
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(GUARD))
     nb.cells.insert(1, nbformat.v4.new_code_cell(BUILD_DIR_QUERY))
