@@ -11,14 +11,14 @@ pages open with the lesson plan's notes. The index pages and an episode of each
 edition are checked again from a static server on 127.0.0.1.
 
 JupyterLab (when COURSE_LAB_URL is set, as `./lab test` does with the address
-of the server it started, token included): open 00-setup-check.ipynb, run all
+of the server it started, token included): open the --lab-notebook, run all
 cells through the Run menu, and wait for every cell to finish with output and
 no error.
 
 Screenshots go to the --shots folder. The browser is the system's Chromium
 (--chromium); Playwright never downloads one.
 
-Usage: browser_test.py --site SITE --notebooks DIR --shots DIR [--chromium PATH]
+Usage: browser_test.py --site SITE --lab-notebook NB --notebooks NB... --shots DIR [--chromium PATH]
 """
 
 import argparse
@@ -40,7 +40,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-LAB_NOTEBOOK = "00-setup-check.ipynb"
 # The first cell compiles (or loads from the cache) the support crate.
 LAB_RUN_TIMEOUT_S = 600
 
@@ -172,7 +171,7 @@ def check_solutions(page, name, edition, runs, check):
 
 
 def check_site(browser, site, notebooks, shots, check):
-    expected_runs = {p.stem: solution_runs(p) for p in sorted(notebooks.glob("*.ipynb"))}
+    expected_runs = {p.stem: solution_runs(p) for p in notebooks}
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page_count = images = diagrams = 0
     for edition in ("learner", "instructor"):
@@ -240,14 +239,14 @@ def run_all(page):
     page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
 
 
-def check_lab(browser, url, notebooks, shots, check):
-    """Runs 00-setup-check.ipynb in JupyterLab through its Run menu."""
+def check_lab(browser, url, notebook, shots, check):
+    """Runs `notebook` in JupyterLab through its Run menu."""
     base, _, query = url.partition("/lab?")
     token = parse_qs(query).get("token", [""])[0]
-    spec = json.loads((notebooks / LAB_NOTEBOOK).read_text(encoding="utf-8"))
+    spec = json.loads(notebook.read_text(encoding="utf-8"))
     kernel = spec["metadata"]["kernelspec"]
     code_cells = sum(1 for c in spec["cells"] if c["cell_type"] == "code")
-    started_kernel = start_session(base, token, LAB_NOTEBOOK, kernel["name"])
+    started_kernel = start_session(base, token, notebook.name, kernel["name"])
     check.expect(started_kernel == kernel["name"],
                  f"JupyterLab started kernel {started_kernel}, not {kernel['name']}")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -255,7 +254,7 @@ def check_lab(browser, url, notebooks, shots, check):
     problems = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     # `reset` opens a fresh workspace: only this notebook.
-    page.goto(f"{base}/lab/tree/{LAB_NOTEBOOK}?reset&{query}", wait_until="domcontentloaded")
+    page.goto(f"{base}/lab/tree/{notebook.name}?reset&{query}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
     # Ready when the status bar shows the session's kernel idle: the
     # toolbar's indicator reads idle before the page has attached the
@@ -291,7 +290,7 @@ def check_lab(browser, url, notebooks, shots, check):
             break
         time.sleep(1)
     took = time.monotonic() - started
-    check.expect(done, f"JupyterLab: not every cell of {LAB_NOTEBOOK} finished within "
+    check.expect(done, f"JupyterLab: not every cell of {notebook.name} finished within "
                        f"{LAB_RUN_TIMEOUT_S} s")
     cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
     with_output = cells.evaluate_all(
@@ -307,10 +306,10 @@ def check_lab(browser, url, notebooks, shots, check):
                  f"JupyterLab: only {with_output} of {total} code cells show output")
     check.expect(not problems, f"JupyterLab: {problems[:5]}")
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.scroll_into_view_if_needed()
-    shot = shots / "lab-00-setup-check.png"
+    shot = shots / f"lab-{notebook.stem}.png"
     page.screenshot(path=str(shot))
     cells.last.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "lab-00-setup-check-end.png"))
+    page.screenshot(path=str(shots / f"lab-{notebook.stem}-end.png"))
     print(f"  JupyterLab: {total} code cells run through Run > Run All Cells in {took:.1f} s, "
           f"{with_output} with output; screenshot {shot}", flush=True)
     context.close()
@@ -319,7 +318,10 @@ def check_lab(browser, url, notebooks, shots, check):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=Path, required=True)
-    ap.add_argument("--notebooks", type=Path, required=True)
+    ap.add_argument("--notebooks", type=Path, nargs="+", required=True,
+                    help="the course notebooks, whose pages the site must have")
+    ap.add_argument("--lab-notebook", type=Path, required=True,
+                    help="the notebook run in JupyterLab (a file in its root folder)")
     ap.add_argument("--shots", type=Path, required=True)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     ap.add_argument("--lab-only", action="store_true", help="check only JupyterLab")
@@ -334,7 +336,7 @@ def main():
                 check_site(browser, args.site.resolve(), args.notebooks, args.shots, check)
             if lab_url:
                 try:
-                    check_lab(browser, lab_url, args.notebooks, args.shots, check)
+                    check_lab(browser, lab_url, args.lab_notebook, args.shots, check)
                 except Exception as e:  # a timeout or a missing element: say which
                     check.expect(False, f"JupyterLab: {type(e).__name__}: {e}")
             else:

@@ -1,5 +1,5 @@
 //! The MPI program of episode 8, run through `mpirun` as a notebook runs
-//! it. Needs OpenMPI and the program `./lab` builds into `target/mpi/`;
+//! it. Needs OpenMPI and the program `./lab` builds into `crates/mpi/target/`;
 //! without them the test says so and passes, except under `CI=true`,
 //! where every part of the course must run.
 

@@ -26,7 +26,7 @@ fn reference(text: &str) -> HashMap<String, u64> {
 
 #[test]
 fn every_book_is_counted_the_same_serially_and_in_parallel() {
-    let library = books().expect("the books in data/books");
+    let library = books().expect("the books in notebooks/books");
     assert!(
         library.len() >= 5,
         "expected the shipped books, found {}",
@@ -50,7 +50,7 @@ fn every_book_is_counted_the_same_serially_and_in_parallel() {
 
 #[test]
 fn all_books_together_equal_the_sum_of_each() {
-    let library = books().expect("the books in data/books");
+    let library = books().expect("the books in notebooks/books");
     let summed = library
         .iter()
         .map(|b| reference(b.body()))
@@ -60,7 +60,7 @@ fn all_books_together_equal_the_sum_of_each() {
 
 #[test]
 fn catalogue_names_every_book_and_the_licence_is_not_counted() {
-    let library = books().expect("the books in data/books");
+    let library = books().expect("the books in notebooks/books");
     for book in &library {
         assert_ne!(book.title, "unknown", "book {} has no title", book.id);
         assert_ne!(book.author, "unknown", "book {} has no author", book.id);

@@ -19,7 +19,7 @@
 //! | [`integral_par`] | rayon, one task per row |
 //! | [`integral_processes`] | one worker process per block (the program `integral-worker`) |
 //!
-//! The MPI version is the program `integral-mpi` in the course's `mpi/`
+//! The MPI version is the program `integral-mpi` in the course's `crates/mpi/`
 //! folder, run with [`cluster::mpirun`](crate::cluster::mpirun); it calls
 //! [`integral_rows`] on each rank's block.
 //!

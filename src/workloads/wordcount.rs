@@ -3,7 +3,7 @@
 //! against.
 //!
 //! The books are Project Gutenberg plain-text editions shipped in the
-//! repository under `data/books/`, each still carrying Project
+//! repository under `notebooks/books/`, each still carrying Project
 //! Gutenberg's header and licence. [`Book::body`] is the text between
 //! the `*** START OF` and `*** END OF` lines, which is what gets counted.
 //!
@@ -112,10 +112,10 @@ impl Book {
     }
 }
 
-/// Where the books are: `data/books/` in the course repository.
+/// Where the books are: `notebooks/books/` in the course repository.
 pub fn books_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
+        .join("notebooks")
         .join("books")
 }
 

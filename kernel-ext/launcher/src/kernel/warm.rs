@@ -1,0 +1,269 @@
+//! The warm-up: before a learner opens a notebook, compile in throwaway
+//! kernels what the course notebooks load (their `:dep` lines), so that
+//! evcxr's cache holds it and no cell compiles for a minute in front of
+//! the room.
+//!
+//! What is warmed follows from the notebooks alone: the runner compiles
+//! each notebook's `:dep` lines, and the fingerprint that says whether the
+//! warm-up is due hashes those lines and the sources of every path crate
+//! they name.
+
+use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::env::Env;
+use crate::kernel::install::EVCXR_VERSION;
+use crate::kernel::{config_dir, runner};
+use crate::project::Project;
+use crate::steps;
+use crate::system;
+
+/// What a path crate of the course compiles from, relative to its folder:
+/// the entries the fingerprint hashes (those that exist).
+const CRATE_SOURCES: [&str; 5] = ["Cargo.toml", "Cargo.lock", "build.rs", "src", "c"];
+
+/// Runs the warm-up unless the stamp says this fingerprint is warm.
+/// Returns the outcome line.
+pub fn ensure_warm(project: &Project, env: &Env) -> anyhow::Result<String> {
+    let notebooks = project.course_notebooks()?;
+    let key = format!(
+        "evcxr {EVCXR_VERSION}\nnotebooks and crates {:016x}\n",
+        fingerprint(project, &notebooks)?
+    );
+    let stamp = project.state_dir().join("warm.stamp");
+    let cache_present = system::cache_home().is_some_and(|d| d.join("evcxr").is_dir());
+    if cache_present && std::fs::read_to_string(&stamp).is_ok_and(|s| s == key) {
+        return Ok("already warm".into());
+    }
+    let out = steps::run_with_spinner(
+        runner::command(project, env).arg("--warm").args(&notebooks),
+        "compiling the support crate, then each notebook's other :dep lines, in kernels",
+        "The kernel could not compile what the notebooks load; the output above says why.",
+    )?;
+    std::fs::create_dir_all(project.state_dir())?;
+    std::fs::write(&stamp, key)?;
+    let info = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Ok(if info.is_empty() {
+        "compiled".into()
+    } else {
+        format!("compiled: {info}")
+    })
+}
+
+/// A hash of everything the warm-up compiles or is configured by: the
+/// kernel's configuration (`kernel-ext/kernel/`), every `:dep` line of the
+/// course notebooks, and the sources ([`CRATE_SOURCES`]) of every path
+/// crate those lines name. A change to any of them means the warm-up must
+/// run again. (A new Rust toolchain may hash differently, which only
+/// redoes the warm-up.)
+fn fingerprint(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<u64> {
+    let mut files = Vec::new();
+    files_under(&config_dir(project), &mut files)?;
+    let mut h = DefaultHasher::new();
+    let mut crates = Vec::new();
+    for nb in notebooks {
+        for line in dep_lines(nb)? {
+            h.write(line.as_bytes());
+            h.write_u8(0);
+            if let Some(path) = dep_path(&line) {
+                let dir = nb.parent().unwrap_or(Path::new(".")).join(path);
+                crates.push(dir.canonicalize().with_context(|| {
+                    format!("{}: the :dep path {path} does not exist", nb.display())
+                })?);
+            }
+        }
+    }
+    crates.sort();
+    crates.dedup();
+    for dir in &crates {
+        for entry in CRATE_SOURCES {
+            let path = dir.join(entry);
+            if path.is_dir() {
+                files_under(&path, &mut files)?;
+            } else if path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let root = project.root.canonicalize().unwrap_or(project.root.clone());
+    for f in &files {
+        let rel = f
+            .strip_prefix(&root)
+            .or_else(|_| f.strip_prefix(&project.root))
+            .unwrap_or(f);
+        h.write(rel.to_string_lossy().as_bytes());
+        h.write_u8(0);
+        let bytes =
+            std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        h.write_usize(bytes.len());
+        h.write(&bytes);
+    }
+    Ok(h.finish())
+}
+
+/// The `:dep` lines of a notebook's code cells, trimmed, in order.
+fn dep_lines(notebook: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(notebook)
+        .with_context(|| format!("reading {}", notebook.display()))?;
+    let nb: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!("{} is not a notebook (invalid JSON)", notebook.display())
+    })?;
+    let mut lines = Vec::new();
+    for cell in nb["cells"].as_array().into_iter().flatten() {
+        if cell["cell_type"] != "code" {
+            continue;
+        }
+        let source = match &cell["source"] {
+            serde_json::Value::Array(parts) => {
+                parts.iter().filter_map(|p| p.as_str()).collect::<String>()
+            }
+            serde_json::Value::String(s) => s.clone(),
+            _ => String::new(),
+        };
+        lines.extend(
+            source
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.starts_with(":dep "))
+                .map(str::to_string),
+        );
+    }
+    Ok(lines)
+}
+
+/// The `path = "…"` of a `:dep` line, if it names a path crate.
+fn dep_path(line: &str) -> Option<&str> {
+    let at = line.find("path")?;
+    let rest = line[at + 4..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    rest.find('"').map(|end| &rest[..end])
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            files_under(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notebook(cells: &[(&str, &str)]) -> String {
+        let cells: Vec<serde_json::Value> = cells
+            .iter()
+            .map(|(kind, source)| {
+                serde_json::json!({ "cell_type": kind, "source": [source], "metadata": {} })
+            })
+            .collect();
+        serde_json::json!({ "cells": cells, "metadata": {} }).to_string()
+    }
+
+    #[test]
+    fn dep_paths_are_read_from_dep_lines() {
+        assert_eq!(
+            dep_path(r#":dep parallel_course = { path = ".." }"#),
+            Some("..")
+        );
+        assert_eq!(
+            dep_path(r#":dep c = {path="../crates/course-c", features = []}"#),
+            Some("../crates/course-c")
+        );
+        assert_eq!(dep_path(r#":dep tokio = { version = "1" }"#), None);
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_dep_lines_and_the_crates_they_name() {
+        let dir =
+            std::env::temp_dir().join(format!("course-lab-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "Cargo.toml",
+            "Cargo.lock",
+            "build.rs",
+            "src/lib.rs",
+            "src/a/b.rs",
+            "README.md",
+            "crates/profiler/Cargo.toml",
+            "crates/profiler/src/lib.rs",
+            "crates/course-c/Cargo.toml",
+            "crates/course-c/build.rs",
+            "crates/course-c/src/lib.rs",
+            "crates/course-c/c/arrays.c",
+            "crates/unused/src/lib.rs",
+            "kernel-ext/kernel/init.evcxr",
+        ] {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, f).unwrap();
+        }
+        std::fs::create_dir_all(dir.join("notebooks")).unwrap();
+        let first = dir.join("notebooks/00-a.ipynb");
+        let second = dir.join("notebooks/03-b.ipynb");
+        std::fs::write(
+            &first,
+            notebook(&[("code", ":dep parallel_course = { path = \"..\" }\nuse x;")]),
+        )
+        .unwrap();
+        std::fs::write(
+            &second,
+            notebook(&[
+                ("markdown", "# B"),
+                (
+                    "code",
+                    ":dep course_profiler = { path = \"../crates/profiler\" }",
+                ),
+                ("code", ":dep course_c = { path = \"../crates/course-c\" }"),
+            ]),
+        )
+        .unwrap();
+        let project = Project { root: dir.clone() };
+        let notebooks = [first.clone(), second.clone()];
+        let fp = || fingerprint(&project, &notebooks).unwrap();
+        let base = fp();
+        assert_eq!(fp(), base);
+        for f in [
+            "Cargo.lock",
+            "src/a/b.rs",
+            "crates/profiler/src/lib.rs",
+            "crates/course-c/c/arrays.c",
+            "kernel-ext/kernel/init.evcxr",
+        ] {
+            let path = dir.join(f);
+            let old = std::fs::read(&path).unwrap();
+            std::fs::write(&path, b"changed").unwrap();
+            assert_ne!(fp(), base, "{f} changed");
+            std::fs::write(&path, old).unwrap();
+        }
+        for f in ["README.md", "crates/unused/src/lib.rs"] {
+            std::fs::write(dir.join(f), b"changed").unwrap();
+            assert_eq!(fp(), base, "{f} is not compiled by the warm-up");
+        }
+        std::fs::write(dir.join("src/new.rs"), "").unwrap();
+        let with_new_file = fp();
+        assert_ne!(with_new_file, base, "a new source file");
+        // A notebook's text does not matter, its `:dep` lines do.
+        let text = std::fs::read_to_string(&second).unwrap();
+        std::fs::write(&second, text.replace("# B", "# B, renamed")).unwrap();
+        assert_eq!(fp(), with_new_file);
+        std::fs::write(
+            &second,
+            notebook(&[("code", ":dep tokio = { version = \"1\" }")]),
+        )
+        .unwrap();
+        assert_ne!(fp(), with_new_file, "a new :dep");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

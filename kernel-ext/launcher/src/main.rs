@@ -1,0 +1,98 @@
+//! `course-lab`: takes a machine with Rust and Python to a running
+//! JupyterLab with the course kernel, and runs every test.
+//!
+//! Run it through `./lab` at the top of the repository:
+//!
+//! * `./lab` sets up what is missing and starts JupyterLab on `notebooks/`;
+//! * `./lab --setup-only` sets up and stops;
+//! * `./lab test` sets up, runs the crate tests and executes every notebook
+//!   through the real kernel;
+//! * `./lab execute NOTEBOOK...` executes notebooks and keeps their outputs;
+//! * `./lab bench` builds and runs the benchmark of every workload;
+//! * `./lab publish` writes the course as a static site to `target/site/`.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`cli`] | the command line, parsed into a [`Command`] |
+//! | [`project`] | where things live in the checkout; the list of course notebooks |
+//! | [`system`] | the user, the cache folder, CI |
+//! | [`steps`] | what the user sees while long work runs |
+//! | [`setup`] | set-up as a list of steps |
+//! | [`kernel`] | the course kernel: kernelspec, install, warm-up, clean-up, the notebook runner |
+//! | [`env`] | what set-up found, for the commands after it |
+//! | [`server`] | JupyterLab, started on 127.0.0.1 with a token |
+//! | [`executed`] | executed copies of the notebooks |
+//! | [`testing`] | `./lab test` |
+//! | [`publish`] | `./lab publish` |
+//! | [`bench`] | `./lab bench` |
+
+mod bench;
+mod cli;
+mod env;
+mod executed;
+mod kernel;
+mod project;
+mod publish;
+mod server;
+mod setup;
+mod steps;
+mod system;
+mod testing;
+
+use std::process::ExitCode;
+
+use cli::Command;
+use project::Project;
+use setup::Warm;
+
+fn main() -> ExitCode {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("course-lab: {e:#}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match run(command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("\ncourse-lab: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    if command == Command::Help {
+        println!("{}", cli::USAGE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let project = Project::locate()?;
+    match command {
+        Command::Help => Ok(ExitCode::SUCCESS),
+        Command::Lab(opts) => {
+            let env = setup::set_up(&project, Warm::Yes)?;
+            if opts.setup_only {
+                steps::done(&format!(
+                    "Set-up complete. Start JupyterLab with `./lab` (kernel \"{}\").",
+                    kernel::spec::DISPLAY_NAME
+                ));
+                return Ok(ExitCode::SUCCESS);
+            }
+            server::start(&project, &env, &opts)
+        }
+        Command::Test(opts) => {
+            let env = setup::set_up(&project, Warm::No)?;
+            testing::run(&project, &env, &opts)
+        }
+        Command::Bench(args) => bench::run(&project, &args),
+        Command::Publish => {
+            let env = setup::set_up(&project, Warm::No)?;
+            publish::run(&project, &env)
+        }
+        Command::Execute(notebooks) => {
+            let env = setup::set_up(&project, Warm::No)?;
+            executed::execute_command(&project, &env, &notebooks)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The test command: the lab server, the crate tests, then every notebook
+//! through the real kernel, the kernel's own behaviour (cache,
+//! interrupts), the published site in a browser, and the in-kernel against
+//! release-build comparison.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`lab_server`] | JupyterLab's token: required, and on no command line |
+//! | [`browser`] | the published site and JupyterLab in headless Chromium |
+//! | [`parity`] | the in-kernel against release-build ratio |
+
+mod browser;
+mod lab_server;
+mod parity;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::Context;
+
+use crate::cli::TestOptions;
+use crate::env::{Env, Mpi};
+use crate::executed;
+use crate::kernel::spec;
+use crate::project::Project;
+use crate::steps;
+use crate::system;
+
+/// Runs the tests `opts` asks for; the exit code says whether all passed.
+pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<ExitCode> {
+    if opts.browser_only {
+        return browser_only(project, env);
+    }
+    let mut failures = Vec::new();
+    let mut check = |passed: bool, what: &'static str| {
+        if !passed {
+            failures.push(what);
+        }
+    };
+    check(
+        section(
+            "Lab server",
+            "(./lab's JupyterLab answers its token, refuses requests without it, and no command line shows it)",
+            || lab_server::check(project, env),
+        )?,
+        "lab server",
+    );
+    if opts.crate_tests {
+        check(
+            section("Crate tests", "(cargo test --workspace)", || {
+                Ok(Command::new(&env.cargo)
+                    .args(["test", "--workspace"])
+                    .current_dir(&project.root)
+                    .status()
+                    .context("could not run cargo test")?
+                    .success())
+            })?,
+            "crate tests",
+        );
+    }
+    if opts.notebooks {
+        let (notebooks, mpi_ok) = notebooks_to_run(project, env)?;
+        check(mpi_ok, "MPI notebooks not run");
+        let detail = format!(
+            "through the \"{}\" kernel, each from a fresh kernel",
+            spec::NAME
+        );
+        let ran = section("Notebooks", &detail, || {
+            executed::execute(project, env, &notebooks)
+        })?;
+        check(ran, "notebooks");
+        check(
+            section(
+                "Kernel behaviour",
+                "(an edit to the crate reaches a fresh kernel; one rayon pool per kernel; an interrupt keeps the kernel usable)",
+                || kernel_behaviour(project, env),
+            )?,
+            "kernel behaviour",
+        );
+        if ran {
+            check(
+                section(
+                    "Published site in a browser",
+                    "(./lab publish from this run's notebooks; every page of both editions, then \
+                     the first notebook run in JupyterLab, in headless Chromium)",
+                    || browser::check(project, env),
+                )?,
+                "site and browser",
+            );
+            println!(
+                "\n== In-kernel against release build (same workload, same machine)"
+            );
+            match parity::read(project) {
+                Ok(line) => println!("{line}"),
+                Err(e) => {
+                    println!("could not compare: {e:#}");
+                    check(false, "release parity");
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        steps::done("All tests passed.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        steps::done(&format!("FAILED: {}.", failures.join(", ")));
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// The course notebooks and the kernel's check notebooks, without those
+/// that run MPI programs when MPI is missing; and `false` when that
+/// leaves a notebook out under CI, where every notebook must run.
+fn notebooks_to_run(
+    project: &Project,
+    env: &Env,
+) -> anyhow::Result<(Vec<PathBuf>, bool)> {
+    let mut notebooks = project.course_notebooks()?;
+    let mut complete = true;
+    if let Mpi::Missing(why) = &env.mpi {
+        let (mpi, others): (Vec<PathBuf>, Vec<PathBuf>) =
+            notebooks.into_iter().partition(|nb| runs_mpi(nb));
+        notebooks = others;
+        let names: Vec<String> = mpi
+            .iter()
+            .filter_map(|nb| nb.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        println!("\n!! SKIPPING {}: {why}", names.join(", "));
+        if system::under_ci() {
+            println!("!! Under CI=true every notebook must run: this is a failure.");
+            complete = false;
+        }
+    }
+    notebooks.extend(project.kernel_check_notebooks()?);
+    Ok((notebooks, complete))
+}
+
+/// The kernel's own behaviour, checked by `tests/kernel_behaviour.py`.
+fn kernel_behaviour(project: &Project, env: &Env) -> anyhow::Result<bool> {
+    Ok(Command::new(&env.python)
+        .arg(project.root.join("tests/kernel_behaviour.py"))
+        .arg("--kernel")
+        .arg(spec::NAME)
+        .arg(&project.root)
+        .current_dir(&project.root)
+        .status()
+        .context("could not run the kernel checks")?
+        .success())
+}
+
+/// `./lab test --browser-only`: executes the notebooks that have no
+/// up-to-date executed copy, then the browser section alone.
+fn browser_only(project: &Project, env: &Env) -> anyhow::Result<ExitCode> {
+    let stale = executed::stale(project, &project.course_notebooks()?);
+    if !stale.is_empty() {
+        println!(
+            "\nExecuting {} notebooks without an executed copy newer than the notebook",
+            stale.len()
+        );
+        if !executed::execute(project, env, &stale)? {
+            steps::done("FAILED: notebooks (see above).");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let ok = section(
+        "Published site in a browser",
+        "(every page of both editions, then the first notebook run in JupyterLab)",
+        || browser::check(project, env),
+    )?;
+    steps::done(if ok {
+        "All tests passed."
+    } else {
+        "FAILED: site and browser."
+    });
+    Ok(ExitCode::from(if ok { 0 } else { 1 }))
+}
+
+/// Runs one part of the tests between a header and a line saying whether
+/// it passed and how long it took.
+fn section(
+    name: &str,
+    detail: &str,
+    run: impl FnOnce() -> anyhow::Result<bool>,
+) -> anyhow::Result<bool> {
+    println!("\n== {name} {detail}");
+    let (ok, took) = steps::timed(run)?;
+    let verdict = if ok { "passed" } else { "FAILED" };
+    println!("== {name} {verdict} in {}", steps::seconds(took));
+    Ok(ok)
+}
+
+/// Whether a notebook starts MPI programs (it asks for one with
+/// `mpi_program(`), so it needs OpenMPI.
+fn runs_mpi(notebook: &Path) -> bool {
+    std::fs::read_to_string(notebook).is_ok_and(|text| text.contains("mpi_program("))
+}

@@ -1,0 +1,282 @@
+//! The Slurm batch script that runs an MPI program on a cluster.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A Slurm batch script that runs an MPI program on a cluster: `sbatch
+/// job.sh` queues it, and Slurm's `srun` starts one rank per task on the
+/// nodes it was given.
+///
+/// The lines every site does differently (the account to charge, the
+/// partition, the modules that provide MPI) are written as comments to
+/// fill in, or set with [`account`](Self::account),
+/// [`partition`](Self::partition) and [`module`](Self::module).
+///
+/// ```
+/// use parallel_course::cluster::SlurmJob;
+///
+/// let job = SlurmJob::new("integral", "./integral-mpi")
+///     .arg("10000")
+///     .nodes(2)
+///     .tasks_per_node(4)
+///     .minutes(10);
+/// let script = job.script()?;
+/// assert!(script.starts_with("#!/bin/bash\n"));
+/// assert!(script.contains("#SBATCH --nodes=2\n"));
+/// assert!(script.contains("#SBATCH --time=00:10:00\n"));
+/// assert!(script.contains("srun ./integral-mpi 10000\n"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SlurmJob {
+    name: String,
+    program: String,
+    args: Vec<String>,
+    nodes: usize,
+    tasks_per_node: usize,
+    minutes: u64,
+    account: Option<String>,
+    partition: Option<String>,
+    modules: Vec<String>,
+}
+
+impl SlurmJob {
+    /// A job called `name` that runs `program` on 1 node with 1 task for
+    /// 10 minutes.
+    pub fn new(name: impl Into<String>, program: impl Into<String>) -> Self {
+        SlurmJob {
+            name: name.into(),
+            program: program.into(),
+            args: Vec::new(),
+            nodes: 1,
+            tasks_per_node: 1,
+            minutes: 10,
+            account: None,
+            partition: None,
+            modules: Vec::new(),
+        }
+    }
+
+    /// Adds one argument for the program.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// How many machines (nodes) to ask for, 1 or more.
+    pub fn nodes(mut self, nodes: usize) -> Self {
+        self.nodes = nodes;
+        self
+    }
+
+    /// How many ranks (tasks) to start on each node, 1 or more: usually
+    /// the number of cores a node has.
+    pub fn tasks_per_node(mut self, tasks: usize) -> Self {
+        self.tasks_per_node = tasks;
+        self
+    }
+
+    /// The time limit in minutes, 1 or more: Slurm stops the job after
+    /// it, and a shorter limit often starts sooner.
+    pub fn minutes(mut self, minutes: u64) -> Self {
+        self.minutes = minutes;
+        self
+    }
+
+    /// The project account the site charges the core hours to.
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// The partition (queue) to run in.
+    pub fn partition(mut self, partition: impl Into<String>) -> Self {
+        self.partition = Some(partition.into());
+        self
+    }
+
+    /// A module to load before the run (e.g. `"OpenMPI/4.1.4"`; the name
+    /// is the site's).
+    pub fn module(mut self, module: impl Into<String>) -> Self {
+        self.modules.push(module.into());
+        self
+    }
+
+    /// How many ranks the job runs: nodes × tasks per node.
+    pub fn ranks(&self) -> usize {
+        self.nodes.saturating_mul(self.tasks_per_node)
+    }
+
+    /// The job script.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for zero nodes, tasks or minutes, or a
+    /// name that is empty or holds anything but letters, digits, `-`,
+    /// `_` and `.`.
+    pub fn script(&self) -> Result<String> {
+        let name_ok = !self.name.is_empty()
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !name_ok {
+            return Err(Error::InvalidArgument {
+                name: "name",
+                value: format!("{:?}", self.name),
+                allowed: "letters, digits, `-`, `_` and `.`, at least one",
+            });
+        }
+        crate::error::positive("nodes", self.nodes, "1 or more")?;
+        crate::error::positive("tasks_per_node", self.tasks_per_node, "1 or more")?;
+        if self.minutes == 0 {
+            return Err(Error::InvalidArgument {
+                name: "minutes",
+                value: "0".into(),
+                allowed: "1 or more",
+            });
+        }
+        let mut s = String::from("#!/bin/bash\n");
+        let mut sbatch = |option: String| s.push_str(&format!("#SBATCH {option}\n"));
+        sbatch(format!("--job-name={}", self.name));
+        sbatch(format!("--nodes={}", self.nodes));
+        sbatch(format!("--ntasks-per-node={}", self.tasks_per_node));
+        sbatch(format!(
+            "--time={:02}:{:02}:00",
+            self.minutes / 60,
+            self.minutes % 60
+        ));
+        sbatch(format!("--output={}-%j.out", self.name));
+        match &self.account {
+            Some(a) => sbatch(format!("--account={a}")),
+            None => s.push_str(
+                "##SBATCH --account=YOUR_PROJECT   (your site: remove one #)\n",
+            ),
+        }
+        match &self.partition {
+            Some(p) => s.push_str(&format!("#SBATCH --partition={p}\n")),
+            None => {
+                s.push_str("##SBATCH --partition=QUEUE       (your site: remove one #)\n")
+            }
+        }
+        s.push('\n');
+        if self.modules.is_empty() {
+            s.push_str(
+                "# Load the site's MPI, the one the program was built with, e.g.:\n",
+            );
+            s.push_str("# module load OpenMPI\n");
+        } else {
+            s.push_str("module purge\n");
+            for m in &self.modules {
+                s.push_str(&format!("module load {m}\n"));
+            }
+        }
+        s.push_str("\n# One rank per task, on every node of the job.\n");
+        s.push_str("srun ");
+        s.push_str(&shell_words(
+            std::iter::once(&self.program).chain(&self.args),
+        ));
+        s.push('\n');
+        Ok(s)
+    }
+
+    /// Writes the script to `path` (executable on Unix), returns the
+    /// path.
+    ///
+    /// # Errors
+    ///
+    /// As for [`script`](Self::script), and [`Error::Io`] if the file
+    /// cannot be written.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
+        let path = path.as_ref();
+        let script = self.script()?;
+        std::fs::write(path, script)
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| {
+                    Error::io(format!("making {} executable", path.display()), e)
+                })?;
+        }
+        Ok(path.to_path_buf())
+    }
+
+    /// Shows the script in the notebook (or the error, if it has none).
+    pub fn evcxr_display(&self) {
+        let text = match self.script() {
+            Ok(script) => script,
+            Err(e) => format!("Error: {e}"),
+        };
+        let html = format!("<pre>{}</pre>", crate::display::escape_html(&text));
+        crate::display::emit(&[("text/plain", &text), ("text/html", &html)]);
+    }
+}
+
+/// Words joined for a shell command line, each quoted when it holds
+/// anything but safe characters.
+fn shell_words<'a>(words: impl Iterator<Item = &'a String>) -> String {
+    words
+        .map(|w| {
+            let safe = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+%@".contains(c));
+            if safe {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slurm_script_asks_for_nodes_tasks_and_time_and_runs_srun() {
+        let script = SlurmJob::new("integral", "./integral-mpi")
+            .arg("10000")
+            .nodes(2)
+            .tasks_per_node(16)
+            .minutes(90)
+            .account("proj-42")
+            .module("OpenMPI/4.1.4")
+            .script()
+            .unwrap();
+        for line in [
+            "#SBATCH --job-name=integral",
+            "#SBATCH --nodes=2",
+            "#SBATCH --ntasks-per-node=16",
+            "#SBATCH --time=01:30:00",
+            "#SBATCH --account=proj-42",
+            "##SBATCH --partition=QUEUE",
+            "module load OpenMPI/4.1.4",
+            "srun ./integral-mpi 10000",
+        ] {
+            assert!(
+                script.lines().any(|l| l.starts_with(line)),
+                "{line} in\n{script}"
+            );
+        }
+    }
+
+    #[test]
+    fn slurm_scripts_quote_odd_arguments_and_refuse_bad_settings() {
+        let job = SlurmJob::new("j", "./prog").arg("a b").arg("it's");
+        assert!(
+            job.script()
+                .unwrap()
+                .contains("srun ./prog 'a b' 'it'\\''s'\n")
+        );
+        let err = |j: SlurmJob| j.script().unwrap_err().to_string();
+        assert!(err(job.clone().nodes(0)).contains("`nodes`: 0"));
+        assert!(err(job.clone().tasks_per_node(0)).contains("`tasks_per_node`: 0"));
+        assert!(err(job.clone().minutes(0)).contains("`minutes`: 0"));
+        assert!(err(SlurmJob::new("my job", "p")).contains("`name`: \"my job\""));
+    }
+}

@@ -1,0 +1,153 @@
+//! Reference versions of the parallel strategies the exercise compares.
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::image::FractalImage;
+use super::kernel::{Complex64, julia, mandelbrot};
+use super::region::BoundingBox;
+use crate::error::{Error, Result};
+
+/// Fills `pixels` with the counts of row `row`, columns from `first_col`.
+fn fill_span(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    row: usize,
+    first_col: usize,
+    pixels: &mut [u32],
+) {
+    for (i, v) in pixels.iter_mut().enumerate() {
+        *v = mandelbrot(bbox.point(first_col + i, row), max_iter);
+    }
+}
+
+fn fill_row(bbox: &BoundingBox, max_iter: u32, row: usize, pixels: &mut [u32]) {
+    fill_span(bbox, max_iter, row, 0, pixels);
+}
+
+/// The reference: every pixel, one after the other, on one core.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] for `max_iter` 0.
+pub fn mandelbrot_serial(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    for (row, pixels) in image.rows_mut().enumerate() {
+        fill_row(bbox, max_iter, row, pixels);
+    }
+    Ok(image)
+}
+
+/// One rayon task per row: rayon's work stealing balances rows of unequal
+/// cost across threads.
+///
+/// # Errors
+///
+/// As for [`mandelbrot_serial`].
+pub fn mandelbrot_rows_par(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    let width = image.width();
+    image
+        .values_mut()
+        .par_chunks_mut(width)
+        .enumerate()
+        .for_each(|(row, pixels)| fill_row(bbox, max_iter, row, pixels));
+    Ok(image)
+}
+
+/// One rayon task per square tile of `tile` pixels a side, pasted into the
+/// image afterwards (the lesson's domain splitting).
+///
+/// # Errors
+///
+/// As for [`mandelbrot_serial`], and for `tile` 0.
+pub fn mandelbrot_tiles_par(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    tile: usize,
+) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    let tiles = bbox.tiles(tile)?;
+    let blocks: Vec<Vec<u32>> = tiles
+        .par_iter()
+        .map(|t| {
+            let mut block = vec![0; t.pixels()];
+            for (row, values) in t.rows.clone().zip(block.chunks_mut(t.cols.len())) {
+                fill_span(bbox, max_iter, row, t.cols.start, values);
+            }
+            block
+        })
+        .collect();
+    for (t, block) in tiles.iter().zip(&blocks) {
+        image.paste(t, block)?;
+    }
+    Ok(image)
+}
+
+/// The static split: `threads` scoped threads, each given one block of
+/// consecutive rows of equal height, no stealing. Returns the image and
+/// how long each thread was busy, which shows the imbalance.
+///
+/// # Errors
+///
+/// As for [`mandelbrot_serial`], and for `threads` 0;
+/// [`Error::Worker`] if a thread panics.
+pub fn mandelbrot_static(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    threads: usize,
+) -> Result<(FractalImage, Vec<Duration>)> {
+    crate::error::positive("threads", threads, "1 or more")?;
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    let width = image.width();
+    let rows_each = image.height().div_ceil(threads);
+    let busy = std::thread::scope(|s| {
+        let handles: Vec<_> = image
+            .values_mut()
+            .chunks_mut(rows_each * width)
+            .enumerate()
+            .map(|(block, values)| {
+                s.spawn(move || {
+                    let start = Instant::now();
+                    for (i, pixels) in values.chunks_mut(width).enumerate() {
+                        fill_row(bbox, max_iter, block * rows_each + i, pixels);
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| Error::Worker("a row block panicked".into()))
+            })
+            .collect::<Result<Vec<Duration>>>()
+    })?;
+    Ok((image, busy))
+}
+
+/// The Julia set of `c` on `bbox`, with rayon over rows.
+///
+/// # Errors
+///
+/// As for [`mandelbrot_serial`].
+pub fn julia_par(
+    bbox: &BoundingBox,
+    c: Complex64,
+    max_iter: u32,
+) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    let width = image.width();
+    image
+        .values_mut()
+        .par_chunks_mut(width)
+        .enumerate()
+        .for_each(|(row, pixels)| {
+            for (col, v) in pixels.iter_mut().enumerate() {
+                *v = julia(bbox.point(col, row), c, max_iter);
+            }
+        });
+    Ok(image)
+}
