@@ -4,8 +4,9 @@
 //!
 //! The course kernel caches compiled crates keyed by the compiler's command
 //! line only (evcxr's `:cache`). The hash makes that command line change
-//! whenever a source file changes, so an edit to `src/` reaches the next
-//! kernel instead of a stale cached build.
+//! whenever a source file changes, so an edit to `src/` (or to the kernel's
+//! runtime crate, which this crate links) reaches the next kernel instead
+//! of a stale cached build.
 
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,16 +17,24 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(parallel_course_source, values(any()))");
     println!(
         "cargo::rustc-cfg=parallel_course_source=\"{:016x}\"",
-        source_hash(Path::new("src"))
+        source_hash()
     );
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=src");
+    for dir in SOURCES {
+        println!("cargo:rerun-if-changed={dir}");
+    }
 }
 
-/// A hash of every file under `dir`: paths and contents, in path order.
-fn source_hash(dir: &Path) -> u64 {
+/// The folders whose files the hash covers: this crate's sources and the
+/// runtime crate's, which the kernel compiles afresh in every kernel.
+const SOURCES: [&str; 2] = ["src", "kernel-ext/runtime/src"];
+
+/// A hash of every file under `SOURCES`: paths and contents, in path order.
+fn source_hash() -> u64 {
     let mut files = Vec::new();
-    collect(dir, &mut files);
+    for dir in SOURCES {
+        collect(Path::new(dir), &mut files);
+    }
     files.sort();
     let mut h = DefaultHasher::new();
     for f in files {

@@ -321,6 +321,11 @@ impl CpuMonitor {
         }
         let mut counters = CpuCounters::open()?;
         let interval = self.interval;
+        let mut live = crate::display::Live::start(
+            "cpu-monitor",
+            "CPU use per core: the first readings are coming",
+            Duration::from_millis(500),
+        );
         let taken = Arc::new(AtomicUsize::new(0));
         let taken_by_monitor = Arc::clone(&taken);
         let monitor = move |start: Instant, stop: mpsc::Receiver<()>| {
@@ -332,6 +337,9 @@ impl CpuMonitor {
                     per_core,
                 });
                 taken_by_monitor.store(samples.len(), Ordering::Release);
+                if let Some(view) = live.as_mut().filter(|v| v.due()) {
+                    show_live(view, samples, interval, start.elapsed(), false);
+                }
             };
             let mut last = Instant::now();
             loop {
@@ -342,15 +350,20 @@ impl CpuMonitor {
                         read(&mut samples);
                         last = Instant::now();
                     }
-                    _ => break samples,
+                    _ => break,
                 }
             }
+            if let Some(view) = live.as_mut() {
+                show_live(view, &samples, interval, start.elapsed(), true);
+            }
+            samples
         };
         let min_readings = self.min_readings;
         let repeated = move || {
             let mut runs = 1;
             let mut value = f();
             while taken.load(Ordering::Acquire) < min_readings {
+                crate::interrupt::check("the CPU monitor");
                 value = f();
                 runs += 1;
             }
@@ -368,6 +381,35 @@ impl CpuMonitor {
             runs,
             value,
         })
+    }
+}
+
+/// Draws the readings so far in the live view: the chart as it grows, and
+/// the text rows; the last view says the final chart follows.
+fn show_live(
+    view: &mut crate::display::Live,
+    samples: &[CpuSample],
+    interval: Duration,
+    wall: Duration,
+    last: bool,
+) {
+    let so_far = CpuProfile {
+        samples: samples.to_vec(),
+        interval,
+        wall,
+        runs: 1,
+        value: (),
+    };
+    let text = if last {
+        format!("{so_far}\n(done: the result follows)")
+    } else {
+        format!("{so_far}\n(live, while the work runs)")
+    };
+    match so_far.plot() {
+        Ok(fig) if !last => {
+            view.now(&[("text/plain", &text), ("text/html", &fig.to_html())])
+        }
+        _ => view.now(&[("text/plain", &text)]),
     }
 }
 

@@ -376,6 +376,7 @@ impl<'a> RunContext<'a> {
         let began = self.start.elapsed();
         let node = &self.plan.nodes[i];
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::interrupt::check("compute");
             (node.run)(&inputs)
         }));
         let ended = self.start.elapsed();

@@ -1,25 +1,29 @@
 //! Rich output in the notebook: the kernel's MIME protocol.
 //!
-//! The evcxr kernel shows the last expression of a cell by calling its
-//! `evcxr_display` method if it has one. That method prints blocks of the
-//! form `EVCXR_BEGIN_CONTENT <mime>` … `EVCXR_END_CONTENT` on stdout. Every
-//! result type of this crate has such a method built on [`emit`], so a cell
-//! ending in a result shows it nicely without any import.
+//! The kernel shows the last expression of a cell by calling its
+//! `evcxr_display` method if it has one. Every result type of this crate
+//! has such a method built on [`emit`], so a cell ending in a result shows
+//! it nicely without any import.
+//!
+//! In the course kernel, [`emit`] shows each output at once and in order
+//! (a cell can show several figures, and long work can show its progress
+//! with [`show`] and [`update`]); in a plain evcxr kernel it writes evcxr's
+//! `EVCXR_BEGIN_CONTENT` blocks, shown when the cell ends. The protocol
+//! itself lives in the kernel's runtime crate
+//! ([`course_kernel_runtime::display`]).
 
-use std::fmt::Write as _;
-use std::io::Write as _;
-
-/// Prints one rich-output bundle for the kernel: one block per MIME type,
-/// written in a single locked write so that output from other threads
-/// cannot interleave with it.
+/// Shows one rich-output bundle: one entry per MIME type, such as
+/// `("text/plain", …)` and `("text/html", …)`, written in a single locked
+/// write so that output from other threads cannot interleave with it.
 ///
-/// Outside a notebook this prints the protocol text, which is harmless.
+/// Outside a notebook this prints evcxr's protocol text, which is
+/// harmless.
 ///
 /// ```
 /// use parallel_course::display::{bundle, emit};
 ///
 /// let blocks = [("text/plain", "hello"), ("text/html", "<b>hello</b>\n")];
-/// emit(&blocks); // prints exactly this text:
+/// emit(&blocks); // outside the course kernel, prints exactly this text:
 /// assert_eq!(
 ///     bundle(&blocks),
 ///     "EVCXR_BEGIN_CONTENT text/plain\nhello\nEVCXR_END_CONTENT\n\
@@ -27,29 +31,104 @@ use std::io::Write as _;
 /// );
 /// ```
 pub fn emit(blocks: &[(&str, &str)]) {
-    let out = bundle(blocks);
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
+    course_kernel_runtime::display::emit(blocks);
 }
 
-/// The text [`emit`] prints for `blocks`: each block between evcxr's
-/// begin and end markers, its trailing newlines dropped.
+/// The text [`emit`] prints for `blocks` outside the course kernel: each
+/// block between evcxr's begin and end markers, its trailing newlines
+/// dropped.
 ///
 /// ```
 /// let text = parallel_course::display::bundle(&[("text/plain", "x\n\n")]);
 /// assert_eq!(text, "EVCXR_BEGIN_CONTENT text/plain\nx\nEVCXR_END_CONTENT\n");
 /// ```
 pub fn bundle(blocks: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (mime, content) in blocks {
-        let _ = writeln!(
-            out,
-            "EVCXR_BEGIN_CONTENT {mime}\n{}\nEVCXR_END_CONTENT",
-            content.trim_end_matches('\n')
-        );
+    course_kernel_runtime::display::evcxr_text(blocks)
+}
+
+/// Shows `blocks` under `display_id`, so that [`update`] can replace them
+/// while work goes on (a progress line, a chart that grows). Outside the
+/// course kernel it is [`emit`].
+///
+/// ```
+/// use parallel_course::display::{show, update};
+///
+/// let id = parallel_course::display::new_id("progress");
+/// show(&id, &[("text/plain", "0 of 3 done")]);
+/// update(&id, &[("text/plain", "3 of 3 done")]); // replaces it, in the course kernel
+/// ```
+pub fn show(display_id: &str, blocks: &[(&str, &str)]) {
+    course_kernel_runtime::display::show(display_id, blocks);
+}
+
+/// Replaces what [`show`] showed under `display_id` (in the course kernel;
+/// elsewhere nothing can be replaced and nothing is written).
+pub fn update(display_id: &str, blocks: &[(&str, &str)]) {
+    course_kernel_runtime::display::update(display_id, blocks);
+}
+
+/// A display id no other output of this kernel has, starting `prefix`.
+pub fn new_id(prefix: &str) -> String {
+    course_kernel_runtime::display::new_id(prefix)
+}
+
+/// Whether outputs reach the notebook while a cell runs (in the course
+/// kernel): live views skip their work elsewhere.
+pub fn live() -> bool {
+    course_kernel_runtime::display::live()
+}
+
+/// A view shown while work goes on and replaced in place: a progress line,
+/// or a chart that grows. Only in the course kernel ([`Live::start`]
+/// gives `None` elsewhere, so callers skip the work of drawing it).
+/// Updates come at most every `every`, except the last one.
+///
+/// ```
+/// use std::time::Duration;
+/// use parallel_course::display::Live;
+///
+/// // Outside the course kernel there is nothing to show.
+/// assert!(Live::start("progress", "starting", Duration::from_millis(250)).is_none());
+/// ```
+#[derive(Debug)]
+pub struct Live {
+    id: String,
+    every: std::time::Duration,
+    last: std::time::Instant,
+}
+
+impl Live {
+    /// Shows `text` under a new display id, in the course kernel.
+    pub fn start(prefix: &str, text: &str, every: std::time::Duration) -> Option<Live> {
+        if !live() {
+            return None;
+        }
+        let id = new_id(prefix);
+        show(&id, &[("text/plain", text)]);
+        Some(Live {
+            id,
+            every,
+            last: std::time::Instant::now(),
+        })
     }
-    out
+
+    /// Whether an update is due (the interval has passed since the last).
+    pub fn due(&self) -> bool {
+        self.last.elapsed() >= self.every
+    }
+
+    /// Replaces the view with `text`, if an update is due.
+    pub fn text(&mut self, text: &str) {
+        if self.due() {
+            self.now(&[("text/plain", text)]);
+        }
+    }
+
+    /// Replaces the view with `blocks` now, due or not (the last update).
+    pub fn now(&mut self, blocks: &[(&str, &str)]) {
+        update(&self.id, blocks);
+        self.last = std::time::Instant::now();
+    }
 }
 
 /// Escapes text for HTML.

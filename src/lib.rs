@@ -83,6 +83,7 @@ pub mod delayed;
 pub mod display;
 pub mod error;
 pub mod format;
+pub mod interrupt;
 pub mod memory;
 mod os;
 pub mod plot;
@@ -114,6 +115,7 @@ pub mod prelude {
     pub use crate::delayed::{Delayed, delayed};
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
+    pub use crate::interrupt::check_interrupt;
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{BarChart, Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};

@@ -174,20 +174,44 @@ impl MemorySampler {
         let lifetime_peak_before = high_water::lifetime_peak_mib();
         let high_water_reset = high_water::reset();
         let baseline = resident_mib().unwrap_or(0.0);
+        let mut live = crate::display::Live::start(
+            "memory",
+            "memory: sampling",
+            Duration::from_millis(250),
+        );
         let sampler = move |start: Instant, stop: mpsc::Receiver<()>| {
             let mut samples = Vec::new();
+            let mut peak = baseline;
             loop {
                 if let Some(mib) = resident_mib() {
                     samples.push(MemorySample {
                         time: start.elapsed().as_secs_f64(),
                         mib,
                     });
+                    peak = peak.max(mib);
+                    if let Some(view) = live.as_mut() {
+                        view.text(&format!(
+                            "memory after {:.1} s: {mib:.1} MiB now, {peak:.1} MiB at most so far \
+                             (live, while the work runs)",
+                            start.elapsed().as_secs_f64()
+                        ));
+                    }
                 }
                 match stop.recv_timeout(interval) {
                     Err(mpsc::RecvTimeoutError::Timeout) => continue,
-                    _ => break samples,
+                    _ => break,
                 }
             }
+            if let Some(view) = live.as_mut() {
+                view.now(&[(
+                    "text/plain",
+                    &format!(
+                        "memory: {} readings (done: the result follows)",
+                        samples.len()
+                    ),
+                )]);
+            }
+            samples
         };
         let Sampled {
             value,

@@ -289,7 +289,22 @@ impl ScalingStudy {
             .repeats(self.repeats)
             .min_run_time(self.min_run_time);
         let mut timings = Vec::with_capacity(counts.len());
+        let total = counts.len();
+        let started = std::time::Instant::now();
+        let mut live = crate::display::Live::start(
+            "scaling",
+            &format!("scaling study: timing 1 thread (0 of {total} pool sizes done)"),
+            Duration::ZERO,
+        );
         for n in counts {
+            if let (Some(view), Some((m, t))) = (live.as_mut(), timings.last()) {
+                let threads = if n == 1 { "thread" } else { "threads" };
+                view.text(&format!(
+                    "scaling study: timing {n} {threads} ({} of {total} pool sizes done; {m} \
+                     threads: {t})",
+                    timings.len()
+                ));
+            }
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .thread_name(|i| format!("scaling-worker-{i}"))
@@ -299,6 +314,15 @@ impl ScalingStudy {
                 })?;
             let timing = pool.install(|| timer.run(&f))?;
             timings.push((n, timing));
+        }
+        if let Some(view) = live.as_mut() {
+            view.now(&[(
+                "text/plain",
+                &format!(
+                    "scaling study: {total} pool sizes timed in {} (done: the result follows)",
+                    crate::format::format_seconds(started.elapsed().as_secs_f64(), 3)
+                ),
+            )]);
         }
         Ok(Scaling::from_timings(timings))
     }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use course_kernel_runtime::children;
+
 use crate::error::{Error, Result};
 
 /// How to get OpenMPI on Debian or Ubuntu, for error messages.
@@ -195,6 +197,10 @@ impl Mpirun {
             )));
         }
         let mut command = Command::new(&self.launcher);
+        // mpirun leads a process group of its own, holding its ranks, so
+        // that a time limit or an interrupt stops them all together; and
+        // it dies with the cell that started it.
+        children::own_group(children::die_with_parent(&mut command));
         command
             .args(self.launcher_options())
             .arg(&self.program)
@@ -204,7 +210,7 @@ impl Mpirun {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let start = Instant::now();
-        let mut child = command.spawn().map_err(|e| {
+        let child = command.spawn().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Setup(format!(
                     "`{}` was not found. {INSTALL}.",
@@ -214,14 +220,15 @@ impl Mpirun {
                 Error::io(format!("starting {}", self.launcher.display()), e)
             }
         })?;
-        let stdout = reader(child.stdout.take());
-        let stderr = reader(child.stderr.take());
+        let mut run = Group(child);
+        let stdout = reader(run.0.stdout.take());
+        let stderr = reader(run.0.stderr.take());
         let status = loop {
-            match child.try_wait() {
+            crate::interrupt::check("mpirun");
+            match run.0.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if start.elapsed() > self.time_limit => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    drop(run);
                     return Err(Error::Worker(format!(
                         "`{}` did not finish within {:?}; every rank was stopped",
                         self.command_line(),
@@ -248,6 +255,20 @@ impl Mpirun {
             wall,
             lines: by_rank(&out),
         })
+    }
+}
+
+/// `mpirun` with its ranks in its process group: dropped, it stops them
+/// all (after a time limit, an interrupt, an error) and reaps `mpirun`.
+/// Stopping a group that has ended does nothing.
+struct Group(std::process::Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(Some(_))) {
+            children::kill_group(self.0.id());
+            let _ = self.0.wait();
+        }
     }
 }
 

@@ -316,10 +316,18 @@ pub fn time_it<T, F: FnMut() -> T>(f: F) -> Timing {
 }
 
 /// One run: `loops` calls of `f` bracketed by a single pair of clock reads.
+/// The calls go in blocks of 1024, with a look for an interrupt between
+/// blocks (one atomic load per block, nothing per call).
 fn run_loops<T, F: FnMut() -> T>(f: &mut F, loops: u64) -> Duration {
     let start = Instant::now();
-    for _ in 0..loops {
-        black_box(f());
+    let mut left = loops;
+    while left > 0 {
+        crate::interrupt::check("timeit");
+        let block = left.min(1024);
+        for _ in 0..block {
+            black_box(f());
+        }
+        left -= block;
     }
     start.elapsed()
 }

@@ -2,8 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::format::format_seconds;
-
 /// CPU time used by the whole process (all its threads), split like
 /// `getrusage` reports it.
 ///
@@ -131,17 +129,8 @@ impl<T> Timed<T> {
 
 impl<T> std::fmt::Display for Timed<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = |d: Duration| format_seconds(d.as_secs_f64(), 3);
-        if let Some(cpu) = self.cpu {
-            writeln!(
-                f,
-                "CPU times: user {}, sys: {}, total: {}",
-                s(cpu.user),
-                s(cpu.system),
-                s(cpu.total())
-            )?;
-        }
-        write!(f, "Wall time: {}", s(self.wall))
+        let cpu = self.cpu.map(|c| (c.user, c.system));
+        f.write_str(&crate::format::time_report(cpu, self.wall))
     }
 }
 

@@ -73,6 +73,9 @@ pub fn integral_rows(n: usize, rows: Range<usize>) -> f64 {
     let h = std::f64::consts::PI / n as f64;
     let mut total = 0.0;
     for i in rows.start..rows.end.min(n) {
+        if crate::interrupt::stop_requested("the integral") {
+            break;
+        }
         let x = (i as f64 + 0.5) * h;
         let mut row = 0.0;
         for j in 0..n {

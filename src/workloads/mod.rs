@@ -53,7 +53,12 @@ where
     });
     joined
         .into_iter()
-        .map(|r| r.map_err(|_| crate::Error::Worker(format!("a {what} thread panicked"))))
+        .map(|r| {
+            r.map_err(|payload| {
+                crate::interrupt::resume_if_interrupted(payload);
+                crate::Error::Worker(format!("a {what} thread panicked"))
+            })
+        })
         .collect()
 }
 

@@ -107,8 +107,15 @@ pub fn fibonacci_fast(n: u64) -> u128 {
 /// ```
 pub fn logistic_map(x0: f64, r: f64, steps: u64) -> f64 {
     let mut x = x0;
-    for _ in 0..steps {
-        x = r * x * (1.0 - x);
+    let mut left = steps;
+    // In blocks, to look for an interrupt between them.
+    while left > 0 {
+        crate::interrupt::check("the logistic map");
+        let block = left.min(1 << 20);
+        for _ in 0..block {
+            x = r * x * (1.0 - x);
+        }
+        left -= block;
     }
     x
 }

@@ -83,10 +83,17 @@ pub(crate) fn draw_inside<R: Rng>(rng: &mut R) -> bool {
 /// The plain loop over `n` points with any generator.
 fn count_loop<R: Rng>(rng: &mut R, n: u64) -> u64 {
     let mut inside = 0u64;
-    for _ in 0..n {
-        if draw_inside(rng) {
-            inside += 1;
+    let mut left = n;
+    // In blocks, to look for an interrupt between them.
+    while left > 0 {
+        crate::interrupt::check("the pi loop");
+        let block = left.min(1 << 20);
+        for _ in 0..block {
+            if draw_inside(rng) {
+                inside += 1;
+            }
         }
+        left -= block;
     }
     inside
 }
@@ -135,6 +142,9 @@ pub fn count_inside<R: Rng>(rng: &mut R, n: u64) -> u64 {
     let mut inside = 0u64;
     let mut left = n;
     while left > 0 {
+        if crate::interrupt::stop_requested("the pi count") {
+            return inside;
+        }
         let len = left.min(BATCH as u64) as usize;
         for (x, y) in xs[..len].iter_mut().zip(&mut ys[..len]) {
             *x = unit(rng.next_u64());

@@ -13,6 +13,7 @@
 //! release mode) into `target/release/`; [`worker_program`] finds
 //! `pi-worker`.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -128,12 +129,14 @@ pub fn pi_processes_with(
 }
 
 /// Starts `program` with `args`, its answer to be read from a pipe by
-/// [`run_workers`].
+/// [`run_workers`]. The worker dies with the thread that starts it (on
+/// Linux), so that no worker outlives the cell's process.
 pub(crate) fn spawn_worker<A: ToString>(
     program: &Path,
     args: impl IntoIterator<Item = A>,
 ) -> Result<Child> {
-    Command::new(program)
+    let mut cmd = Command::new(program);
+    course_kernel_runtime::children::die_with_parent(&mut cmd)
         .args(args.into_iter().map(|a| a.to_string()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -143,7 +146,8 @@ pub(crate) fn spawn_worker<A: ToString>(
 }
 
 /// Worker processes not yet collected. Dropping them (after a failed
-/// start, say) kills and waits for each, so no worker outlives the call.
+/// start, an interrupt or a panic) kills and waits for each, so no worker
+/// outlives the call; killing one already collected does nothing.
 struct Workers(Vec<Child>);
 
 impl Drop for Workers {
@@ -159,7 +163,8 @@ impl Drop for Workers {
 /// the same time, then reads each worker's answer (one number on standard
 /// output) in the items' order. On every path each started worker is
 /// waited for: after a failed start the ones already running are killed,
-/// and after a failed worker the others are still collected.
+/// after a failed worker the others are still collected, and after an
+/// interrupt (looked for while waiting) all are killed.
 pub(crate) fn run_workers<I, T>(
     items: impl IntoIterator<Item = I>,
     mut start: impl FnMut(I) -> Result<Child>,
@@ -173,7 +178,7 @@ where
     }
     let mut answers = Vec::with_capacity(workers.0.len());
     let mut failure = None;
-    for child in std::mem::take(&mut workers.0) {
+    for child in &mut workers.0 {
         match read_answer(child) {
             Ok(answer) => answers.push(answer),
             Err(e) => failure = failure.or(Some(e)),
@@ -185,21 +190,59 @@ where
     }
 }
 
-fn read_answer<T: std::str::FromStr>(child: Child) -> Result<T> {
-    let out = child
-        .wait_with_output()
+fn read_answer<T: std::str::FromStr>(child: &mut Child) -> Result<T> {
+    wait_for_output(child);
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        let _ = pipe.read_to_end(&mut stdout);
+    }
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_end(&mut stderr);
+    }
+    let status = child
+        .wait()
         .map_err(|e| Error::io("waiting for a worker process", e))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
+    let text = String::from_utf8_lossy(&stdout);
+    if !status.success() {
         return Err(Error::Worker(format!(
-            "worker process exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            "worker process exited with {status}: {}",
+            String::from_utf8_lossy(&stderr).trim()
         )));
     }
     text.trim().parse().map_err(|_| {
         Error::Worker(format!("worker process answered {text:?}, not a number"))
     })
+}
+
+/// Waits until the worker's standard output has something to read or is
+/// closed (its answer, or its end), looking for an interrupt every 50 ms
+/// (on Unix; elsewhere the read that follows simply blocks). Waking up as
+/// soon as the pipe is ready adds no delay to the workers' start-up cost
+/// that episode 4 measures.
+fn wait_for_output(child: &Child) {
+    #[cfg(unix)]
+    if let Some(pipe) = &child.stdout {
+        use std::os::fd::AsRawFd;
+        let mut poll = libc::pollfd {
+            fd: pipe.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        loop {
+            crate::interrupt::check("the worker processes");
+            // SAFETY: one valid pollfd, owned by this frame.
+            let ready = unsafe { libc::poll(&mut poll, 1, 50) };
+            let interrupted_by_a_signal = ready < 0
+                && std::io::Error::last_os_error().kind()
+                    == std::io::ErrorKind::Interrupted;
+            if ready != 0 && !interrupted_by_a_signal {
+                return; // readable, closed, or an error: the read says which
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = child;
 }
 
 #[cfg(all(test, unix))]

@@ -37,11 +37,18 @@ where
         let mut rng = chunk_rng(seed, t as u64);
         let mut hit = make_hit(t);
         let mut local = 0u64;
-        for _ in 0..share {
-            if draw_inside(&mut rng) {
-                local += 1;
-                hit();
+        let mut left = share;
+        // In blocks, to look for an interrupt between them.
+        while left > 0 {
+            crate::interrupt::check("the shared count");
+            let block = left.min(1 << 16);
+            for _ in 0..block {
+                if draw_inside(&mut rng) {
+                    local += 1;
+                    hit();
+                }
             }
+            left -= block;
         }
         local
     })

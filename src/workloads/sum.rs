@@ -139,6 +139,9 @@ fn check_chunk(chunk_len: usize) -> Result<u64> {
 
 /// Sums one chunk `lo..hi` by materialising just that chunk in `buf`.
 fn chunk_sum(buf: &mut Vec<u64>, lo: u64, hi: u64) -> u64 {
+    if crate::interrupt::stop_requested("the chunked sum") {
+        return 0;
+    }
     buf.clear();
     buf.extend(lo..hi);
     sum_slice(black_box(buf))

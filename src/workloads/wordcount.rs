@@ -335,6 +335,9 @@ fn count_pieces_par(pieces: Vec<&str>) -> WordCounts {
     pieces
         .into_par_iter()
         .fold(WordCounts::new, |mut counts, piece| {
+            if crate::interrupt::stop_requested("the word count") {
+                return counts;
+            }
             for word in words(piece) {
                 add_word(&mut counts, &word);
             }

@@ -3,12 +3,22 @@
 //! When a learner presses *Interrupt*, the course kernel sends `SIGINT`
 //! to the process running the cell, if that process catches it (this
 //! module's [`install`] makes it do so). The handler only sets a flag.
-//! Long work in the support crate calls [`check`] between pieces of work;
-//! once the flag is set, `check` stops the work by unwinding with an
-//! [`Interrupted`] payload, evcxr catches the unwind at the cell's edge,
-//! and every variable defined before the cell is kept. The kernel clears
-//! the flag (`SIGUSR2`) once the cell has ended, so the next cell runs
-//! normally.
+//! Long work in the support crate looks at it between pieces of work and
+//! stops by unwinding with an [`Interrupted`] payload; evcxr catches the
+//! unwind at the cell's edge, and every variable defined before the cell
+//! is kept. The kernel clears the flag (`SIGUSR2`) once the cell has
+//! ended, so the next cell runs normally.
+//!
+//! Two ways to look:
+//!
+//! * [`check`], for sequential loops: unwinds whenever the flag is set;
+//! * [`stop_requested`], for pieces of parallel work (a chunk of a rayon
+//!   iterator, a scoped thread's share): the first piece to see the flag
+//!   unwinds, and every later piece is told to return at once. One unwind
+//!   per interrupt matters with rayon: were every one of a million pending
+//!   chunks to unwind, rayon would split and steal them one by one and
+//!   the stop would take a second or more; skipping them takes
+//!   milliseconds, and the one unwind still stops the whole iterator.
 //!
 //! Work that never calls [`check`] (a learner's own endless loop) is not
 //! stopped by the flag; the kernel then stops the process after a grace
@@ -60,8 +70,9 @@ pub fn requested() -> bool {
 }
 
 /// Stops the current work if the kernel asked for an interrupt, by
-/// unwinding with an [`Interrupted`] payload naming `what`. Cheap enough
-/// to call every millisecond of work: one relaxed atomic load.
+/// unwinding with an [`Interrupted`] payload naming `what`: for sequential
+/// loops. Cheap enough to call every millisecond of work: one relaxed
+/// atomic load.
 ///
 /// # Panics
 ///
@@ -69,21 +80,50 @@ pub fn requested() -> bool {
 #[inline]
 pub fn check(what: &'static str) {
     if requested() {
-        stop(what);
+        stop(what, true);
     }
 }
 
-/// Prints the one-line notice (once per interrupt, whichever thread
-/// stops first) and unwinds. `resume_unwind` skips the panic hook, so no
-/// panic message or backtrace is printed.
+/// Whether a piece of parallel work should return at once: `false` unless
+/// an interrupt was requested. Then the first piece to ask unwinds (as
+/// [`check`] does) and every later piece gets `true` and returns early,
+/// its result thrown away with the unwinding operation.
+///
+/// ```
+/// use course_kernel_runtime::interrupt::stop_requested;
+///
+/// fn piece(values: &[u64]) -> u64 {
+///     if stop_requested("the sum") {
+///         return 0;
+///     }
+///     values.iter().sum()
+/// }
+/// assert_eq!(piece(&[1, 2, 3]), 6);
+/// ```
+///
+/// # Panics
+///
+/// For the first caller after an interrupt was requested.
+#[inline]
+pub fn stop_requested(what: &'static str) -> bool {
+    requested() && stop(what, false)
+}
+
+/// Prints the one-line notice and unwinds, the first time per interrupt;
+/// later, unwinds again if `always`, else returns `true`. `resume_unwind`
+/// skips the panic hook, so no panic message or backtrace is printed.
 #[cold]
 #[inline(never)]
-fn stop(what: &'static str) -> ! {
+fn stop(what: &'static str, always: bool) -> bool {
     let stopped = Interrupted { what };
-    if !REPORTED.swap(true, Ordering::SeqCst) {
+    let first = !REPORTED.swap(true, Ordering::SeqCst);
+    if first {
         eprintln!("{stopped}");
     }
-    std::panic::resume_unwind(Box::new(stopped))
+    if first || always {
+        std::panic::resume_unwind(Box::new(stopped));
+    }
+    true
 }
 
 /// Catches `SIGINT` (sets the flag) and `SIGUSR2` (clears it). Does
@@ -146,7 +186,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_requested_interrupt_unwinds_with_what_was_stopped_until_cleared() {
+    fn a_requested_interrupt_unwinds_until_cleared_and_parallel_pieces_unwind_once() {
         request_for_test();
         let caught = std::panic::catch_unwind(|| check("summing")).unwrap_err();
         assert_eq!(
@@ -156,5 +196,16 @@ mod tests {
         clear();
         check("summing");
         assert!(!requested());
+
+        // Pieces of parallel work: one unwinds, the others skip.
+        request_for_test();
+        let first = std::panic::catch_unwind(|| stop_requested("piece")).unwrap_err();
+        assert!(first.is::<Interrupted>());
+        assert!(stop_requested("piece"));
+        assert!(stop_requested("piece"));
+        // A sequential check still unwinds.
+        assert!(std::panic::catch_unwind(|| check("loop")).is_err());
+        clear();
+        assert!(!stop_requested("piece"));
     }
 }

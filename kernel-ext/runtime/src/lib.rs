@@ -10,6 +10,7 @@
 //! | [`interrupt`] | an interrupt request from the kernel, which long work checks and stops at |
 //! | [`display`] | outputs sent to the notebook while a cell runs, in order, and updated in place |
 //! | [`children`] | child processes that die with the cell that started them |
+//! | [`format`] | times and counts printed as IPython prints them |
 //!
 //! Everything here is inert outside the course kernel: [`in_course_kernel`]
 //! says whether it is active, and a program that is not a kernel's cell
@@ -24,6 +25,7 @@
 
 pub mod children;
 pub mod display;
+pub mod format;
 pub mod interrupt;
 
 /// The environment variable the course kernel sets for the processes it

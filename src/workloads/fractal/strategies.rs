@@ -17,6 +17,9 @@ fn fill_span(
     first_col: usize,
     pixels: &mut [u32],
 ) {
+    if crate::interrupt::stop_requested("the fractal") {
+        return;
+    }
     for (i, v) in pixels.iter_mut().enumerate() {
         *v = mandelbrot(bbox.point(first_col + i, row), max_iter);
     }

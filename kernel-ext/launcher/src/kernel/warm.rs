@@ -12,6 +12,7 @@ use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use course_kernel_core::deps::{Dep, path_of};
 
 use crate::env::Env;
 use crate::kernel::install::EVCXR_VERSION;
@@ -55,7 +56,7 @@ pub fn ensure_warm(project: &Project, env: &Env) -> anyhow::Result<String> {
 /// A hash of everything the warm-up compiles or is configured by: the
 /// kernel's configuration (`kernel-ext/kernel/`), every `:dep` line of the
 /// course notebooks, and the sources ([`CRATE_SOURCES`]) of every path
-/// crate those lines name. A change to any of them means the warm-up must
+/// crate those lines name and of the path crates those depend on. A change to any of them means the warm-up must
 /// run again. (A new Rust toolchain may hash differently, which only
 /// redoes the warm-up.)
 fn fingerprint(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<u64> {
@@ -67,16 +68,23 @@ fn fingerprint(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<u64> 
         for line in dep_lines(nb)? {
             h.write(line.as_bytes());
             h.write_u8(0);
-            if let Some(path) = dep_path(&line) {
-                let dir = nb.parent().unwrap_or(Path::new(".")).join(path);
+            if let Some(path) = Dep::parse(&line).and_then(|d| d.path) {
+                let dir = nb.parent().unwrap_or(Path::new(".")).join(&path);
                 crates.push(dir.canonicalize().with_context(|| {
                     format!("{}: the :dep path {path} does not exist", nb.display())
                 })?);
             }
         }
     }
+    let mut todo = crates;
+    let mut crates = Vec::new();
+    while let Some(dir) = todo.pop() {
+        if !crates.contains(&dir) {
+            todo.extend(path_dependencies(&dir));
+            crates.push(dir);
+        }
+    }
     crates.sort();
-    crates.dedup();
     for dir in &crates {
         for entry in CRATE_SOURCES {
             let path = dir.join(entry);
@@ -135,12 +143,20 @@ fn dep_lines(notebook: &Path) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
-/// The `path = "…"` of a `:dep` line, if it names a path crate.
-fn dep_path(line: &str) -> Option<&str> {
-    let at = line.find("path")?;
-    let rest = line[at + 4..].trim_start().strip_prefix('=')?.trim_start();
-    let rest = rest.strip_prefix('"')?;
-    rest.find('"').map(|end| &rest[..end])
+/// The path crates `crate_dir`'s manifest names (`path = "…"` entries that
+/// are folders with a `Cargo.toml`), as canonical paths.
+fn path_dependencies(crate_dir: &Path) -> Vec<PathBuf> {
+    let Ok(manifest) = std::fs::read_to_string(crate_dir.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    manifest
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(path_of)
+        .map(|p| crate_dir.join(p))
+        .filter(|d| d.join("Cargo.toml").is_file())
+        .filter_map(|d| d.canonicalize().ok())
+        .collect()
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
@@ -172,19 +188,6 @@ mod tests {
     }
 
     #[test]
-    fn dep_paths_are_read_from_dep_lines() {
-        assert_eq!(
-            dep_path(r#":dep parallel_course = { path = ".." }"#),
-            Some("..")
-        );
-        assert_eq!(
-            dep_path(r#":dep c = {path="../crates/course-c", features = []}"#),
-            Some("../crates/course-c")
-        );
-        assert_eq!(dep_path(r#":dep tokio = { version = "1" }"#), None);
-    }
-
-    #[test]
     fn the_fingerprint_follows_the_dep_lines_and_the_crates_they_name() {
         let dir =
             std::env::temp_dir().join(format!("course-lab-fp-{}", std::process::id()));
@@ -204,11 +207,19 @@ mod tests {
             "crates/course-c/c/arrays.c",
             "crates/unused/src/lib.rs",
             "kernel-ext/kernel/init.evcxr",
+            "kernel-ext/runtime/Cargo.toml",
+            "kernel-ext/runtime/src/lib.rs",
         ] {
             let path = dir.join(f);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, f).unwrap();
         }
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[dependencies]\nrt = { path = \"kernel-ext/runtime\" }\n\
+             [[example]]\npath = \"tests/x.rs\"\n",
+        )
+        .unwrap();
         std::fs::create_dir_all(dir.join("notebooks")).unwrap();
         let first = dir.join("notebooks/00-a.ipynb");
         let second = dir.join("notebooks/03-b.ipynb");
@@ -240,6 +251,7 @@ mod tests {
             "crates/profiler/src/lib.rs",
             "crates/course-c/c/arrays.c",
             "kernel-ext/kernel/init.evcxr",
+            "kernel-ext/runtime/src/lib.rs",
         ] {
             let path = dir.join(f);
             let old = std::fs::read(&path).unwrap();

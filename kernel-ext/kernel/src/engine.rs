@@ -1,0 +1,537 @@
+//! The engine: one thread that owns evcxr's `CommandContext` and runs
+//! jobs from the shell channel in order: cells (with their magics and
+//! `%rebuild`), completions and documentation lookups.
+//!
+//! evcxr starts the cell process from this thread and starts it again from
+//! here after it dies, so that process's "die with the kernel" tie
+//! (`PR_SET_PDEATHSIG`, see [`crate::roles`]) holds for as long as the
+//! kernel lives.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::process::Child;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use course_kernel_core::history::History;
+use course_kernel_core::magics::{self, Cell};
+use course_kernel_core::procfs;
+use course_kernel_core::text;
+use course_kernel_core::wire::{Message, Session};
+use evcxr::CommandContext;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::errors::{self, Failure};
+use crate::interrupt;
+use crate::outputs;
+use crate::preload::{self, Preloaded};
+use crate::server::{InputRequest, Iopub};
+
+/// A job for the engine, with where to send the reply's content.
+pub enum Job {
+    /// An `execute_request`.
+    Execute {
+        /// The request.
+        request: Message,
+        /// Where the `execute_reply` content goes.
+        reply: oneshot::Sender<Value>,
+    },
+    /// A `complete_request`.
+    Complete {
+        /// The cell's code.
+        code: String,
+        /// The cursor, in code points.
+        cursor: usize,
+        /// Where the reply content goes.
+        reply: oneshot::Sender<Value>,
+    },
+    /// An `inspect_request` (documentation at the cursor).
+    Inspect {
+        /// The cell's code.
+        code: String,
+        /// The cursor, in code points.
+        cursor: usize,
+        /// Where the reply content goes.
+        reply: oneshot::Sender<Value>,
+    },
+}
+
+/// What the engine shares with the control channel (interrupts) and the
+/// output thread.
+#[derive(Default)]
+pub struct Shared {
+    /// The request whose cell is running: outputs are its children.
+    pub current: Mutex<Option<Message>>,
+    /// Whether a cell runs, and what an interrupt did to it.
+    pub cell: Mutex<CellState>,
+    /// evcxr's handle on the cell process (the same handle across restarts).
+    pub process: Mutex<Option<Arc<Mutex<Child>>>>,
+    /// Set while `%rebuild` re-runs cells: their outputs are not shown.
+    pub quiet: AtomicBool,
+    /// Output lines taken from evcxr and not yet queued on IOPub.
+    pub in_flight: AtomicUsize,
+    /// When the last output line was passed on.
+    pub last_output: Mutex<Option<Instant>>,
+    /// The kernel's build folder (about 70 MB), removed at shutdown.
+    pub build_dir: Mutex<Option<std::path::PathBuf>>,
+}
+
+/// A cell's state, as interrupts see it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CellState {
+    /// Counts cells, so that an interrupt meant for one cell never stops
+    /// the next.
+    pub number: u64,
+    /// A cell is running in the cell process.
+    pub running: bool,
+    /// The cell process's id when the cell started.
+    pub pid: Option<u32>,
+    /// The cell process was asked to stop (`SIGINT`).
+    pub asked: bool,
+    /// The cell process was stopped (`SIGKILL`) because the cell did not.
+    pub stopped: bool,
+}
+
+/// Locks `mutex`, taking the value even if a thread panicked holding it.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Starts the engine thread; returns where to send it jobs.
+pub fn start(
+    iopub: Iopub,
+    session: Session,
+    shared: Arc<Shared>,
+    input: tokio::sync::mpsc::UnboundedSender<InputRequest>,
+) -> std::sync::mpsc::Sender<Job> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("engine".into())
+        .spawn(move || run(rx, iopub, session, shared, input))
+        .expect("the engine thread starts");
+    tx
+}
+
+fn run(
+    jobs: std::sync::mpsc::Receiver<Job>,
+    iopub: Iopub,
+    session: Session,
+    shared: Arc<Shared>,
+    input: tokio::sync::mpsc::UnboundedSender<InputRequest>,
+) {
+    let started = Instant::now();
+    let trace = std::env::var_os("COURSE_KERNEL_TRACE").is_some();
+    let (mut ctx, outputs) = match CommandContext::new() {
+        Ok(pair) => pair,
+        Err(e) => return refuse_all(jobs, &format!("evcxr could not start: {e}")),
+    };
+    if trace {
+        eprintln!(
+            "course-kernel: evcxr started in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    outputs::forward(outputs, iopub.clone(), session.clone(), shared.clone());
+    *lock(&shared.process) = Some(ctx.process_handle());
+    let config_error = ctx.execute(":load_config").err().map(|e| e.to_string());
+    *lock(&shared.build_dir) = preload::build_dir(&mut ctx);
+    let preloaded = preload::preload(&mut ctx);
+    eprintln!(
+        "course-kernel: ready in {:.1} s{}",
+        started.elapsed().as_secs_f64(),
+        match &preloaded {
+            Some(p) => format!(" (support crate loaded from {})", p.root.display()),
+            None => String::new(),
+        }
+    );
+    let mut engine = Engine {
+        ctx,
+        iopub,
+        session,
+        shared,
+        input,
+        count: 0,
+        history: History::default(),
+        preloaded,
+        config_error,
+    };
+    for job in jobs {
+        match job {
+            Job::Execute { request, reply } => {
+                let _ = reply.send(engine.execute(&request));
+            }
+            Job::Complete {
+                code,
+                cursor,
+                reply,
+            } => {
+                let _ = reply.send(engine.complete(&code, cursor));
+            }
+            Job::Inspect {
+                code,
+                cursor,
+                reply,
+            } => {
+                let _ = reply.send(engine.inspect(&code, cursor));
+            }
+        }
+    }
+}
+
+/// Answers every job with `why` when evcxr could not start.
+fn refuse_all(jobs: std::sync::mpsc::Receiver<Job>, why: &str) {
+    eprintln!("course-kernel: {why}");
+    let error = Failure::other("KernelError", why.to_string()).reply(0);
+    for job in jobs {
+        let reply = match job {
+            Job::Execute { reply, .. }
+            | Job::Complete { reply, .. }
+            | Job::Inspect { reply, .. } => reply,
+        };
+        let _ = reply.send(error.clone());
+    }
+}
+
+struct Engine {
+    ctx: CommandContext,
+    iopub: Iopub,
+    session: Session,
+    shared: Arc<Shared>,
+    input: tokio::sync::mpsc::UnboundedSender<InputRequest>,
+    count: u64,
+    history: History,
+    preloaded: Option<Preloaded>,
+    /// Why `:load_config` failed, said once with the first cell.
+    config_error: Option<String>,
+}
+
+impl Engine {
+    fn execute(&mut self, request: &Message) -> Value {
+        let code = request.content["code"].as_str().unwrap_or("").to_string();
+        let silent = request.content["silent"].as_bool().unwrap_or(false);
+        if request.content["store_history"]
+            .as_bool()
+            .unwrap_or(!silent)
+        {
+            self.count += 1;
+        }
+        let count = self.count;
+        *lock(&self.shared.current) = Some(request.clone());
+        if !silent {
+            self.broadcast(
+                request,
+                "execute_input",
+                json!({ "code": code, "execution_count": count }),
+            );
+        }
+        if let Some(why) = self.config_error.take() {
+            self.stream(request, "stderr", &format!(
+                "The kernel's configuration (kernel-ext/kernel/init.evcxr) failed: {why}\n"
+            ));
+        }
+        let result = match magics::translate(&code) {
+            Err(e) => Err(Failure::other("UsageError", e.to_string())),
+            Ok(Cell::Code(code)) => self.run(request, &code, count, false),
+            Ok(Cell::TimeCell(body)) => self.run(request, &body, count, true),
+            Ok(Cell::Rebuild) => self.rebuild(request),
+        };
+        self.flush_outputs();
+        let reply = match result {
+            Ok(()) => {
+                json!({ "status": "ok", "execution_count": count, "user_expressions": {} })
+            }
+            Err(failure) => {
+                self.broadcast(request, "error", failure.content());
+                failure.reply(count)
+            }
+        };
+        *lock(&self.shared.current) = None;
+        reply
+    }
+
+    /// Runs one cell's code; with `timed`, reports its execution time as
+    /// `%%time` does.
+    fn run(
+        &mut self,
+        request: &Message,
+        code: &str,
+        count: u64,
+        timed: bool,
+    ) -> Result<(), Failure> {
+        let code: Cow<str> = match &self.preloaded {
+            Some(p) => {
+                p.reseed_lock(code);
+                p.strip_dep_lines(code)
+            }
+            None => Cow::Borrowed(code),
+        };
+        let before = self.variables();
+        let pid = self.cell_pid();
+        let cpu_before = pid.and_then(procfs::cpu_times);
+        interrupt::begin_cell(&self.shared, pid);
+        let input = self.input.clone();
+        let parent = request.clone();
+        let result = self.ctx.execute_with_callbacks(
+            &code,
+            &mut evcxr::EvalCallbacks {
+                input_reader: &|asked| {
+                    ask_for_input(&input, &parent, &asked.prompt, asked.is_password)
+                },
+            },
+        );
+        let state = interrupt::end_cell(&self.shared);
+        self.flush_outputs();
+        if std::env::var_os("COURSE_KERNEL_TRACE").is_some() {
+            let phases = match &result {
+                Ok(out) => out
+                    .phases
+                    .iter()
+                    .map(|p| format!("{} {:.3} s", p.name, p.duration.as_secs_f64()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Err(e) => format!("failed: {e}"),
+            };
+            eprintln!("course-kernel: cell {count}: {phases}; {state:?}");
+        }
+        match result {
+            Ok(out) => {
+                if timed {
+                    let wall = out
+                        .phases
+                        .iter()
+                        .find(|p| p.name == "Execution")
+                        .map_or(Duration::ZERO, |p| p.duration);
+                    let cpu = cpu_before.zip(pid.and_then(procfs::cpu_times)).map(
+                        |((u0, s0), (u1, s1))| {
+                            (u1.saturating_sub(u0), s1.saturating_sub(s0))
+                        },
+                    );
+                    let report = course_kernel_runtime::format::time_report(cpu, wall);
+                    self.stream(request, "stdout", &format!("{report}\n"));
+                }
+                if !out.is_empty() {
+                    self.broadcast(
+                        request,
+                        "execute_result",
+                        json!({
+                            "execution_count": count,
+                            "data": mime_bundle(out.content_by_mime_type),
+                            "metadata": {},
+                        }),
+                    );
+                }
+                if state.asked {
+                    return Err(Failure::interrupted_kept(&self.variable_names()));
+                }
+                let after = self.variables();
+                self.history
+                    .record(&code, &as_refs(&before), &as_refs(&after));
+                Ok(())
+            }
+            Err(evcxr::Error::SubprocessTerminated(why)) => {
+                let lost: Vec<String> =
+                    before.into_iter().map(|(name, _)| name).collect();
+                let rebuildable = self.history.rebuild_plan().len();
+                Err(if state.stopped {
+                    Failure::interrupted_lost(&lost, rebuildable)
+                } else {
+                    Failure::process_died(&why, &lost, rebuildable)
+                })
+            }
+            Err(evcxr::Error::CompilationErrors(list)) => {
+                Err(errors::compilation(&list, &code, count))
+            }
+            Err(e) => Err(Failure::other("Error", e.to_string())),
+        }
+    }
+
+    /// `%rebuild`: re-runs, quietly and in order, the cells that defined
+    /// variables, and says what each made.
+    fn rebuild(&mut self, request: &Message) -> Result<(), Failure> {
+        let plan = self.history.rebuild_plan().to_vec();
+        if plan.is_empty() {
+            self.stream(
+                request,
+                "stdout",
+                "Nothing to rebuild: no cell has defined a variable yet.\n",
+            );
+            return Ok(());
+        }
+        let present = self.variable_names();
+        self.stream(
+            request,
+            "stdout",
+            &format!("Re-running {} cells that define variables, in order, without their outputs:\n", plan.len()),
+        );
+        let history = std::mem::take(&mut self.history);
+        let mut failed = Vec::new();
+        self.shared.quiet.store(true, Ordering::SeqCst);
+        for (i, step) in plan.iter().enumerate() {
+            let outcome = self.run(request, &step.code, self.count, false);
+            self.flush_outputs();
+            let verdict = match &outcome {
+                Ok(()) => "ok".to_string(),
+                Err(f) => {
+                    failed.push(i + 1);
+                    format!("FAILED: {}", f.evalue)
+                }
+            };
+            self.shared.quiet.store(false, Ordering::SeqCst);
+            self.stream(
+                request,
+                "stdout",
+                &format!(
+                    "  {}. makes {}: {verdict}\n",
+                    i + 1,
+                    step.defines.join(", ")
+                ),
+            );
+            self.shared.quiet.store(true, Ordering::SeqCst);
+        }
+        self.shared.quiet.store(false, Ordering::SeqCst);
+        // The cells re-run are the history still.
+        self.history = history;
+        let now = self.variable_names();
+        let made = now.iter().filter(|v| !present.contains(v)).count();
+        self.stream(
+            request,
+            "stdout",
+            &format!(
+                "{made} variables made again; variables now: {}. Changes made by other cells (a \
+                 push onto a vector, say) are not replayed.\n",
+                if now.is_empty() { "none".to_string() } else { now.join(", ") }
+            ),
+        );
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::other(
+                "RebuildError",
+                format!(
+                    "cells {failed:?} of the rebuild failed; their messages are above"
+                ),
+            ))
+        }
+    }
+
+    fn complete(&mut self, code: &str, cursor: usize) -> Value {
+        let at = text::byte_offset(code, cursor);
+        match self.ctx.completions(code, at) {
+            Ok(found) => {
+                let start = text::char_offset(code, found.start_offset);
+                let end = text::char_offset(code, found.end_offset);
+                let matches: Vec<&str> =
+                    found.completions.iter().map(|c| c.code.as_str()).collect();
+                let types: Vec<Value> = found
+                    .completions
+                    .iter()
+                    .map(|c| json!({ "text": c.label, "type": c.kind, "start": start, "end": end }))
+                    .collect();
+                json!({
+                    "status": "ok",
+                    "matches": matches,
+                    "cursor_start": start,
+                    "cursor_end": end,
+                    "metadata": { "_jupyter_types_experimental": types },
+                })
+            }
+            Err(e) => {
+                json!({ "status": "error", "ename": "CompletionError", "evalue": e.to_string(), "traceback": [] })
+            }
+        }
+    }
+
+    fn inspect(&mut self, code: &str, cursor: usize) -> Value {
+        let at = text::byte_offset(code, cursor);
+        match self.ctx.hover_at(code, at) {
+            Ok((plain, html)) if plain != "No documentation found" => json!({
+                "status": "ok",
+                "found": true,
+                "data": { "text/plain": plain, "text/html": html },
+                "metadata": {},
+            }),
+            _ => json!({ "status": "ok", "found": false, "data": {}, "metadata": {} }),
+        }
+    }
+
+    fn variables(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = self
+            .ctx
+            .variables_and_types()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn variable_names(&self) -> Vec<String> {
+        self.variables().into_iter().map(|(n, _)| n).collect()
+    }
+
+    fn cell_pid(&self) -> Option<u32> {
+        let handle = lock(&self.shared.process).clone()?;
+        let child = lock(&handle);
+        Some(child.id())
+    }
+
+    /// Waits until every line the cell printed is queued on IOPub, so that
+    /// the reply and the idle status come after the outputs.
+    fn flush_outputs(&self) {
+        outputs::wait_until_flushed(&self.shared);
+    }
+
+    fn broadcast(&self, parent: &Message, msg_type: &str, content: Value) {
+        let _ = self
+            .iopub
+            .send(self.session.broadcast(Some(parent), msg_type, content));
+    }
+
+    fn stream(&self, parent: &Message, name: &str, text: &str) {
+        self.broadcast(parent, "stream", json!({ "name": name, "text": text }));
+    }
+}
+
+fn as_refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect()
+}
+
+/// evcxr's outputs as a Jupyter MIME bundle (JSON types parsed).
+fn mime_bundle(content: HashMap<String, String>) -> Value {
+    let mut data = serde_json::Map::new();
+    for (mime, text) in content {
+        let value = if mime.contains("json") {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        } else {
+            Value::String(text)
+        };
+        data.insert(mime, value);
+    }
+    Value::Object(data)
+}
+
+/// Asks the client for a line of input on behalf of the cell `parent`;
+/// empty when the client does not take input.
+fn ask_for_input(
+    input: &tokio::sync::mpsc::UnboundedSender<InputRequest>,
+    parent: &Message,
+    prompt: &str,
+    password: bool,
+) -> String {
+    if parent.content["allow_stdin"].as_bool() != Some(true) {
+        return String::new();
+    }
+    let mut request = parent.clone();
+    request.content = json!({ "prompt": prompt, "password": password });
+    let (tx, rx) = oneshot::channel();
+    if input.send((request, tx)).is_err() {
+        return String::new();
+    }
+    rx.blocking_recv().unwrap_or_default()
+}

@@ -1,0 +1,78 @@
+//! `course-kernel`: the course's Jupyter kernel.
+//!
+//! It runs cells with evcxr, the engine behind evcxr_jupyter, and adds what
+//! a classroom needs:
+//!
+//! * an interrupt asks the cell to stop (work in the support crate stops
+//!   within a moment and every earlier variable is kept); only a cell that
+//!   does not stop is ended, with its process and every process it started,
+//!   and the kernel says what was lost and how to make it again (`%rebuild`);
+//! * outputs appear while a cell runs, in order, and can be updated in place;
+//! * IPython's `%time`, `%%time`, `%timeit` and `%%timeit`;
+//! * the support crate is loaded while the learner reads the first
+//!   paragraph, and kernels started together never write evcxr's build
+//!   cache at once.
+//!
+//! One program, three roles, chosen by the environment evcxr gives it: the
+//! kernel itself (`course-kernel --control_file FILE`, started by Jupyter),
+//! the process that runs cells, and the wrapper evcxr puts around `rustc`
+//! ([`roles`]).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`roles`] | the cell process and the `rustc` wrapper |
+//! | [`connection`] | the connection file and Jupyter's sockets |
+//! | [`server`] | the shell, control, stdin, IOPub and heartbeat channels |
+//! | [`engine`] | the thread that owns evcxr: cells, magics, `%rebuild`, completions |
+//! | [`outputs`] | the cell's output, passed on as it comes |
+//! | [`interrupt`] | asking a cell to stop, and stopping it |
+//! | [`preload`] | the support crate, loaded before the first cell asks |
+//! | [`errors`] | evcxr's errors as Jupyter shows them |
+
+mod connection;
+mod engine;
+mod errors;
+mod interrupt;
+mod outputs;
+mod preload;
+mod roles;
+mod server;
+
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const USAGE: &str = "\
+Usage: course-kernel --control_file CONNECTION_FILE
+
+The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
+./lab installs as \"parallel-rust\"); there is no need to start it by hand.";
+
+fn main() -> ExitCode {
+    roles::take_role();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [flag, file] if flag == "--control_file" || flag == "-f" => {
+            match server::run(file) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("course-kernel: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        [flag] if flag == "--version" => {
+            println!("course-kernel {} (evcxr 0.22.0)", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        [flag] if flag == "--help" || flag == "-h" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

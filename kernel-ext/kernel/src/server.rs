@@ -1,0 +1,321 @@
+//! Jupyter's five channels: shell (cells, completions), control
+//! (interrupts, shutdown), stdin (input a cell asks for), IOPub (outputs and
+//! status, in one ordered queue) and the heartbeat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use course_kernel_core::wire::{Message, Session, Signer};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+use zeromq::{PubSocket, RepSocket, RouterSocket, SocketRecv, SocketSend};
+
+use crate::connection::{ConnectionInfo, recv, send};
+use crate::engine::{self, Job, Shared};
+use crate::interrupt;
+
+/// The sending end of the IOPub queue: every output, status and broadcast
+/// goes through it, in order.
+pub type Iopub = mpsc::UnboundedSender<Message>;
+
+/// A request for input on the stdin channel, with where to send the
+/// answer (empty if the client gave none).
+pub type InputRequest = (Message, oneshot::Sender<String>);
+
+/// Runs the kernel on the connection file at `path` until Jupyter asks it
+/// to shut down.
+pub fn run(path: &str) -> anyhow::Result<()> {
+    let info = ConnectionInfo::read(path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(info))
+}
+
+async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
+    let signer = Signer::new(&info.key);
+    let session = Session::new("course-kernel");
+    let shell: RouterSocket = info.bind(info.shell_port).await?;
+    let control: RouterSocket = info.bind(info.control_port).await?;
+    let stdin: RouterSocket = info.bind(info.stdin_port).await?;
+    let iopub: PubSocket = info.bind(info.iopub_port).await?;
+    let heartbeat: RepSocket = info.bind(info.hb_port).await?;
+
+    let (iopub_tx, iopub_rx) = mpsc::unbounded_channel();
+    tokio::spawn(publish(iopub, signer.clone(), iopub_rx));
+    tokio::spawn(beat(heartbeat));
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    tokio::spawn(answer_input(
+        stdin,
+        signer.clone(),
+        session.clone(),
+        input_rx,
+    ));
+
+    let shared = Arc::new(Shared::default());
+    let jobs = engine::start(iopub_tx.clone(), session.clone(), shared.clone(), input_tx);
+    tokio::spawn(control_loop(
+        control,
+        signer.clone(),
+        session.clone(),
+        shared.clone(),
+        iopub_tx.clone(),
+    ));
+    shell_loop(shell, signer, session, jobs, iopub_tx, shared).await
+}
+
+/// Sends the IOPub queue's messages, in order.
+async fn publish(
+    mut socket: PubSocket,
+    signer: Signer,
+    mut queue: mpsc::UnboundedReceiver<Message>,
+) {
+    while let Some(message) = queue.recv().await {
+        if let Err(e) = send(&mut socket, &signer, &message).await {
+            eprintln!("course-kernel: IOPub: {e:#}");
+        }
+    }
+}
+
+/// Answers each heartbeat with the same bytes.
+async fn beat(mut socket: RepSocket) {
+    while let Ok(ping) = socket.recv().await {
+        if socket.send(ping).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Asks the client for input on the stdin channel, one request at a time.
+async fn answer_input(
+    mut socket: RouterSocket,
+    signer: Signer,
+    session: Session,
+    mut requests: mpsc::UnboundedReceiver<InputRequest>,
+) {
+    while let Some((request, answer)) = requests.recv().await {
+        let message =
+            session.message(Some(&request), "input_request", request.content.clone());
+        let value = match send(&mut socket, &signer, &message).await {
+            Ok(()) => match recv(&mut socket, &signer).await {
+                Ok(reply) => reply.content["value"].as_str().unwrap_or("").to_string(),
+                Err(_) => String::new(),
+            },
+            Err(_) => String::new(),
+        };
+        let _ = answer.send(value);
+    }
+}
+
+fn status(session: &Session, parent: &Message, state: &str) -> Message {
+    session.broadcast(Some(parent), "status", json!({ "execution_state": state }))
+}
+
+async fn shell_loop(
+    mut socket: RouterSocket,
+    signer: Signer,
+    session: Session,
+    jobs: std::sync::mpsc::Sender<Job>,
+    iopub: Iopub,
+    shared: Arc<Shared>,
+) -> anyhow::Result<()> {
+    // After a cell fails with stop_on_error, the requests already waiting
+    // are answered "aborted" without running, as IPython does: Run All
+    // stops at an error or an interrupt. Requests sent after the reply run.
+
+    let mut aborting = false;
+    loop {
+        let message = if aborting {
+            match ready_now(recv(&mut socket, &signer)).await {
+                Some(m) => m?,
+                None => {
+                    aborting = false;
+                    continue;
+                }
+            }
+        } else {
+            recv(&mut socket, &signer).await?
+        };
+        let _ = iopub.send(status(&session, &message, "busy"));
+        let content = match message.msg_type() {
+            "kernel_info_request" => Some(kernel_info()),
+            "execute_request" if aborting => {
+                Some(json!({ "status": "aborted", "execution_count": null }))
+            }
+            "execute_request" => {
+                let reply = ask(&jobs, |tx| Job::Execute {
+                    request: message.clone(),
+                    reply: tx,
+                })
+                .await;
+                let stop_on_error =
+                    message.content["stop_on_error"].as_bool().unwrap_or(true);
+                aborting = stop_on_error && reply["status"] == "error";
+                Some(reply)
+            }
+            "complete_request" => Some(
+                ask(&jobs, |tx| Job::Complete {
+                    code: text(&message, "code"),
+                    cursor: cursor(&message),
+                    reply: tx,
+                })
+                .await,
+            ),
+            "inspect_request" => Some(
+                ask(&jobs, |tx| Job::Inspect {
+                    code: text(&message, "code"),
+                    cursor: cursor(&message),
+                    reply: tx,
+                })
+                .await,
+            ),
+            "is_complete_request" => Some(json!({ "status": "complete" })),
+            "comm_info_request" => Some(json!({ "status": "ok", "comms": {} })),
+            "history_request" => Some(json!({ "status": "ok", "history": [] })),
+            "comm_open" => {
+                let id = message.content["comm_id"].clone();
+                let _ = iopub.send(session.broadcast(
+                    Some(&message),
+                    "comm_close",
+                    json!({ "comm_id": id, "data": {} }),
+                ));
+                None
+            }
+            "shutdown_request" => {
+                shut_down(&mut socket, &signer, &session, &message, &shared).await;
+                None
+            }
+            other => {
+                eprintln!("course-kernel: no answer to a {other} on the shell channel");
+                None
+            }
+        };
+        if let Some(content) = content {
+            send(&mut socket, &signer, &session.reply(&message, content)).await?;
+        }
+        let _ = iopub.send(status(&session, &message, "idle"));
+    }
+}
+
+async fn control_loop(
+    mut socket: RouterSocket,
+    signer: Signer,
+    session: Session,
+    shared: Arc<Shared>,
+    iopub: Iopub,
+) -> anyhow::Result<()> {
+    loop {
+        let message = recv(&mut socket, &signer).await?;
+        match message.msg_type() {
+            "kernel_info_request" => {
+                send(
+                    &mut socket,
+                    &signer,
+                    &session.reply(&message, kernel_info()),
+                )
+                .await?;
+            }
+            "interrupt_request" => {
+                let shared = shared.clone();
+                std::thread::spawn(move || interrupt::interrupt(&shared));
+                send(
+                    &mut socket,
+                    &signer,
+                    &session.reply(&message, json!({ "status": "ok" })),
+                )
+                .await?;
+            }
+            "shutdown_request" => {
+                let _ = iopub.send(status(&session, &message, "busy"));
+                shut_down(&mut socket, &signer, &session, &message, &shared).await;
+            }
+            other => {
+                eprintln!("course-kernel: no answer to a {other} on the control channel")
+            }
+        }
+    }
+}
+
+/// Stops the cell process and every process it started, answers, and
+/// ends the kernel.
+async fn shut_down(
+    socket: &mut RouterSocket,
+    signer: &Signer,
+    session: &Session,
+    request: &Message,
+    shared: &Shared,
+) {
+    interrupt::stop_cell_processes(shared);
+    let restart = request.content["restart"].as_bool().unwrap_or(false);
+    let reply = session.reply(request, json!({ "status": "ok", "restart": restart }));
+    let _ = send(socket, signer, &reply).await;
+    // Let the reply leave before the process ends.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    std::process::exit(0);
+}
+
+/// The future's output if it is ready at the first poll, else `None` (the
+/// future is dropped): what is already waiting, without waiting.
+async fn ready_now<F: std::future::Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(value) => Some(value),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// Sends a job to the engine and waits for its reply content.
+async fn ask(
+    jobs: &std::sync::mpsc::Sender<Job>,
+    job: impl FnOnce(oneshot::Sender<Value>) -> Job,
+) -> Value {
+    let (tx, rx) = oneshot::channel();
+    if jobs.send(job(tx)).is_err() {
+        return engine_gone();
+    }
+    rx.await.unwrap_or_else(|_| engine_gone())
+}
+
+fn engine_gone() -> Value {
+    json!({
+        "status": "error",
+        "ename": "KernelError",
+        "evalue": "the kernel's engine stopped; restart the kernel",
+        "traceback": ["the kernel's engine stopped; restart the kernel (Kernel > Restart Kernel)"],
+    })
+}
+
+fn text(message: &Message, key: &str) -> String {
+    message.content[key].as_str().unwrap_or("").to_string()
+}
+
+fn cursor(message: &Message) -> usize {
+    message.content["cursor_pos"].as_u64().unwrap_or(0) as usize
+}
+
+/// The kernel's self-description (`kernel_info_reply`).
+fn kernel_info() -> Value {
+    json!({
+        "status": "ok",
+        "protocol_version": course_kernel_core::wire::PROTOCOL_VERSION,
+        "implementation": "course-kernel",
+        "implementation_version": env!("CARGO_PKG_VERSION"),
+        "language_info": {
+            "name": "Rust",
+            "version": "",
+            "mimetype": "text/rust",
+            "file_extension": ".rs",
+            "pygments_lexer": "rust",
+            "codemirror_mode": "rust",
+        },
+        "banner": "The course kernel for Parallel Programming in Rust (evcxr 0.22)",
+        "help_links": [
+            { "text": "Rust standard library", "url": "https://doc.rust-lang.org/stable/std/" },
+            { "text": "evcxr's commands", "url": "https://github.com/evcxr/evcxr/blob/main/COMMON.md" },
+        ],
+    })
+}
