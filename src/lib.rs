@@ -113,6 +113,7 @@ pub mod prelude {
         physical_cores,
     };
     pub use crate::delayed::{Delayed, delayed};
+    pub use crate::display::ShowDebug;
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
     pub use crate::interrupt::check_interrupt;

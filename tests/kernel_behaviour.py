@@ -1,30 +1,44 @@
 #!/usr/bin/env python3
 """Checks of the course kernel that no notebook can make on itself.
 
-1. An edit to the support crate reaches the next kernel. The kernel caches
-   the compiled crate (keyed by the compiler's command line), so a stale
-   build would be easy to serve; the crate's build script puts a hash of its
-   sources on that command line. The check copies the crate to a scratch
-   folder, loads it in a fresh kernel, edits one constant, and loads it in
-   another fresh kernel, which must see the new value. It also reports how
-   long the load took with a cold and a warm cache.
+Each check starts fresh kernels through Jupyter's own client, as
+JupyterLab does, and says what it measured. Times are reported, never
+asserted: they depend on the machine.
 
-2. One kernel, one set of statics. The support crate is built as a
-   dynamic library as well, so every cell links the same copy of it and of
-   rayon: a pool configured in one cell is the pool of the next, and cells
-   that use rayon do not start a pool each.
+1. An edit to the support crate reaches the next kernel (the kernel caches
+   compiled crates keyed by the compiler's command line; the crate's build
+   script puts a hash of its sources there).
+2. One kernel, one set of statics: a rayon pool built in one cell is the
+   next cell's pool, and cells do not start a pool each.
+3. An interrupt keeps the variables: long work of the support crate
+   (`pi_par` over 10^11 points, a `timeit!`, a scaling study) stops when
+   asked, and the variables made before it are still there.
+4. A loop that never checks is stopped after a grace period; the message
+   names the lost variables, and `%rebuild` makes them again.
+5. No process outlives its cell: after an interrupt of `integral_processes`,
+   after the cell's process is stopped, and after a kernel restart, none of
+   the processes the cell started is left.
+6. Live output: the CPU monitor updates its chart while it runs, and a cell
+   shows several figures, in order.
+7. IPython's magics: `%timeit`, `%%timeit`, `%time`, `%%time` (whose
+   variables stay), and a clear error for a wrong flag.
+8. Start-up and cell times: kernel start to the first cell's result (at
+   once, and after 10 s of reading), and a trivial cell's median time with
+   evcxr's own breakdown of where it goes.
+9. Kernels started together: 8 at once all answer their first cell; the
+   slowest time and the memory per kernel are reported.
+10. Locked versions: the crates a kernel loads have the versions the
+    course's Cargo.lock names.
 
-3. An interrupted cell leaves a working kernel. Interrupting evcxr ends the
-   process that runs cells: variables are lost, while `:dep`s and `use`s
-   are kept and replayed. The check interrupts a long cell, checks that the
-   cell reports the message 00-setup-check tells learners about, and that
-   the next cell still reaches the prelude.
-
-Usage: kernel_behaviour.py [--kernel NAME] CRATE_DIR
+Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
 
 import argparse
+import os
 import queue
+import re
+import statistics
+import threading
 import shutil
 import sys
 import tempfile
@@ -77,19 +91,21 @@ PRELUDE = ':dep parallel_course = { path = ".." }\nuse parallel_course::prelude:
 
 
 @contextmanager
-def fresh_kernel(kernel, cwd, prelude=False):
+def fresh_kernel(kernel, cwd, prelude=False, query_build_dir=True):
     """A new kernel started in `cwd`, with the course prelude loaded if
-    asked, shut down afterwards. Its own output (compiler progress) goes to
-    a log."""
+    asked, shut down afterwards (the course kernel removes its build
+    folder then; the folder is removed here too, for other kernels). Its
+    own output (compiler progress) goes to a log."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with open(LOG_DIR / "kernel-behaviour.kernel.log", "a") as log:
         km, kc = start_new_kernel(kernel_name=kernel, cwd=str(cwd), startup_timeout=300,
                                   stdout=log, stderr=log)
         build_dir = None
         try:
-            status, text = run_cell(kc, ":last_compile_dir")
-            if status == "ok" and text.strip():
-                build_dir = text.strip()
+            if query_build_dir:
+                status, text = run_cell(kc, ":last_compile_dir")
+                if status == "ok" and text.strip():
+                    build_dir = text.strip()
             if prelude:
                 status, text = run_cell(kc, PRELUDE)
                 assert status == "ok", f"loading the prelude failed:\n{text}"
@@ -106,11 +122,15 @@ def copy_crate(src, dst):
     for name in ("Cargo.toml", "Cargo.lock", "build.rs"):
         shutil.copy2(src / name, dst / name)
     shutil.copytree(src / "src", dst / "src")
-    # The copy is a crate of its own, not the course's workspace.
+    # The copy is a crate of its own, not the course's workspace, and finds
+    # its path dependencies where they are.
     manifest = (dst / "Cargo.toml").read_text()
     start = manifest.index("[workspace]")
     end = manifest.index("\n[", start + 1)
-    (dst / "Cargo.toml").write_text(manifest[:start] + "[workspace]\n" + manifest[end:])
+    manifest = manifest[:start] + "[workspace]\n" + manifest[end:]
+    manifest = re.sub(r'path = "(kernel-ext/[^"]+)"',
+                      lambda m: f'path = "{(src / m.group(1)).as_posix()}"', manifest)
+    (dst / "Cargo.toml").write_text(manifest)
 
 
 def load_probe(kernel, crate, cwd):
@@ -171,41 +191,320 @@ def check_one_pool(kernel, crate_dir):
               f"threads flat at {counts[0]} across ten rayon cells")
 
 
-def check_interrupt(kernel, crate_dir):
+def messages(kc, msg_id, timeout=600):
+    """Every IOPub message of request `msg_id` until it is idle, and the
+    reply's content."""
+    found = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            raise TimeoutError(f"no reply within {timeout} s")
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        found.append(msg)
+    reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
+    return found, reply["content"]
+
+
+def interrupt_after(km, kc, code, seconds, timeout=120):
+    """Runs `code`, interrupts it `seconds` after it starts running (its
+    execute_input), and returns (reply content, text said, seconds from the
+    interrupt to the reply)."""
+    msg_id = kc.execute(code)
+    found, asked_at = [], None
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "execute_input":
+            # Compiling comes before running: wait for the work to start.
+            time.sleep(seconds)
+            asked_at = time.monotonic()
+            km.interrupt_kernel()
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        found.append(msg)
+    stopped = time.monotonic() - asked_at
+    reply = kc.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=30)
+    said = "".join(m["content"].get("text", "") + m["content"].get("evalue", "") for m in found)
+    return reply["content"], said, stopped
+
+
+def check_interrupt_keeps_variables(kernel, crate_dir):
     with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
-        status, text = run_cell(kc, "let kept = 41;")
+        status, text = run_cell(kc, "let keep = 41;")
         assert status == "ok", text
-        msg_id = kc.execute("std::thread::sleep(std::time::Duration::from_secs(600));")
-        # Wait until the cell really runs (compiled and started), then interrupt.
-        time.sleep(8)
-        start = time.monotonic()
-        km.interrupt_kernel()
-        _, said = outcome(kc, msg_id, timeout=60)
-        stopped = time.monotonic() - start
-        # 00-setup-check quotes this message to learners.
-        assert "Subprocess terminated" in said, f"the interrupted cell said:\n{said}"
-        status, text = run_cell(kc, "logical_cores() >= 1")
-        assert status == "ok" and "true" in text, f"after the interrupt the prelude is gone:\n{text}"
-        status, lost = run_cell(kc, "kept + 1")
-        print(f"  interrupt: the long cell stopped {stopped:.1f} s after the interrupt; the next cell "
-              f"reached the prelude; variables {'were lost' if status != 'ok' else 'were kept'}")
+        report = []
+        for what, code in (("pi_par over 10^11 points", "let r = pi_par(100_000_000_000, 1);"),
+                           ("a long timeit!", "timeit!(pi_par(1_000_000_000, 1))"),
+                           ("a scaling study", "let s = scaling_study(2, || pi_par(3_000_000_000, 1))?;")):
+            reply, said, stopped = interrupt_after(km, kc, code, 2.0)
+            assert reply["status"] == "error" and reply.get("ename") == "KeyboardInterrupt", \
+                f"{what}: the interrupted cell replied {reply}"
+            assert "kept" in said, f"{what}: the cell said {said!r}"
+            status, text = run_cell(kc, "keep + 1")
+            assert status == "ok" and text.strip() == "42", \
+                f"{what}: after the interrupt `keep + 1` gave {status}: {text}"
+            report.append(f"{what} {stopped:.2f} s")
+        print("  interrupt keeps variables: stopped after " + ", ".join(report) +
+              "; `keep` was there after each")
+
+
+def check_own_loop_and_rebuild(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
+        for code in ("let keep: u64 = 41;", "let data: Vec<u64> = (1..=keep).collect();"):
+            status, text = run_cell(kc, code)
+            assert status == "ok", text
+        reply, said, stopped = interrupt_after(
+            km, kc, "let mut x = 0u64;\nloop { x = x.wrapping_add(1); }", 1.0)
+        assert reply["status"] == "error", reply
+        assert "Lost: " in said and "keep" in said and "%rebuild" in said, f"the cell said {said!r}"
+        status, _ = run_cell(kc, "keep")
+        assert status == "error", "`keep` survived the stopped process"
+        status, text = run_cell(kc, "%rebuild")
+        assert status == "ok", f"%rebuild failed:\n{text}"
+        status, text = run_cell(kc, "data.len() as u64 + keep")
+        assert status == "ok" and text.strip() == "82", f"after %rebuild: {status}: {text}"
+        print(f"  own loop: stopped {stopped:.1f} s after the interrupt; the message named the lost "
+              f"variables; %rebuild made `keep` and `data` again")
+
+
+def processes_named(marker):
+    """Process ids whose command line contains `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def gone(marker, within=5.0):
+    """Whether no process with `marker` on its command line is left
+    within `within` seconds (a killed process takes a moment to go)."""
+    deadline = time.monotonic() + within
+    while processes_named(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not processes_named(marker)
+
+
+def check_no_process_outlives_its_cell(kernel, crate_dir):
+    if not Path("/proc").is_dir():
+        print("  processes: SKIPPED (no /proc to list processes)")
+        return
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
+        reply, _, stopped = interrupt_after(km, kc, "integral_processes(200_000, 2)?", 2.0)
+        assert reply["status"] == "error", reply
+        assert gone("integral-worker"), f"workers left: {processes_named('integral-worker')}"
+        # A cell that does not stop: its process and everything it started go.
+        marker = "600.123"
+        code = f'let _c = std::process::Command::new("sleep").arg("{marker}").spawn()?;\nloop {{}}'
+        reply, said, killed = interrupt_after(km, kc, code, 1.0)
+        assert reply["status"] == "error", reply
+        assert gone(marker), f"a process the stopped cell started is left: {processes_named(marker)}"
+        # A kernel restart in the middle of a cell.
+        marker = "600.321"
+        kc.execute(f'let _c = std::process::Command::new("sleep").arg("{marker}").spawn()?;\nloop {{}}')
+        deadline = time.monotonic() + 60
+        while not processes_named(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_named(marker), "the cell never started its process"
+        km.restart_kernel(now=False)
+        assert gone(marker, within=15), f"a process outlived the restart: {processes_named(marker)}"
+    print(f"  processes: integral_processes stopped {stopped:.2f} s after the interrupt with no "
+          f"worker left; a stopped cell's child and a restarted kernel's child were gone too")
+
+
+def check_live_output(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        found, reply = messages(kc, kc.execute("let p = monitor_cpus(|| pi_par(60_000_000, 1))?;\np"))
+        assert reply["status"] == "ok", reply
+        kinds = [m["msg_type"] for m in found]
+        updates = kinds.count("update_display_data")
+        assert updates >= 1, f"the CPU monitor showed nothing while it ran: {kinds}"
+        code = ('let a = LineChart::new("first", "x", "y").line("a", [(0.0, 0.0), (1.0, 1.0)]).draw()?;\n'
+                'let b = LineChart::new("second", "x", "y").line("b", [(0.0, 1.0), (1.0, 0.0)]).draw()?;\n'
+                'a.evcxr_display();\nprintln!("between the figures");\nb.evcxr_display();')
+        found, reply = messages(kc, kc.execute(code))
+        assert reply["status"] == "ok", reply
+        shown = [m["msg_type"] if m["msg_type"] != "stream" else m["content"]["text"].strip()
+                 for m in found if m["msg_type"] in ("display_data", "stream")]
+        assert shown == ["display_data", "between the figures", "display_data"], shown
+    print(f"  live output: the CPU monitor updated its view {updates} times while it ran; two figures "
+          f"and a line between them came in order")
+
+
+def check_magics(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        cases = (("%timeit -n 3 -r 2 pi_par(100_000, 1)", "(mean ± std. dev. of 2 runs, 3 loops each)"),
+                 ("%%timeit -n 2 -r 2 let n = 100_000;\npi_par(n, 1)", "of 2 runs, 2 loops each"),
+                 ("%time pi_par(100_000, 1)", "Wall time:"),
+                 ("%%time\nlet timed = pi_par(100_000, 1);\ntimed > 3.0", "Wall time:"))
+        for code, expected in cases:
+            status, text = run_cell(kc, code)
+            assert status == "ok" and expected in text, f"{code!r} gave {status}:\n{text}"
+        status, text = run_cell(kc, "timed < 3.3")
+        assert status == "ok" and "true" in text, f"a %%time cell's variable is gone: {text}"
+        status, text = run_cell(kc, "%timeit -p 3 pi_par(100, 1)")
+        assert status == "error" and "-n N" in text, f"a wrong flag gave {status}: {text}"
+    print("  magics: %timeit, %%timeit, %time and %%time give timeit!'s and time!'s lines; %%time keeps "
+          "its variables; a wrong flag says what is allowed")
+
+
+def check_start_and_cell_times(kernel, crate_dir):
+    first_cell = PRELUDE + "\nlet info = build_info();\ninfo"
+    results = {}
+    for reading in (0, 10):
+        started = time.monotonic()
+        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+            time.sleep(reading)
+            status, text = run_cell(kc, first_cell)
+            assert status == "ok", text
+            results[reading] = (time.monotonic() - started, time.monotonic() - started - reading)
+            if reading == 0:
+                run_cell(kc, ":timing")
+                times, breakdowns = [], []
+                for _ in range(11):
+                    t = time.monotonic()
+                    status, text = run_cell(kc, "6 * 7")
+                    times.append(time.monotonic() - t)
+                    assert status == "ok" and "42" in text, text
+                    breakdowns.append(text)
+    median = statistics.median(times)
+    inside = sorted(breakdowns, key=lambda b: int(re.search(r"Took (\d+) ms", b).group(1)))
+    typical = re.search(r"Took (\d+) ms \(([^)]*)\)", inside[len(inside) // 2])
+    print(f"  start: kernel start to the first cell's result {results[0][0]:.1f} s with the cell sent at "
+          f"once; {results[10][1]:.1f} s after the click when the learner reads for 10 s first")
+    print(f"  trivial cell `6 * 7`: median {median:.3f} s over 11 from request to reply; inside evcxr "
+          f"{typical.group(1)} ms ({typical.group(2)}), the rest is the kernel and the Jupyter protocol")
+
+
+def kernel_memory_mib(km):
+    """Resident memory of a kernel's process and its descendants, in MiB."""
+    pid = km.provisioner.process.pid if km.provisioner else None
+    if pid is None:
+        return 0.0
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS:")))
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            todo.extend(int(c) for c in children)
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total / 1024
+
+
+def check_kernels_started_together(kernel, crate_dir, count=8):
+    first_cell = PRELUDE + "\nlet info = build_info();\ninfo"
+    results, errors, memory = [None] * count, [], [None] * count
+    start = threading.Barrier(count)
+
+    def one(i):
+        try:
+            start.wait()
+            t = time.monotonic()
+            with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=True) as (km, kc):
+                status, text = run_cell(kc, first_cell)
+                results[i] = time.monotonic() - t
+                if status != "ok" or "release-grade" not in text:
+                    errors.append(f"kernel {i}: {status}: {text[-300:]}")
+                memory[i] = kernel_memory_mib(km)
+                # Stay up until every kernel has answered, as a room would.
+                deadline = time.monotonic() + 300
+                while None in results and time.monotonic() < deadline and not errors:
+                    time.sleep(0.2)
+        except Exception as e:  # noqa: BLE001: any failure of one kernel is reported
+            errors.append(f"kernel {i}: {type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, "\n".join(errors)
+    answered = [r for r in results if r is not None]
+    mem = [m for m in memory if m]
+    print(f"  {count} kernels at once: all answered the first cell; slowest {max(answered):.1f} s, "
+          f"fastest {min(answered):.1f} s; memory per kernel (kernel and cell process) "
+          f"{statistics.median(mem):.0f} MiB median, {max(mem):.0f} MiB at most")
+
+
+def locked_versions(text):
+    versions, name = {}, None
+    for line in text.splitlines():
+        if line.startswith("name = "):
+            name = line.split('"')[1]
+        elif line.startswith("version = ") and name:
+            versions.setdefault(name, set()).add(line.split('"')[1])
+            name = None
+    return versions
+
+
+def check_locked_versions(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        status, text = run_cell(kc, ":last_compile_dir")
+        assert status == "ok", text
+        kernel_lock = Path(text.strip()) / "Cargo.lock"
+        loaded = locked_versions(kernel_lock.read_text())
+    course = locked_versions((crate_dir / "Cargo.lock").read_text())
+    checked = [name for name in ("rand", "rayon", "sysinfo", "plotters", "memory-stats") if name in loaded]
+    wrong = [f"{n} {sorted(loaded[n])} (the course locks {sorted(course.get(n, []))})"
+             for n in checked if not loaded[n] <= course.get(n, set())]
+    assert len(checked) >= 4 and not wrong, f"versions differ from Cargo.lock: {wrong}"
+    print("  locked versions: " + ", ".join(f"{n} {'/'.join(sorted(loaded[n]))}" for n in checked) +
+          ", as Cargo.lock names them")
+
+
+CHECKS = {
+    "edit": check_edit_reaches_kernel,
+    "pool": check_one_pool,
+    "interrupt": check_interrupt_keeps_variables,
+    "loop": check_own_loop_and_rebuild,
+    "processes": check_no_process_outlives_its_cell,
+    "live": check_live_output,
+    "magics": check_magics,
+    "times": check_start_and_cell_times,
+    "together": check_kernels_started_together,
+    "versions": check_locked_versions,
+}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("crate_dir", type=Path)
     ap.add_argument("--kernel", default=KERNEL)
+    ap.add_argument("--only", default="", help="comma-separated checks: " + ", ".join(CHECKS))
     args = ap.parse_args()
     crate = args.crate_dir.resolve()
+    chosen = [c for c in args.only.split(",") if c] or list(CHECKS)
+    unknown = [c for c in chosen if c not in CHECKS]
+    if unknown:
+        ap.error(f"unknown checks {unknown}; known: {', '.join(CHECKS)}")
     failed = 0
-    checks = (check_edit_reaches_kernel, check_one_pool, check_interrupt)
-    for check in checks:
+    for name in chosen:
         try:
-            check(args.kernel, crate)
+            CHECKS[name](args.kernel, crate)
         except Exception as e:  # report every check, then fail
             failed += 1
-            print(f"  {check.__name__}: FAILED: {e}")
-    print(f"{len(checks) - failed} passed, {failed} failed")
+            print(f"  {name}: FAILED: {type(e).__name__}: {e}")
+    print(f"{len(chosen) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -11,12 +11,32 @@
 //! | [`display`] | the live display lines of the cell's process, read back |
 //! | [`procfs`] | the cell's process seen from outside: caught signals, CPU time, memory, descendants |
 //! | [`text`] | cursor positions in code points and bytes |
+//! | [`lockfile`] | the course's `Cargo.lock` laid over a kernel's |
 //! | [`history`] | the cells that made the variables, to rebuild them after the cell's process was stopped |
+
+/// The environment variable, set by the kernelspec, that names the
+/// course's folder: the kernel preloads the support crate from there.
+pub const COURSE_ROOT_ENV: &str = "COURSE_ROOT";
+
+/// The environment variable, set by the kernelspec, that names the real
+/// `cargo` the kernel's own `cargo` (see [`lockfile`]) hands over to.
+pub const REAL_CARGO_ENV: &str = "COURSE_REAL_CARGO";
+
+/// The file, in a kernel's build folder, that the kernel holds locked for
+/// as long as it lives: the launcher's clean-up leaves a folder alone while
+/// its lock is held.
+pub const LIVE_LOCK: &str = ".course-kernel-live";
+
+/// The kernel slots: build folders `slot-N` under the kernels' folder, each
+/// used by one kernel at a time (it holds `slot-N.lock`) and kept warm for
+/// the next.
+pub const SLOT_PREFIX: &str = "slot-";
 
 pub mod build_cache;
 pub mod deps;
 pub mod display;
 pub mod history;
+pub mod lockfile;
 pub mod magics;
 pub mod procfs;
 pub mod text;

@@ -41,6 +41,17 @@ pub fn cpu_times(pid: u32) -> Option<(Duration, Duration)> {
     Some((at(11)?, at(12)?))
 }
 
+/// CPU time (user and system) of process `pid` and of the children it
+/// has waited for (compilers, Cargo), or `None` where that cannot be read.
+pub fn cpu_with_children(pid: u32) -> Option<Duration> {
+    let fields = stat_fields(pid)?;
+    let ticks = clock_ticks()?;
+    let total: u64 = (11..15)
+        .map(|i| fields.get(i)?.parse::<u64>().ok())
+        .sum::<Option<u64>>()?;
+    Some(Duration::from_secs_f64(total as f64 / ticks as f64))
+}
+
 /// Resident memory of process `pid` in bytes, or `None`.
 pub fn resident_bytes(pid: u32) -> Option<u64> {
     let status = read(pid, "status")?;

@@ -138,7 +138,11 @@ fn run(
     outputs::forward(outputs, iopub.clone(), session.clone(), shared.clone());
     *lock(&shared.process) = Some(ctx.process_handle());
     let config_error = ctx.execute(":load_config").err().map(|e| e.to_string());
-    *lock(&shared.build_dir) = preload::build_dir(&mut ctx);
+    let build_dir = preload::build_dir(&mut ctx);
+    if let Some(dir) = &build_dir {
+        crate::slots::hold_live_lock(dir);
+    }
+    *lock(&shared.build_dir) = build_dir;
     let preloaded = preload::preload(&mut ctx);
     eprintln!(
         "course-kernel: ready in {:.1} s{}",
@@ -263,10 +267,7 @@ impl Engine {
         timed: bool,
     ) -> Result<(), Failure> {
         let code: Cow<str> = match &self.preloaded {
-            Some(p) => {
-                p.reseed_lock(code);
-                p.strip_dep_lines(code)
-            }
+            Some(p) => p.strip_dep_lines(code),
             None => Cow::Borrowed(code),
         };
         let before = self.variables();
@@ -312,6 +313,23 @@ impl Engine {
                     );
                     let report = course_kernel_runtime::format::time_report(cpu, wall);
                     self.stream(request, "stdout", &format!("{report}\n"));
+                }
+                if let Some(took) = out.timing.filter(|_| !out.phases.is_empty()) {
+                    // evcxr's `:timing`: the whole time, then its phases.
+                    let phases: Vec<String> = out
+                        .phases
+                        .iter()
+                        .map(|p| format!("{} {} ms", p.name, p.duration.as_millis()))
+                        .collect();
+                    self.stream(
+                        request,
+                        "stdout",
+                        &format!(
+                            "Took {} ms ({})\n",
+                            took.as_millis(),
+                            phases.join(", ")
+                        ),
+                    );
                 }
                 if !out.is_empty() {
                     self.broadcast(

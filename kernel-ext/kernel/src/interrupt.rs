@@ -92,7 +92,13 @@ pub fn stop_cell_processes(shared: &Shared) {
     if let Some(pid) = pid {
         stop_tree(pid);
     }
-    if let Some(dir) = lock(&shared.build_dir).take() {
+    // A folder evcxr made for this kernel alone (`.tmp…`) goes; a kernel
+    // slot stays, warm, for the next kernel.
+    if let Some(dir) = lock(&shared.build_dir).take()
+        && dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".tmp"))
+    {
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -28,6 +28,7 @@
 //! | [`interrupt`] | asking a cell to stop, and stopping it |
 //! | [`preload`] | the support crate, loaded before the first cell asks |
 //! | [`errors`] | evcxr's errors as Jupyter shows them |
+//! | [`slots`] | warm build folders, one kernel at a time |
 
 mod connection;
 mod engine;
@@ -37,6 +38,7 @@ mod outputs;
 mod preload;
 mod roles;
 mod server;
+mod slots;
 
 use std::process::ExitCode;
 
@@ -49,21 +51,34 @@ Usage: course-kernel --control_file CONNECTION_FILE
 The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 ./lab installs as \"parallel-rust\"); there is no need to start it by hand.";
 
+/// Takes a kernel slot (before any thread starts, so that evcxr can be
+/// told where to build), then serves Jupyter.
+fn run(connection_file: &str) -> anyhow::Result<()> {
+    let slot = std::env::var_os("TMPDIR")
+        .and_then(|base| slots::take(std::path::Path::new(&base)));
+    if let Some(slot) = &slot {
+        // SAFETY: no other thread exists yet, so nothing reads the
+        // environment while it changes.
+        unsafe { std::env::set_var("EVCXR_TMPDIR", &slot.dir) };
+    }
+    let result = server::run(connection_file);
+    drop(slot);
+    result
+}
+
 fn main() -> ExitCode {
     roles::take_role();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
-        [flag, file] if flag == "--control_file" || flag == "-f" => {
-            match server::run(file) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("course-kernel: {e:#}");
-                    ExitCode::from(1)
-                }
+        [flag, file] if flag == "--control_file" || flag == "-f" => match run(file) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("course-kernel: {e:#}");
+                ExitCode::from(1)
             }
-        }
+        },
         [flag] if flag == "--version" => {
-            println!("course-kernel {} (evcxr 0.22.0)", env!("CARGO_PKG_VERSION"));
+            println!("course-kernel {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
         [flag] if flag == "--help" || flag == "-h" => {

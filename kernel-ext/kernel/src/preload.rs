@@ -1,11 +1,9 @@
 //! The support crate, loaded while the learner reads the first paragraph.
 //!
 //! The kernelspec names the course's folder (`COURSE_ROOT`). Right after
-//! it starts, the kernel copies the course's `Cargo.lock` into its build
-//! folder (so every crate a cell loads has the version the course locked,
-//! not the newest; it copies it again before every cell with a `:dep`
-//! line, since each resolution drops what it did not need), adds the
-//! support crate, and compiles and loads it.
+//! it starts, the kernel adds the support crate, and compiles and loads it
+//! (with the versions the course's `Cargo.lock` names: see
+//! [`crate::roles`]).
 //! When the notebook's first cell then says
 //! `:dep parallel_course = { path = ".." }` for that same folder, the line
 //! has nothing left to do, and the kernel leaves it out (evcxr would
@@ -17,8 +15,7 @@ use std::path::{Path, PathBuf};
 use course_kernel_core::deps::Dep;
 use evcxr::CommandContext;
 
-/// The kernelspec's variable naming the course's folder.
-pub const ROOT_ENV: &str = "COURSE_ROOT";
+use course_kernel_core::COURSE_ROOT_ENV as ROOT_ENV;
 
 /// The support crate's name.
 const CRATE: &str = "parallel_course";
@@ -27,21 +24,9 @@ const CRATE: &str = "parallel_course";
 pub struct Preloaded {
     /// The support crate's folder, canonical.
     pub root: PathBuf,
-    /// The kernel's build folder, where the lock file is seeded.
-    pub build_dir: Option<PathBuf>,
 }
 
 impl Preloaded {
-    /// Copies the course's `Cargo.lock` into the build folder again, before
-    /// a cell that adds a dependency.
-    pub fn reseed_lock(&self, code: &str) {
-        if let Some(dir) = &self.build_dir
-            && code.lines().any(|l| Dep::parse(l).is_some())
-        {
-            seed_lock(dir, &self.root);
-        }
-    }
-
     /// `code` without the `:dep` lines that load the preloaded crate from
     /// its own folder (each becomes an empty line, so that line numbers in
     /// messages stay right).
@@ -79,10 +64,6 @@ pub fn preload(ctx: &mut CommandContext) -> Option<Preloaded> {
         );
         return None;
     }
-    let build_dir = build_dir(ctx);
-    if let Some(dir) = &build_dir {
-        seed_lock(dir, &root);
-    }
     let path = root
         .to_string_lossy()
         .replace('\\', "\\\\")
@@ -93,13 +74,9 @@ pub fn preload(ctx: &mut CommandContext) -> Option<Preloaded> {
     ];
     for step in &steps {
         let started = std::time::Instant::now();
+        let cpu = cpu_so_far();
         let result = ctx.execute(step);
-        if std::env::var_os("COURSE_KERNEL_TRACE").is_some() {
-            eprintln!(
-                "course-kernel: `{step}` took {:.2} s",
-                started.elapsed().as_secs_f64()
-            );
-        }
+        trace(&format!("`{step}`"), started, cpu);
         if let Err(e) = result {
             eprintln!(
                 "course-kernel: preloading the support crate failed at `{step}`: {e}"
@@ -107,7 +84,32 @@ pub fn preload(ctx: &mut CommandContext) -> Option<Preloaded> {
             return None;
         }
     }
-    Some(Preloaded { root, build_dir })
+    // The first `let` of a cell asks rust-analyzer for its type, and its
+    // first look at the crate and its dependencies takes a second or two:
+    // take it now, with a completion that changes nothing.
+    let started = std::time::Instant::now();
+    let cpu = cpu_so_far();
+    let probe = format!("{CRATE}::build_info().");
+    let _ = ctx.completions(&probe, probe.len());
+    trace("rust-analyzer's first look", started, cpu);
+    Some(Preloaded { root })
+}
+
+/// The kernel's CPU time so far, its compilers' included.
+pub fn cpu_so_far() -> std::time::Duration {
+    course_kernel_core::procfs::cpu_with_children(std::process::id()).unwrap_or_default()
+}
+
+/// With `COURSE_KERNEL_TRACE` set, says on the kernel's log how long
+/// `what` took, in wall-clock and CPU time.
+pub fn trace(what: &str, started: std::time::Instant, cpu_before: std::time::Duration) {
+    if std::env::var_os("COURSE_KERNEL_TRACE").is_some() {
+        eprintln!(
+            "course-kernel: {what}: {:.2} s, CPU {:.2} s",
+            started.elapsed().as_secs_f64(),
+            cpu_so_far().saturating_sub(cpu_before).as_secs_f64()
+        );
+    }
 }
 
 /// The kernel's build folder (evcxr's `:last_compile_dir`).
@@ -115,14 +117,4 @@ pub fn build_dir(ctx: &mut CommandContext) -> Option<PathBuf> {
     let out = ctx.execute(":last_compile_dir").ok()?;
     let dir = PathBuf::from(out.get("text/plain")?.trim());
     dir.is_dir().then_some(dir)
-}
-
-/// Copies the course's `Cargo.lock` into the build folder `dir`.
-fn seed_lock(dir: &Path, root: &Path) {
-    let (from, to) = (root.join("Cargo.lock"), dir.join("Cargo.lock"));
-    if from.is_file()
-        && let Err(e) = std::fs::copy(&from, &to)
-    {
-        eprintln!("course-kernel: could not seed {}: {e}", to.display());
-    }
 }

@@ -1,5 +1,12 @@
-//! The two roles this program plays besides the kernel, chosen by the
-//! environment evcxr sets when it starts it again:
+//! The roles this program plays besides the kernel:
+//!
+//! * **`cargo`**, when started under that name (the launcher links
+//!   `.course/bin/cargo` to it and puts that folder first on the kernel's
+//!   `PATH`): before Cargo resolves dependencies in a kernel's build
+//!   folder, it lays the course's `Cargo.lock` over the folder's
+//!   ([`course_kernel_core::lockfile`]), then hands over to the real Cargo;
+//!
+//! and two chosen by the environment evcxr sets when it starts it again:
 //!
 //! * the **cell process** (`EVCXR_IS_RUNTIME`), which loads and runs each
 //!   compiled cell: it is made to die with the kernel (`PR_SET_PDEATHSIG`),
@@ -31,6 +38,13 @@ const TARGET_DIR_ENV: &str = "EVCXR_TARGET_DIR";
 /// Plays the cell process or the `rustc` wrapper if the environment says
 /// so; neither returns. Returns at once in the kernel itself.
 pub fn take_role() {
+    let name = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_os_string()));
+    if name.is_some_and(|n| n == "cargo") {
+        be_cargo();
+    }
     if std::env::var_os(CELL_PROCESS_ENV).is_some() {
         die_with_kernel();
     } else if std::env::var_os(RUSTC_WRAPPER_ENV).is_some() {
@@ -38,6 +52,74 @@ pub fn take_role() {
         std::mem::forget(lock_cache_entry());
     }
     evcxr::runtime_hook();
+}
+
+/// Plays `cargo`: lays the course's lock over a kernel build folder's
+/// before a resolution there, then runs the real Cargo with the same
+/// arguments (on Unix it becomes it). Never returns.
+fn be_cargo() -> ! {
+    let Some(real) = std::env::var_os(course_kernel_core::REAL_CARGO_ENV) else {
+        eprintln!(
+            "course-kernel (as cargo): {} is not set; run ./lab --setup-only to reinstall the kernel",
+            course_kernel_core::REAL_CARGO_ENV
+        );
+        std::process::exit(101);
+    };
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let subcommand = args
+        .iter()
+        .find(|a| !a.to_string_lossy().starts_with(['-', '+']));
+    if subcommand.is_some_and(|s| s == "metadata" || s == "build" || s == "check") {
+        overlay_course_lock();
+    }
+    let mut cmd = std::process::Command::new(&real);
+    cmd.args(&args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let error = cmd.exec();
+        eprintln!(
+            "course-kernel (as cargo): cannot run {}: {error}",
+            real.to_string_lossy()
+        );
+        std::process::exit(101);
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(101)),
+        Err(error) => {
+            eprintln!(
+                "course-kernel (as cargo): cannot run {}: {error}",
+                real.to_string_lossy()
+            );
+            std::process::exit(101);
+        }
+    }
+}
+
+/// Lays the course's `Cargo.lock` over the current folder's, if the current
+/// folder is a kernel's build folder (under the kernel's `TMPDIR`); does
+/// nothing anywhere else, so a learner's own `cargo` calls are untouched.
+fn overlay_course_lock() {
+    let (Some(root), Some(tmp), Ok(here)) = (
+        std::env::var_os(course_kernel_core::COURSE_ROOT_ENV),
+        std::env::var_os("TMPDIR"),
+        std::env::current_dir(),
+    ) else {
+        return;
+    };
+    if !here.starts_with(PathBuf::from(tmp)) {
+        return;
+    }
+    let Ok(course) = std::fs::read_to_string(PathBuf::from(root).join("Cargo.lock"))
+    else {
+        return;
+    };
+    let lock = here.join("Cargo.lock");
+    let current = std::fs::read_to_string(&lock).unwrap_or_default();
+    if let Some(laid) = course_kernel_core::lockfile::overlay(&course, &current) {
+        let _ = std::fs::write(&lock, laid);
+    }
 }
 
 /// Makes this process (the cell process) get `SIGKILL` when the kernel's

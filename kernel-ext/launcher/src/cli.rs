@@ -12,6 +12,7 @@ Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
        ./lab bench [OPTIONS]     time every workload at the lesson's sizes (release build)
        ./lab publish             the course as a static site in target/site/ (learner and
                                  instructor editions), from notebooks executed by the kernel
+       ./lab lint                cargo fmt --check and clippy -D warnings on every workspace
 
 Options for starting JupyterLab:
   --setup-only     set everything up but do not start the server
@@ -39,6 +40,8 @@ pub enum Command {
     Execute(Vec<PathBuf>),
     /// `./lab publish`: the static site, from executed notebooks.
     Publish,
+    /// `./lab lint`: format and lint checks of every workspace.
+    Lint,
     /// `./lab bench`: the arguments are passed on to the benchmark program.
     Bench(Vec<OsString>),
 }
@@ -97,7 +100,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                         }
                         return Ok(Command::Bench(parser.raw_args()?.collect()));
                     }
-                    "lab" | "test" | "execute" | "publish" | "help" => sub = Some(v),
+                    "lab" | "test" | "execute" | "publish" | "lint" | "help" => {
+                        sub = Some(v)
+                    }
                     other => bail!("unknown command `{other}`"),
                 }
             }
@@ -125,6 +130,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Ok(Command::Execute(files))
         }
         Some("publish") if !lab_flags && !test_flags => Ok(Command::Publish),
+        Some("lint") if !lab_flags && !test_flags => Ok(Command::Lint),
         Some("help") => Ok(Command::Help),
         _ if test_flags => {
             bail!("--crate-only, --notebooks-only and --browser-only go with `test`")
@@ -254,6 +260,12 @@ mod tests {
         assert!(p(&["publish", "--port", "9000"]).is_err());
         assert!(p(&["publish", "--crate-only"]).is_err());
         assert!(p(&["publish", "x.ipynb"]).is_err());
+    }
+
+    #[test]
+    fn lint_takes_no_options() {
+        assert_eq!(p(&["lint"]).unwrap(), Command::Lint);
+        assert!(p(&["lint", "--crate-only"]).is_err());
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!   through the real kernel;
 //! * `./lab execute NOTEBOOK...` executes notebooks and keeps their outputs;
 //! * `./lab bench` builds and runs the benchmark of every workload;
-//! * `./lab publish` writes the course as a static site to `target/site/`.
+//! * `./lab publish` writes the course as a static site to `target/site/`;
+//! * `./lab lint` checks the format and lints of every workspace.
 //!
 //! | module | what |
 //! |---|---|
@@ -25,12 +26,14 @@
 //! | [`testing`] | `./lab test` |
 //! | [`publish`] | `./lab publish` |
 //! | [`bench`] | `./lab bench` |
+//! | [`lint`] | `./lab lint` |
 
 mod bench;
 mod cli;
 mod env;
 mod executed;
 mod kernel;
+mod lint;
 mod project;
 mod publish;
 mod server;
@@ -86,6 +89,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             testing::run(&project, &env, &opts)
         }
         Command::Bench(args) => bench::run(&project, &args),
+        Command::Lint => lint::run(&project),
         Command::Publish => {
             let env = setup::set_up(&project, Warm::No)?;
             publish::run(&project, &env)

@@ -1,5 +1,6 @@
-//! The course kernel on this machine: evcxr_jupyter at its pinned version,
-//! the kernelspec in the project's venv, and the kernels' build folder.
+//! The course kernel on this machine: built from `kernel-ext/kernel`
+//! (evcxr at the version its lock file pins), the kernelspec in the
+//! project's venv, and the kernels' build folder.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -13,66 +14,143 @@ use crate::setup::toolchain::cargo_bin_dir;
 use crate::steps::{self, capture};
 use crate::system;
 
-/// The kernel's version, pinned together with the toolchain it needs
-/// (evcxr 0.22 needs rustc 1.95 or newer).
-pub const EVCXR_VERSION: &str = "0.22.0";
+/// The course kernel's program name.
+const PROGRAM: &str = "course-kernel";
 
-/// Installs evcxr_jupyter at the pinned version unless it is there.
-/// Returns its path and whether it was built now.
-pub fn ensure_evcxr(cargo: &OsString) -> anyhow::Result<(PathBuf, bool)> {
-    let exe = if cfg!(windows) {
-        "evcxr_jupyter.exe"
-    } else {
-        "evcxr_jupyter"
-    };
-    let bin = cargo_bin_dir()
-        .context("cannot tell where cargo installs binaries: set CARGO_HOME or HOME")?
-        .join(exe);
-    let listed =
-        capture(Command::new(cargo).args(["install", "--list"])).unwrap_or_default();
-    let wanted = format!("evcxr_jupyter v{EVCXR_VERSION}:");
-    if listed.lines().any(|l| l.trim() == wanted) && bin.is_file() {
-        return Ok((bin, false));
+/// The version of evcxr the course kernel is built on, as its lock file
+/// (`kernel-ext/kernel/Cargo.lock`) pins it.
+///
+/// # Errors
+///
+/// When the lock file cannot be read or names no evcxr.
+pub fn evcxr_version(project: &Project) -> anyhow::Result<String> {
+    let lock = project.kernel_ext().join("kernel/Cargo.lock");
+    let text = std::fs::read_to_string(&lock)
+        .with_context(|| format!("reading {}", lock.display()))?;
+    locked_version(&text, "evcxr")
+        .with_context(|| format!("{} names no evcxr", lock.display()))
+}
+
+/// The version a Cargo lock file gives package `name`.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
+        }
     }
-    println!(
-        "      Building the kernel from source, once per machine: about 9 minutes on 2 cores,\n      \
-         less with more. Cargo shows its progress below."
-    );
-    steps::run_streamed(
-        Command::new(cargo).args([
-            "install",
-            "evcxr_jupyter",
-            "--version",
-            EVCXR_VERSION,
-            "--locked",
-        ]),
-        "Building evcxr_jupyter failed. It needs Rust 1.95 or newer (`rustup update`) and \
-         network access to crates.io.",
-    )?;
-    if !bin.is_file() {
-        bail!(
-            "cargo reported success but {} does not exist",
-            bin.display()
+    None
+}
+
+/// Where the course kernel is built: one folder for every checkout on the
+/// machine.
+pub fn kernel_build_dir() -> anyhow::Result<PathBuf> {
+    Ok(system::course_cache()?.join("kernel-build"))
+}
+
+/// Builds the course kernel (with `--locked`) unless Cargo finds it up to
+/// date, and puts the program in the checkout's `.course/bin/`. The build
+/// folder is shared by every checkout on the machine
+/// (`~/.cache/parallel-course/kernel-build`), so evcxr is compiled once per
+/// machine. Returns the program's path and whether it changed.
+pub fn ensure_kernel(
+    project: &Project,
+    cargo: &OsString,
+) -> anyhow::Result<(PathBuf, bool)> {
+    let target = system::course_cache()?.join("kernel-build");
+    let exe = if cfg!(windows) {
+        format!("{PROGRAM}.exe")
+    } else {
+        PROGRAM.to_string()
+    };
+    let built = target.join("release").join(&exe);
+    if !built.is_file() {
+        println!(
+            "      Building the course kernel (evcxr and the course's extensions), once per machine:\n      \
+             about 6 minutes on 2 cores, less with more. Cargo shows its progress below."
         );
     }
-    Ok((bin, true))
+    steps::run_streamed(
+        Command::new(cargo)
+            .args(["build", "--release", "--locked", "--manifest-path"])
+            .arg(project.kernel_ext().join("kernel/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target),
+        "Building the course kernel failed; the compiler's message is above. It needs Rust 1.95 \
+         or newer (`rustup update`) and network access to crates.io the first time.",
+    )?;
+    let installed = project.state_dir().join("bin").join(&exe);
+    let same = |a: &Path, b: &Path| {
+        let meta = |p: &Path| {
+            std::fs::metadata(p)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()))
+        };
+        meta(a).is_some() && meta(a) == meta(b)
+    };
+    if same(&built, &installed) {
+        link_cargo(&installed)?;
+        return Ok((installed, false));
+    }
+    std::fs::create_dir_all(installed.parent().unwrap_or(Path::new(".")))?;
+    // Copy beside it, then rename: a kernel running the old program keeps
+    // running it.
+    let partial = installed.with_extension("partial");
+    std::fs::copy(&built, &partial).with_context(|| {
+        format!("copying {} to {}", built.display(), partial.display())
+    })?;
+    let modified = std::fs::metadata(&built)?.modified()?;
+    std::fs::File::options()
+        .write(true)
+        .open(&partial)?
+        .set_modified(modified)?;
+    std::fs::rename(&partial, &installed)
+        .with_context(|| format!("installing {}", installed.display()))?;
+    if !installed.is_file() {
+        bail!("{} was not installed", installed.display());
+    }
+    link_cargo(&installed)?;
+    Ok((installed, true))
+}
+
+/// Makes `cargo` beside the kernel program a link to it: under that name
+/// the kernel plays Cargo for evcxr (see the kernel's `roles`).
+fn link_cargo(kernel: &Path) -> anyhow::Result<()> {
+    let name = kernel.file_name().unwrap_or_default();
+    let link = kernel.with_file_name(exe("cargo"));
+    if std::fs::read_link(&link).is_ok_and(|to| to == Path::new(name)) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(&link);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(name, &link)
+        .with_context(|| format!("linking {}", link.display()))?;
+    #[cfg(not(unix))]
+    std::fs::copy(kernel, &link)
+        .with_context(|| format!("copying to {}", link.display()))?;
+    Ok(())
 }
 
 /// Writes the kernelspec into the venv. Returns whether it changed.
 pub fn install_kernelspec(
     project: &Project,
-    evcxr: &Path,
+    kernel: &Path,
     cargo: &OsString,
 ) -> anyhow::Result<bool> {
     let dir = project
         .venv()
         .join("share/jupyter/kernels")
         .join(spec::NAME);
-    let path_var = kernel_path_var(cargo)?;
+    let tools = toolchain(cargo);
+    let shims = kernel.parent().unwrap_or(Path::new("."));
+    let path_var = kernel_path_var(shims, &tools)?;
     let build_dir = build_dir(project)?;
     let std_lib_dir = rust_std_lib_dir();
     let text = spec::kernel_json(&spec::Spec {
-        evcxr,
+        kernel,
+        course_root: &project.root,
+        real_cargo: &tools.cargo,
         config_dir: &config_dir(project),
         build_dir: &build_dir,
         std_lib_dir: std_lib_dir.as_deref(),
@@ -87,29 +165,70 @@ pub fn install_kernelspec(
     Ok(true)
 }
 
-/// `PATH` for the kernel: the folder of the cargo on the PATH (rustup's
-/// proxies, so the kernel finds the same toolchain), cargo's binary
-/// folder, then the launcher's own `PATH`, without repeats.
-fn kernel_path_var(cargo: &OsString) -> anyhow::Result<String> {
-    let mut dirs: Vec<PathBuf> = cargo_dir_on_path(cargo).into_iter().collect();
-    dirs.extend(cargo_bin_dir());
+/// `PATH` for the kernel: the folder of its own `cargo` (the kernel
+/// program under that name, which lays the course's lock over a kernel's),
+/// the toolchain's own folder (the real `rustc` and `cargo`), then the
+/// launcher's `PATH` without rustup's folder. evcxr asks `rustup which
+/// cargo` first, which would go round the kernel's `cargo`; without rustup
+/// on its `PATH` it takes the first `cargo` there.
+fn kernel_path_var(shims: &Path, toolchain: &Toolchain) -> anyhow::Result<String> {
+    let rustup_dir = cargo_bin_dir().filter(|d| d.join(exe("rustup")).is_file());
+    let mut dirs = vec![shims.to_path_buf()];
+    dirs.extend(toolchain.bin.clone());
     dirs.extend(
         std::env::var_os("PATH")
             .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| Some(d) != rustup_dir.as_ref()),
     );
     let mut seen = std::collections::HashSet::new();
     dirs.retain(|d| seen.insert(d.clone()));
     Ok(std::env::join_paths(dirs)?.to_string_lossy().into_owned())
 }
 
-/// The directory holding `cargo` on the PATH (rustup's proxies).
-fn cargo_dir_on_path(cargo: &OsString) -> Option<PathBuf> {
+/// Where the kernel finds Rust's tools.
+struct Toolchain {
+    /// The toolchain's own `bin` folder (rustup's toolchain folder), if
+    /// the toolchain has one with `cargo` in it.
+    bin: Option<PathBuf>,
+    /// The real `cargo`, which the kernel's `cargo` hands over to.
+    cargo: PathBuf,
+}
+
+/// The active toolchain: its `bin` folder from `rustc --print sysroot`,
+/// and its real `cargo` (there, else the cargo the launcher runs with).
+fn toolchain(cargo: &OsString) -> Toolchain {
+    let bin = capture(Command::new("rustc").args(["--print", "sysroot"]))
+        .map(|s| Path::new(s.trim()).join("bin"))
+        .filter(|b| b.join(exe("cargo")).is_file());
+    let cargo = match &bin {
+        Some(b) => b.join(exe("cargo")),
+        None => which(cargo).unwrap_or_else(|| PathBuf::from(cargo)),
+    };
+    Toolchain { bin, cargo }
+}
+
+/// `name` with the platform's suffix for programs.
+fn exe(name: &str) -> String {
+    if cfg!(windows) {
+        format!("{name}.exe")
+    } else {
+        name.to_string()
+    }
+}
+
+/// The file `program` names: itself if it is a path, else the first match
+/// on the `PATH`.
+fn which(program: &OsString) -> Option<PathBuf> {
+    let given = Path::new(program);
+    if given.components().count() > 1 {
+        return Some(given.to_path_buf());
+    }
     let path = std::env::var_os("PATH")?;
-    let name = Path::new(cargo).file_name()?.to_owned();
     std::env::split_paths(&path)
-        .find(|d| d.join(&name).is_file())
-        .or_else(|| Path::new(cargo).parent().map(Path::to_path_buf))
+        .map(|d| d.join(given))
+        .find(|p| p.is_file())
 }
 
 /// The folder the kernels build cells in (their `TMPDIR`), with the Cargo
@@ -143,4 +262,27 @@ fn rust_std_lib_dir() -> Option<PathBuf> {
         .join(host.trim())
         .join("lib");
     dir.is_dir().then_some(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_read_from_the_lock_file() {
+        let lock = "[[package]]\nname = \"evcxr\"\nversion = \"0.22.0\"\nsource = \"x\"\n\n\
+                    [[package]]\nname = \"evcxr_input\"\nversion = \"1.0.0\"\n";
+        assert_eq!(locked_version(lock, "evcxr").as_deref(), Some("0.22.0"));
+        assert_eq!(
+            locked_version(lock, "evcxr_input").as_deref(),
+            Some("1.0.0")
+        );
+        assert_eq!(locked_version(lock, "rayon"), None);
+    }
+
+    #[test]
+    fn the_kernel_is_built_on_a_pinned_evcxr() {
+        let project = Project::locate().unwrap();
+        assert!(evcxr_version(&project).unwrap().starts_with("0."));
+    }
 }

@@ -1,8 +1,10 @@
-//! The course kernelspec: evcxr_jupyter under its own name, with
-//! release-grade compile settings and evcxr's build cache.
+//! The course kernelspec: the course kernel (`kernel-ext/kernel`, evcxr
+//! with the course's extensions) under a name of its own, with
+//! release-grade compile settings, evcxr's build cache, and the course's
+//! folder, from which it preloads the support crate.
 //!
-//! It gets a name of its own because evcxr rewrites the `rust` kernelspec
-//! every time it starts, which would drop our settings.
+//! The name is not `rust`: evcxr_jupyter rewrites that kernelspec every
+//! time it starts, which would drop these settings.
 
 use std::path::Path;
 
@@ -27,8 +29,12 @@ pub const RELEASE_GRADE: [(&str, &str); 3] = [
 /// What the kernelspec points at on this machine.
 #[derive(Debug, Clone)]
 pub struct Spec<'a> {
-    /// The `evcxr_jupyter` program.
-    pub evcxr: &'a Path,
+    /// The course kernel's program.
+    pub kernel: &'a Path,
+    /// The course's folder (the support crate's), preloaded by the kernel.
+    pub course_root: &'a Path,
+    /// The real `cargo`, which the kernel's own `cargo` hands over to.
+    pub real_cargo: &'a Path,
     /// The folder with the kernel's `init.evcxr` (`EVCXR_CONFIG_DIR`).
     pub config_dir: &'a Path,
     /// The kernel's `TMPDIR`: evcxr makes each kernel's build folder under
@@ -66,8 +72,17 @@ pub fn kernel_json(spec: &Spec<'_>) -> String {
         env.insert(var.into(), dir.to_string_lossy().into());
     }
     env.insert("PATH".into(), spec.path_var.into());
+    env.insert(course_kernel_runtime::KERNEL_ENV.into(), "1".into());
+    env.insert(
+        course_kernel_core::COURSE_ROOT_ENV.into(),
+        spec.course_root.to_string_lossy().into(),
+    );
+    env.insert(
+        course_kernel_core::REAL_CARGO_ENV.into(),
+        spec.real_cargo.to_string_lossy().into(),
+    );
     let spec = json!({
-        "argv": [spec.evcxr.to_string_lossy(), "--control_file", "{connection_file}"],
+        "argv": [spec.kernel.to_string_lossy(), "--control_file", "{connection_file}"],
         "display_name": DISPLAY_NAME,
         "language": "rust",
         "interrupt_mode": "message",
@@ -86,14 +101,19 @@ mod tests {
     #[test]
     fn spec_has_its_own_name_and_release_grade_env() {
         let text = kernel_json(&Spec {
-            evcxr: Path::new("/x/evcxr_jupyter"),
+            kernel: Path::new("/r/.course/bin/course-kernel"),
+            course_root: Path::new("/r"),
+            real_cargo: Path::new("/t/bin/cargo"),
             config_dir: Path::new("/r/kernel-ext/kernel"),
             build_dir: Path::new("/home/u/.cache/parallel-course/kernels"),
             std_lib_dir: Some(Path::new("/t/lib/rustlib/x/lib")),
             path_var: "/bin",
         });
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(spec["argv"][0], "/x/evcxr_jupyter");
+        assert_eq!(spec["argv"][0], "/r/.course/bin/course-kernel");
+        assert_eq!(spec["env"]["COURSE_KERNEL"], "1");
+        assert_eq!(spec["env"]["COURSE_ROOT"], "/r");
+        assert_eq!(spec["env"]["COURSE_REAL_CARGO"], "/t/bin/cargo");
         assert_eq!(spec["argv"][2], "{connection_file}");
         assert_eq!(spec["language"], "rust");
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OPT_LEVEL"], "3");

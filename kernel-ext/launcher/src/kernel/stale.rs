@@ -1,15 +1,23 @@
 //! Removing the build folders that dead kernels leave behind.
 //!
-//! evcxr makes one folder per kernel (`.tmpXXXXXX`) under the kernels'
-//! build folder and does not always remove it when the kernel ends; each
-//! holds some 70 MB of compiled cells. A folder is stale when no running
-//! process has a file from it mapped into memory (a live kernel maps the
-//! library of every cell it has run) and it has not changed for a while (a
-//! kernel that has not yet run a cell maps nothing, but its folder is new).
+//! The course kernel builds in a slot (`slot-N`, kept warm for the next
+//! kernel, never removed here) or, when every slot is taken, in a folder of
+//! its own (`.tmpXXXXXX`, some 70 MB), which it removes when it ends; a
+//! kernel that was killed, or an older kernel, leaves its folder behind.
+//! A `.tmp` folder is stale when nothing says it is in use:
+//!
+//! * its kernel's lock ([`LIVE_LOCK`], held by a live course kernel for
+//!   its whole life, interrupts included) is free or absent;
+//! * no running process has a file from it mapped into memory (for
+//!   kernels that hold no lock), comparing resolved paths, so that a cache
+//!   folder reached through a symbolic link is seen for what it is;
+//! * it has not changed for [`MIN_AGE`].
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use course_kernel_core::LIVE_LOCK;
 
 /// How long a folder must be unchanged before it can count as stale.
 pub const MIN_AGE: Duration = Duration::from_secs(30 * 60);
@@ -67,7 +75,10 @@ pub fn remove_stale(dir: &Path) -> Removed {
     let Some(mapped) = mapped_files() else {
         return Removed::default();
     };
-    let folders = kernel_folders(dir);
+    let folders: Vec<Folder> = kernel_folders(dir)
+        .into_iter()
+        .filter(|f| !lock_held(&f.path.join(LIVE_LOCK)))
+        .collect();
     let mut removed = Removed::default();
     for folder in stale_folders(&folders, &mapped, MIN_AGE) {
         let bytes = size_of(&folder.path);
@@ -79,9 +90,34 @@ pub fn remove_stale(dir: &Path) -> Removed {
     removed
 }
 
-/// The `.tmp*` folders directly under `dir`, with their ages.
+/// Whether another process holds the lock on `file` (a live kernel's).
+/// A missing file, or a system without such locks, counts as not held.
+fn lock_held(file: &Path) -> bool {
+    let Ok(handle) = std::fs::File::open(file) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor this function owns; the lock, if
+        // granted, is released when `handle` is closed below.
+        let granted = unsafe {
+            libc::flock(handle.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) == 0
+        };
+        !granted
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = handle;
+        false
+    }
+}
+
+/// The `.tmp*` folders directly under `dir` (resolved, so that they compare
+/// with the resolved paths in `/proc/*/maps`), with their ages.
 fn kernel_folders(dir: &Path) -> Vec<Folder> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
     let now = SystemTime::now();
@@ -213,6 +249,60 @@ mod tests {
             "{} not among mapped files",
             exe.display()
         );
+    }
+
+    /// A scratch folder holding a `.tmp` kernel folder last changed two
+    /// hours ago.
+    #[cfg(unix)]
+    fn old_kernel_folder(name: &str) -> (PathBuf, PathBuf) {
+        let base = std::env::temp_dir()
+            .join(format!("course-stale-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let folder = base.join(".tmpKernel");
+        std::fs::create_dir_all(folder.join("target")).unwrap();
+        std::fs::write(folder.join(LIVE_LOCK), "").unwrap();
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
+        std::fs::File::open(&folder)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        (base, folder)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_whose_kernel_holds_its_lock_is_never_removed() {
+        use std::os::fd::AsRawFd;
+        let (base, folder) = old_kernel_folder("live");
+        let lock = std::fs::File::options()
+            .write(true)
+            .open(folder.join(LIVE_LOCK))
+            .unwrap();
+        // SAFETY: flock on a descriptor this test owns.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+        assert_eq!(remove_stale(&base).folders, 0);
+        assert!(folder.is_dir());
+        drop(lock); // the kernel ends
+        assert_eq!(remove_stale(&base).folders, 1);
+        assert!(!folder.exists());
+        std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folders_behind_a_symbolic_link_are_named_by_their_real_path() {
+        let (base, _) = old_kernel_folder("link");
+        let link = base.with_extension("link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&base, &link).unwrap();
+        let found = kernel_folders(&link);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].path.starts_with(base.canonicalize().unwrap()),
+            "{found:?}"
+        );
+        std::fs::remove_file(link).unwrap();
+        std::fs::remove_dir_all(base).unwrap();
     }
 
     #[test]

@@ -15,7 +15,7 @@ use anyhow::Context;
 use course_kernel_core::deps::{Dep, path_of};
 
 use crate::env::Env;
-use crate::kernel::install::EVCXR_VERSION;
+use crate::kernel::install::evcxr_version;
 use crate::kernel::{config_dir, runner};
 use crate::project::Project;
 use crate::steps;
@@ -30,7 +30,8 @@ const CRATE_SOURCES: [&str; 5] = ["Cargo.toml", "Cargo.lock", "build.rs", "src",
 pub fn ensure_warm(project: &Project, env: &Env) -> anyhow::Result<String> {
     let notebooks = project.course_notebooks()?;
     let key = format!(
-        "evcxr {EVCXR_VERSION}\nnotebooks and crates {:016x}\n",
+        "evcxr {}\nnotebooks and crates {:016x}\n",
+        evcxr_version(project)?,
         fingerprint(project, &notebooks)?
     );
     let stamp = project.state_dir().join("warm.stamp");

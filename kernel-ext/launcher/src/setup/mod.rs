@@ -29,7 +29,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use crate::env::{Env, Mpi};
-use crate::kernel::{self, install::EVCXR_VERSION};
+use crate::kernel;
 use crate::project::Project;
 use crate::steps::{self, Steps};
 use python::Python;
@@ -100,24 +100,25 @@ pub fn plan(warm: Warm) -> Vec<Step> {
             |_| toolchain::ensure_rust_src(),
         ),
         Step::new(
-            format!("evcxr_jupyter {EVCXR_VERSION} (the Rust kernel)"),
+            "The course kernel (evcxr with the course's extensions)",
             |f| {
-                let (evcxr, built) = kernel::install::ensure_evcxr(f.cargo()?)?;
-                f.evcxr = Some(evcxr);
-                Ok(if built {
-                    "built and installed"
+                let (kernel, changed) =
+                    kernel::install::ensure_kernel(f.project, f.cargo()?)?;
+                f.kernel = Some(kernel);
+                let evcxr = kernel::install::evcxr_version(f.project)?;
+                Ok(if changed {
+                    format!("built on evcxr {evcxr}; installed in .course/bin/")
                 } else {
-                    "already installed"
-                }
-                .into())
+                    format!("up to date (evcxr {evcxr})")
+                })
             },
         ),
         Step::new(
             format!("Kernelspec \"{}\" in .venv", kernel::spec::NAME),
             |f| {
-                let evcxr = f.evcxr.as_deref().context(OUT_OF_ORDER)?;
+                let program = f.kernel.as_deref().context(OUT_OF_ORDER)?;
                 let written =
-                    kernel::install::install_kernelspec(f.project, evcxr, f.cargo()?)?;
+                    kernel::install::install_kernelspec(f.project, program, f.cargo()?)?;
                 let what = if written { "written" } else { "up to date" };
                 // Dead kernels leave their build folders behind (some 70 MB each).
                 let removed =
@@ -157,7 +158,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         project,
         cargo: None,
         python: None,
-        evcxr: None,
+        kernel: None,
         mpi: None,
     };
     for step in &plan {
@@ -180,7 +181,7 @@ pub struct Found<'a> {
     project: &'a Project,
     cargo: Option<OsString>,
     python: Option<Python>,
-    evcxr: Option<PathBuf>,
+    kernel: Option<PathBuf>,
     mpi: Option<Mpi>,
 }
 

@@ -1,0 +1,82 @@
+//! Kernel slots: warm build folders handed out one kernel at a time.
+//!
+//! evcxr compiles cells in a build folder of its own. Made afresh for every
+//! kernel, that folder starts empty and the support crate is copied into it
+//! again (from evcxr's cache) each time; and kernels started together must
+//! never share one. The course kernel instead takes the first free slot
+//! `slot-N` under the kernels' folder (its `TMPDIR`), holding `slot-N.lock`
+//! (an exclusive `flock`, released by the system however the kernel ends)
+//! for as long as it lives, and tells evcxr to build there
+//! (`EVCXR_TMPDIR`). The slot stays when the kernel ends, warm for the next
+//! kernel. In every build folder the kernel also holds
+//! [`LIVE_LOCK`](course_kernel_core::LIVE_LOCK), which the launcher's
+//! clean-up reads as "in use".
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use course_kernel_core::{LIVE_LOCK, SLOT_PREFIX};
+
+/// How many slots a machine may have: beyond, kernels get a folder of
+/// their own, removed when they end.
+const MAX_SLOTS: usize = 64;
+
+/// A slot taken by this kernel, held until the process ends.
+pub struct Slot {
+    /// The slot's build folder.
+    pub dir: PathBuf,
+    _lock: File,
+}
+
+/// Takes the first free slot under `base` (the kernels' folder), or `None`
+/// when every slot is taken or locks are not available.
+pub fn take(base: &Path) -> Option<Slot> {
+    std::fs::create_dir_all(base).ok()?;
+    for n in 0..MAX_SLOTS {
+        let lock = base.join(format!("{SLOT_PREFIX}{n}.lock"));
+        let Ok(file) = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+        else {
+            continue;
+        };
+        if try_lock(&file) {
+            let dir = base.join(format!("{SLOT_PREFIX}{n}"));
+            std::fs::create_dir_all(&dir).ok()?;
+            return Some(Slot { dir, _lock: file });
+        }
+    }
+    None
+}
+
+/// Locks `LIVE_LOCK` in the build folder `dir` for the rest of this
+/// process's life.
+pub fn hold_live_lock(dir: &Path) {
+    if let Ok(file) = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LIVE_LOCK))
+        && try_lock(&file)
+    {
+        // Released by the system when the process ends.
+        std::mem::forget(file);
+    }
+}
+
+/// An exclusive lock on `file` without waiting: whether it was granted.
+fn try_lock(file: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor this function's caller owns.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        false
+    }
+}

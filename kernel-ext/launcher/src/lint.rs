@@ -1,0 +1,102 @@
+//! `./lab lint`: `cargo fmt --check` and `cargo clippy -D warnings` on
+//! every workspace of the course: the main one, the MPI program's and the
+//! course kernel's (built where set-up builds it, so that its lint reuses
+//! that build).
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use crate::kernel::install;
+use crate::project::Project;
+use crate::steps;
+
+/// One workspace to check: its manifest, relative to the root, and the
+/// build folder Cargo uses for it (`None`: Cargo's own choice).
+struct Workspace {
+    name: &'static str,
+    manifest: &'static str,
+    target: Option<PathBuf>,
+    /// Whether it needs OpenMPI, which a machine may lack.
+    needs_mpi: bool,
+}
+
+/// Runs the checks; the exit code says whether all passed.
+pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let workspaces = [
+        Workspace {
+            name: "the course",
+            manifest: "Cargo.toml",
+            target: None,
+            needs_mpi: false,
+        },
+        Workspace {
+            name: "the MPI program",
+            manifest: "crates/mpi/Cargo.toml",
+            target: None,
+            needs_mpi: true,
+        },
+        Workspace {
+            name: "the course kernel",
+            manifest: "kernel-ext/kernel/Cargo.toml",
+            target: Some(install::kernel_build_dir()?),
+            needs_mpi: false,
+        },
+    ];
+    let mut failed = Vec::new();
+    for ws in &workspaces {
+        if ws.needs_mpi && !mpi_present() {
+            println!(
+                "\n== {}: SKIPPED (OpenMPI is not installed; ./lab installs it as root)",
+                ws.name
+            );
+            if crate::system::under_ci() {
+                failed.push(ws.name);
+            }
+            continue;
+        }
+        let manifest = project.root.join(ws.manifest);
+        let mut fmt = Command::new(&cargo);
+        fmt.args(["fmt", "--check", "--manifest-path"])
+            .arg(&manifest);
+        if ws.manifest == "Cargo.toml" {
+            fmt.arg("--all");
+        }
+        let mut clippy = Command::new(&cargo);
+        clippy
+            .args(["clippy", "--all-targets", "--quiet", "--manifest-path"])
+            .arg(&manifest);
+        if ws.manifest == "Cargo.toml" {
+            clippy.arg("--workspace");
+        }
+        if let Some(target) = &ws.target {
+            clippy
+                .args(["--release", "--locked"])
+                .env("CARGO_TARGET_DIR", target);
+        }
+        clippy.args(["--", "-D", "warnings"]);
+        println!("\n== {} ({})", ws.name, ws.manifest);
+        for (what, cmd) in [("format", &mut fmt), ("clippy", &mut clippy)] {
+            let ok = cmd
+                .current_dir(&project.root)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                println!("FAILED: {what} of {}", ws.name);
+                failed.push(ws.name);
+            }
+        }
+    }
+    if failed.is_empty() {
+        steps::done("Format and lints: all clean.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        steps::done(&format!("FAILED: {}.", failed.join(", ")));
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Whether OpenMPI's compiler wrapper is there (the MPI program needs it).
+fn mpi_present() -> bool {
+    steps::capture(Command::new("mpicc").arg("--showme:version")).is_some()
+}
