@@ -5,7 +5,8 @@ Each notebook runs from a fresh kernel over the Jupyter protocol
 (nbclient), with the notebook's own directory as the working directory.
 A notebook fails when a cell errors or panics, when a cell tagged
 `raises-exception` does *not* fail, or when the kernel dies. Executed copies
-(with outputs) are written to the output directory for publishing.
+(with outputs) of the runs that passed are written to the output directory,
+for publishing; those of failed runs to its `failed/` folder, to read.
 
 Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
        run_notebooks.py --warm NOTEBOOK...   (compile what the notebooks load)
@@ -29,6 +30,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 KERNEL = "parallel-rust"
+# Where the executed copies of failed runs go, under the --out folder.
+FAILED_DIR = "failed"
 # Panics abort the cell with an error instead of printing and carrying on,
 # so a panicking cell cannot pass unnoticed.
 GUARD = ":preserve_vars_on_panic 0"
@@ -164,8 +167,13 @@ def execute(path, kernel, out_dir, timeout, log_dir):
     if problems:
         problems.append(f"kernel log: {log_path}\n" + tail(log_path, 15))
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out_dir / path.name)
+        # Only a run that passed is an executed copy (what ./lab publish
+        # uses); a failed run is kept apart, to read, never to publish.
+        target = out_dir if not problems else out_dir / FAILED_DIR
+        target.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target / path.name)
+        if not problems:
+            (out_dir / FAILED_DIR / path.name).unlink(missing_ok=True)
     return elapsed, problems, slowest_cells(nb), first_result
 
 

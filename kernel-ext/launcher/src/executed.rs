@@ -1,7 +1,9 @@
 //! Executed notebooks: copies of the course notebooks with every output,
 //! made by running them through the course kernel, for reading and for
 //! publishing. `./lab test`, `./lab execute` and `./lab publish` make
-//! them; `./lab publish` reuses those newer than their notebook.
+//! them; `./lab publish` reuses those newer than their notebook. Only runs
+//! that passed leave a copy here; a failed run's copy goes to `failed/`,
+//! so that it can be read but never published.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,7 +58,18 @@ pub fn execute_command(
         }
     }
     let ok = execute(project, env, notebooks)?;
-    println!("Executed copies are in {}", dir(project).display());
+    println!(
+        "Executed copies are in {}{}",
+        dir(project).display(),
+        if ok {
+            String::new()
+        } else {
+            format!(
+                "; those of the failed runs in {}",
+                dir(project).join("failed").display()
+            )
+        }
+    );
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

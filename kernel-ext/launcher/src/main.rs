@@ -3,7 +3,8 @@
 //!
 //! Run it through `./lab` at the top of the repository:
 //!
-//! * `./lab` sets up what is missing and starts JupyterLab on `notebooks/`;
+//! * `./lab` sets up what is missing, fills the learners' folder `work/` from
+//!   the course, and starts JupyterLab there;
 //! * `./lab --setup-only` sets up and stops;
 //! * `./lab test` sets up, runs the crate tests and executes every notebook
 //!   through the real kernel;
@@ -27,6 +28,7 @@
 //! | [`publish`] | `./lab publish` |
 //! | [`bench`] | `./lab bench` |
 //! | [`lint`] | `./lab lint` |
+//! | [`work`] | the learners' folder, `work/`, where JupyterLab opens |
 
 mod bench;
 mod cli;
@@ -41,6 +43,7 @@ mod setup;
 mod steps;
 mod system;
 mod testing;
+mod work;
 
 use std::process::ExitCode;
 
@@ -82,7 +85,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ));
                 return Ok(ExitCode::SUCCESS);
             }
-            server::start(&project, &env, &opts)
+            let folder = work::dir(&project);
+            let outcomes = work::prepare(&project, &folder)?;
+            for line in work::summary(&folder, &outcomes) {
+                println!("{line}");
+            }
+            server::start(&project, &env, &opts, &folder)
         }
         Command::Test(opts) => {
             let env = setup::set_up(&project, Warm::No)?;

@@ -1,4 +1,5 @@
-//! Starting JupyterLab on `notebooks/`, bound to 127.0.0.1 with a token.
+//! Starting JupyterLab on a folder (the learners' `work/`), bound to
+//! 127.0.0.1 with a token.
 //!
 //! The token is generated from the operating system's random source and
 //! handed to Jupyter in the `JUPYTER_TOKEN` environment variable, which
@@ -8,6 +9,7 @@
 //! reads the port it got from its log and prints the address to open.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, ChildStderr, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -44,25 +46,25 @@ impl Server {
     /// runs, and Ctrl-C is left to it (the launcher ignores it from then
     /// on); otherwise the log is kept until it listens, for messages.
     pub fn start(
-        project: &Project,
+        root: &Path,
         env: &Env,
         opts: &LabOptions,
         foreground: bool,
     ) -> anyhow::Result<Server> {
-        Server::start_with_env(project, env, opts, foreground, &[])
+        Server::start_with_env(root, env, opts, foreground, &[])
     }
 
     /// [`Server::start`] with extra environment variables for JupyterLab
     /// (the browser test gives it settings and workspaces of its own).
     pub fn start_with_env(
-        project: &Project,
+        root: &Path,
         env: &Env,
         opts: &LabOptions,
         foreground: bool,
-        extra_env: &[(&str, &std::path::Path)],
+        extra_env: &[(&str, &Path)],
     ) -> anyhow::Result<Server> {
         let token = random_token()?;
-        let mut cmd = jupyter_command(project, env, opts, &token);
+        let mut cmd = jupyter_command(root, env, opts, &token);
         for (name, value) in extra_env {
             cmd.env(name, value);
         }
@@ -165,14 +167,9 @@ impl Server {
     }
 }
 
-/// The `jupyter lab` command: bound to 127.0.0.1, serving `notebooks/`,
-/// the token in its environment, `--allow-root` for root.
-fn jupyter_command(
-    project: &Project,
-    env: &Env,
-    opts: &LabOptions,
-    token: &str,
-) -> Command {
+/// The `jupyter lab` command: bound to 127.0.0.1, serving `root`, the
+/// token in its environment, `--allow-root` for root.
+fn jupyter_command(root: &Path, env: &Env, opts: &LabOptions, token: &str) -> Command {
     let (first, retries) = match opts.port {
         Some(p) => (p, 0),
         None => (FIRST_PORT, PORT_RETRIES),
@@ -182,10 +179,7 @@ fn jupyter_command(
         .arg("--ServerApp.ip=127.0.0.1")
         .arg(format!("--ServerApp.port={first}"))
         .arg(format!("--ServerApp.port_retries={retries}"))
-        .arg(format!(
-            "--ServerApp.root_dir={}",
-            project.notebooks_dir().display()
-        ))
+        .arg(format!("--ServerApp.root_dir={}", root.display()))
         .env("JUPYTER_TOKEN", token)
         .env("JUPYTER_PLATFORM_DIRS", "1")
         .stderr(Stdio::piped());
@@ -262,23 +256,27 @@ fn start_failure(
     anyhow::anyhow!("{why}; its log says why ({taken}).{tail}")
 }
 
-/// `./lab`: starts JupyterLab, prints the address to open, and stays until
-/// JupyterLab exits. Ctrl-C reaches JupyterLab, which asks whether to shut
-/// down; the launcher ignores it and keeps copying JupyterLab's log.
+/// `./lab`: starts JupyterLab on `root`, prints the address to open, and
+/// stays until JupyterLab exits. Ctrl-C reaches JupyterLab, which asks
+/// whether to shut down; the launcher ignores it and keeps copying
+/// JupyterLab's log.
 pub fn start(
-    project: &Project,
+    _project: &Project,
     env: &Env,
     opts: &LabOptions,
+    root: &Path,
 ) -> anyhow::Result<ExitCode> {
     println!(
-        "\nJupyterLab is starting on notebooks/ with the kernel \"{}\".",
+        "\nJupyterLab is starting on {} with the kernel \"{}\".",
+        root.display(),
         DISPLAY_NAME
     );
-    let server = Server::start(project, env, opts, true)?;
+    let server = Server::start(root, env, opts, true)?;
     println!(
-        "\nJupyterLab is running on notebooks/ with the kernel \"{}\".\n\
+        "\nJupyterLab is running on {} with the kernel \"{}\".\n\
          Open:  {}\n\
          Stop it with Ctrl-C.\n",
+        root.display(),
         DISPLAY_NAME,
         server.url()
     );

@@ -63,7 +63,7 @@ fn copy_docs(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Copies the folder `from` to `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;

@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::cli::LabOptions;
 use crate::env::Env;
 use crate::project::Project;
-use crate::{publish, server, system};
+use crate::{publish, server, system, work};
 
 /// The browser the site and JupyterLab are checked in: `COURSE_CHROMIUM`
 /// if set, else Debian's `chromium` or another Chromium on the PATH.
@@ -75,17 +75,27 @@ pub fn check(project: &Project, env: &Env) -> anyhow::Result<bool> {
     }
     std::fs::create_dir_all(&workspaces)
         .with_context(|| format!("creating {}", workspaces.display()))?;
-    // JupyterLab runs the notebook a learner opens first.
+    // JupyterLab opens a learners' folder made as `./lab` makes `work/`
+    // (a fresh one, under target/), and runs the notebook a learner opens
+    // first.
     let notebooks = project.course_notebooks()?;
-    let notebook = notebooks[0].clone();
-    let before = std::fs::read(&notebook)
-        .with_context(|| format!("reading {}", notebook.display()))?;
+    let folder = project.root.join("target/browser/work");
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)
+            .with_context(|| format!("removing {}", folder.display()))?;
+    }
+    work::prepare(project, &folder)?;
+    let first = notebooks[0].file_name().unwrap_or_default();
+    let notebook = folder.join(first);
+    let committed = &notebooks[0];
+    let before = std::fs::read(committed)
+        .with_context(|| format!("reading {}", committed.display()))?;
     let opts = LabOptions {
         no_browser: true,
         ..LabOptions::default()
     };
     let started = server::Server::start_with_env(
-        project,
+        &folder,
         env,
         &opts,
         false,
@@ -121,13 +131,12 @@ pub fn check(project: &Project, env: &Env) -> anyhow::Result<bool> {
         .context("could not run the browser test (tests/browser_test.py)");
     server.stop()?;
     let mut ok = checked?.success();
-    if std::fs::read(&notebook).ok().as_deref() != Some(before.as_slice()) {
+    if std::fs::read(committed).ok().as_deref() != Some(before.as_slice()) {
         println!(
-            "FAILED: JupyterLab saved {} during the browser test; it is put back as it was",
-            notebook.display()
+            "FAILED: {} changed during the browser test; JupyterLab must work on the learners' \
+             folder only",
+            committed.display()
         );
-        std::fs::write(&notebook, &before)
-            .with_context(|| format!("restoring {}", notebook.display()))?;
         ok = false;
     }
     Ok(ok)

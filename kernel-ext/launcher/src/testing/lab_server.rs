@@ -16,7 +16,7 @@ pub fn check(project: &Project, env: &Env) -> anyhow::Result<bool> {
         no_browser: true,
         ..LabOptions::default()
     };
-    let mut server = server::Server::start(project, env, &opts, false)?;
+    let mut server = server::Server::start(&project.notebooks_dir(), env, &opts, false)?;
     let checked = check_lab_server(&server);
     let exited = server.exited();
     server.stop()?;

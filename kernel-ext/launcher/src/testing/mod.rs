@@ -72,7 +72,8 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         check(
             section(
                 "Kernel behaviour",
-                "(an edit to the crate reaches a fresh kernel; one rayon pool per kernel; an interrupt keeps the kernel usable)",
+                "(edits reach new kernels, one rayon pool, interrupts keep variables, no process outlives \
+                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions)",
                 || kernel_behaviour(project, env),
             )?,
             "kernel behaviour",
