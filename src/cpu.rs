@@ -301,6 +301,7 @@ impl CpuMonitor {
     /// 100 000 (`f` is not run then), [`Error::Worker`] if the platform has
     /// no CPU statistics.
     pub fn run<T, F: FnMut() -> T>(&self, mut f: F) -> Result<CpuProfile<T>> {
+        crate::limits::interval("interval", self.interval)?;
         if self.interval < MIN_CPU_INTERVAL {
             return Err(Error::invalid(
                 "interval",

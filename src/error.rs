@@ -49,6 +49,9 @@ pub enum Error {
     /// The code being measured returned an error, so there is nothing to
     /// time.
     Measured(String),
+    /// The machine has not enough of something the helper would need
+    /// (memory, for one): refused before anything was allocated.
+    Resources(String),
     /// A name given to look something up matches several things.
     Ambiguous {
         /// The name given.
@@ -91,6 +94,7 @@ impl fmt::Display for Error {
             Error::Plot(msg) => write!(f, "could not draw the plot: {msg}"),
             Error::Worker(msg) => write!(f, "a worker failed: {msg}"),
             Error::Setup(msg) => f.write_str(msg),
+            Error::Resources(msg) => f.write_str(msg),
             Error::Measured(msg) => write!(
                 f,
                 "the measured code returned an error, so there is nothing to time: {msg}"

@@ -84,6 +84,7 @@ pub mod display;
 pub mod error;
 pub mod format;
 pub mod interrupt;
+pub mod limits;
 pub mod memory;
 mod os;
 pub mod plot;

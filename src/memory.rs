@@ -163,6 +163,7 @@ impl MemorySampler {
     /// [`Error::InvalidArgument`] if the interval is below 1 ms; `f` is
     /// not run in that case.
     pub fn run<T, F: FnOnce() -> T>(&self, f: F) -> Result<MemoryProfile<T>> {
+        crate::limits::interval("interval", self.interval)?;
         if self.interval < MIN_INTERVAL {
             return Err(Error::invalid(
                 "interval",

@@ -20,7 +20,7 @@ use crate::table::Table;
 use crate::timing::{Timer, Timing};
 
 /// The most threads a study accepts.
-pub const MAX_THREADS: usize = 1024;
+pub const MAX_THREADS: usize = crate::limits::MAX_THREADS;
 
 /// One row of a scaling study.
 #[derive(Debug, Clone, PartialEq)]

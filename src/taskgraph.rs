@@ -397,7 +397,7 @@ impl TaskGraph {
     ///
     /// [`Error::InvalidArgument`] if `workers` is 0.
     pub fn schedule(&self, workers: usize) -> Result<Schedule> {
-        crate::error::positive("workers", workers, "1 or more")?;
+        crate::limits::threads("workers", workers)?;
         let n = self.tasks.len();
         let rest = self.remaining();
         let mut end: Vec<Option<f64>> = vec![None; n];

@@ -29,6 +29,9 @@ asserted: they depend on the machine.
    slowest time and the memory per kernel are reported.
 10. Locked versions: the crates a kernel loads have the versions the
     course's Cargo.lock names.
+11. Mistyped sizes: zero, huge, negative, not-a-number and empty inputs
+    to the prelude's helpers are refused with a message, the cell's
+    process lives on, and the variables made before are kept.
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -113,8 +116,9 @@ def fresh_kernel(kernel, cwd, prelude=False, query_build_dir=True):
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
-            # evcxr leaves its build folder (some 70 MB) behind.
-            if build_dir:
+            # A kernel's own build folder (some 70 MB) goes; a kernel slot
+            # (`slot-N`) stays warm for the next kernel.
+            if build_dir and Path(build_dir).name.startswith(".tmp"):
                 shutil.rmtree(build_dir, ignore_errors=True)
 
 
@@ -472,6 +476,43 @@ def check_locked_versions(kernel, crate_dir):
           ", as Cargo.lock names them")
 
 
+MISTYPED = (
+    ("sum_materialised(1_000_000_000_000)", "of memory"),
+    ("sum_materialised_par(u64::MAX)", "of memory"),
+    ("parallel_course::workloads::sum::vec_with_huge_pages::<u64>(usize::MAX).len()", "of memory"),
+    ("pea_soup().schedule(1 << 40)", "1 to 1024 threads"),
+    ("CpuMonitor::new().interval(Duration::MAX).run(|| 1)", "at most 60 s"),
+    ("pi_threads(1_000, 1, 1_000_000)", "1 to 1024 threads"),
+    ("pi_threads(1_000, 1, 0)", "1 to 1024 threads"),
+    ("integral_processes(1_000, 100_000)", "1 to 256 worker processes"),
+    ("sum_split(&[1, 2, 3], 1 << 20)", "1 to 1024 threads"),
+    ("Timer::new().repeats(1_000_000).run(|| 1)", "at most 10 000 runs"),
+    ("timeit!(-n 0 1 + 1)", "1 or more"),
+    ("pi_par(-5, 1)", "u64"),
+    ("TaskGraph::new().task(\"soup\", f64::NAN, &[])", "duration"),
+    ("sum_chunked(10, 0)", "chunk_len"),
+    ("SlurmJob::new(\"j\", \"./p\").module(\"OpenMPI\\nrm -rf ~\").script()", "module"),
+    ("top_words_chart(&WordCounts::new(), 10, \"nothing\")", ""),
+)
+
+
+def check_mistyped_sizes(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        status, text = run_cell(kc, "let keep = 41;\nstd::process::id()")
+        assert status == "ok", text
+        pid = text.strip()
+        for code, says in MISTYPED:
+            status, text = run_cell(kc, code)
+            assert says in text and ("Err" in text or status == "error"), \
+                f"{code!r} was not refused with {says!r}: {status}: {text[-400:]}"
+        status, text = run_cell(kc, "keep + 1")
+        assert status == "ok" and text.strip() == "42", f"after the mistyped sizes: {status}: {text}"
+        status, text = run_cell(kc, "std::process::id()")
+        assert text.strip() == pid, "the cell process was replaced: a mistyped size ended it"
+    print(f"  mistyped sizes: {len(MISTYPED)} zero, huge, negative, not-a-number and empty inputs "
+          "refused with a message; the same cell process, `keep` kept")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -483,6 +524,7 @@ CHECKS = {
     "times": check_start_and_cell_times,
     "together": check_kernels_started_together,
     "versions": check_locked_versions,
+    "mistyped": check_mistyped_sizes,
 }
 
 

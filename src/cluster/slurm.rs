@@ -112,21 +112,54 @@ impl SlurmJob {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for zero nodes, tasks or minutes, or a
-    /// name that is empty or holds anything but letters, digits, `-`,
-    /// `_` and `.`.
+    /// [`Error::InvalidArgument`] for zero nodes, tasks or minutes; for a
+    /// name that is empty or holds anything but letters, digits, `-`, `_`
+    /// and `.`; for an account, partition or module name that is empty or
+    /// holds anything but those and `/`, `+`, `@`, `=`, `:` and `,`; for a
+    /// program or an argument with a line break or another control
+    /// character (the script is one command per line: a line break would
+    /// start a command of its own). Arguments are quoted for the shell.
     pub fn script(&self) -> Result<String> {
-        let name_ok = !self.name.is_empty()
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        if !name_ok {
+        let word = |value: &str, extra: &str| {
+            !value.is_empty()
+                && value.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || "-_.".contains(c) || extra.contains(c)
+                })
+        };
+        if !word(&self.name, "") {
             return Err(Error::InvalidArgument {
                 name: "name",
                 value: format!("{:?}", self.name),
                 allowed: "letters, digits, `-`, `_` and `.`, at least one",
             });
+        }
+        let site_names = [("account", &self.account), ("partition", &self.partition)];
+        for (field, value) in site_names {
+            if let Some(v) = value.as_deref().filter(|v| !word(v, "/+@=:,")) {
+                return Err(Error::invalid(
+                    field,
+                    format!("{v:?}"),
+                    "letters, digits and `-_./+@=:,`, at least one: a name the site gave you",
+                ));
+            }
+        }
+        if let Some(m) = self.modules.iter().find(|m| !word(m, "/+@=:,")) {
+            return Err(Error::invalid(
+                "module",
+                format!("{m:?}"),
+                "a module name: letters, digits and `-_./+@=:,`, at least one (e.g. \"OpenMPI/4.1.4\")",
+            ));
+        }
+        let controls = |v: &String| v.chars().any(char::is_control);
+        if let Some(a) = std::iter::once(&self.program)
+            .chain(&self.args)
+            .find(|a| controls(a))
+        {
+            return Err(Error::invalid(
+                "arg",
+                format!("{a:?}"),
+                "text without line breaks or other control characters",
+            ));
         }
         crate::error::positive("nodes", self.nodes, "1 or more")?;
         crate::error::positive("tasks_per_node", self.tasks_per_node, "1 or more")?;
@@ -278,5 +311,10 @@ mod tests {
         assert!(err(job.clone().tasks_per_node(0)).contains("`tasks_per_node`: 0"));
         assert!(err(job.clone().minutes(0)).contains("`minutes`: 0"));
         assert!(err(SlurmJob::new("my job", "p")).contains("`name`: \"my job\""));
+        assert!(err(job.clone().module("OpenMPI\nrm -rf ~")).contains("`module`"));
+        assert!(err(job.clone().account("proj; rm -rf ~")).contains("`account`"));
+        assert!(err(job.clone().partition("")).contains("`partition`"));
+        assert!(err(job.clone().arg("x\nrm -rf ~")).contains("`arg`"));
+        assert!(job.module("OpenMPI/4.1.4-GCC-12.2.0").script().is_ok());
     }
 }

@@ -233,6 +233,27 @@ impl Timer {
     ///
     /// [`Error::InvalidArgument`] if `loops` or `repeats` is zero.
     pub fn run<T, F: FnMut() -> T>(&self, mut f: F) -> Result<Timing> {
+        if self.repeats > MAX_REPEATS {
+            return Err(Error::invalid(
+                "repeats",
+                self.repeats,
+                "at most 10 000 runs (IPython's -r; 7 is the default)",
+            ));
+        }
+        if self.loops.is_some_and(|n| n > MAX_LOOPS) {
+            return Err(Error::invalid(
+                "loops",
+                self.loops.unwrap_or_default(),
+                "at most 1 000 000 000 loops per run (IPython's -n)",
+            ));
+        }
+        if self.min_run_time > crate::limits::MAX_INTERVAL {
+            return Err(Error::invalid(
+                "min_run_time",
+                format!("{:?}", self.min_run_time),
+                "at most 60 s per calibrated run (0.2 s is IPython's)",
+            ));
+        }
         if self.repeats == 0 {
             return Err(Error::invalid("repeats", 0, "1 or more (IPython's -r)"));
         }
@@ -347,8 +368,14 @@ fn calibrate_with(mut time_run: impl FnMut(u64) -> Duration, target: Duration) -
         }
         loops *= 10;
     }
-    loops.min(1_000_000_000)
+    loops.min(MAX_LOOPS)
 }
+
+/// The most runs a [`Timer`] makes.
+const MAX_REPEATS: usize = 10_000;
+
+/// The most loops per run a [`Timer`] makes (calibration stops there too).
+const MAX_LOOPS: u64 = 1_000_000_000;
 
 /// Times an expression like IPython's `%timeit`, returning a [`Timing`].
 ///

@@ -31,7 +31,7 @@ use crate::error::Result;
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `workers` is 0.
 pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
-    let workers = crate::error::positive("workers", workers, "1 or more")?;
+    let workers = crate::limits::threads("workers", workers)?;
     let part = values.len().div_ceil(workers).max(1);
     let sums = super::on_scoped_threads(values.chunks(part), "summing", |chunk| {
         super::sum::sum_slice(chunk)
@@ -128,9 +128,13 @@ mod tests {
     fn split_sum_equals_serial_sum_for_any_number_of_workers() {
         let v: Vec<u64> = (0..10_001).collect();
         let want = super::super::sum::sum_slice(&v);
-        for workers in [1, 2, 3, 7, 64, 20_000] {
+        for workers in [1, 2, 3, 7, 64, 1024] {
             assert_eq!(sum_split(&v, workers).unwrap(), want, "{workers} workers");
         }
+        assert!(
+            sum_split(&v, 20_000).is_err(),
+            "more threads than the bound"
+        );
         assert_eq!(sum_split(&[], 4).unwrap(), 0);
     }
 

@@ -269,7 +269,7 @@ pub fn pi_par(n: u64, seed: u64) -> f64 {
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_threads(n: u64, seed: u64, threads: usize) -> Result<f64> {
-    let threads = crate::error::positive("threads", threads, "1 or more")? as u64;
+    let threads = crate::limits::threads("threads", threads)? as u64;
     let counts = super::on_scoped_threads(chunk_ranges(n, threads), "pi", |range| {
         count_chunks(n, seed, range)
     })?;

@@ -120,7 +120,7 @@ pub fn pi_processes_with(
     seed: u64,
     processes: usize,
 ) -> Result<f64> {
-    let processes = crate::error::positive("processes", processes, "1 or more")? as u64;
+    let processes = crate::limits::processes("processes", processes)? as u64;
     let program = checked_program(program.to_path_buf(), "pi-worker")?;
     let counts: Vec<u64> = run_workers(chunk_ranges(n, processes), |range| {
         spawn_worker(&program, [n, seed, range.start, range.end])

@@ -30,7 +30,7 @@ where
     F: Fn(usize) -> H + Sync,
     H: FnMut(),
 {
-    let threads = crate::error::positive("threads", threads, "1 or more")?;
+    let threads = crate::limits::threads("threads", threads)?;
     let t64 = threads as u64;
     super::on_scoped_threads(0..threads, "counting", |t| {
         let share = n / t64 + u64::from((t as u64) < n % t64);
@@ -125,7 +125,7 @@ pub fn pi_atomic(n: u64, seed: u64, threads: usize) -> Result<f64> {
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_false_sharing(n: u64, seed: u64, threads: usize) -> Result<f64> {
-    let threads = crate::error::positive("threads", threads, "1 or more")?;
+    let threads = crate::limits::threads("threads", threads)?;
     let slots: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
     run(n, seed, threads, |t| {
         let slot = &slots[t];
@@ -154,7 +154,7 @@ struct Padded(AtomicU64);
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `threads` is 0.
 pub fn pi_padded(n: u64, seed: u64, threads: usize) -> Result<f64> {
-    let threads = crate::error::positive("threads", threads, "1 or more")?;
+    let threads = crate::limits::threads("threads", threads)?;
     let slots: Vec<Padded> = (0..threads).map(|_| Padded(AtomicU64::new(0))).collect();
     run(n, seed, threads, |t| {
         let slot = &slots[t].0;

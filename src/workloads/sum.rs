@@ -58,7 +58,20 @@ pub fn sum_range(n: u64) -> u64 {
 /// v.extend(0..1000);
 /// assert_eq!(v.len(), 1000);
 /// ```
+///
+/// # Panics
+///
+/// When `capacity` values need more memory than the machine has available
+/// (an allocation that fails would abort the whole process, and with it
+/// the kernel's variables): the panic says how much was asked.
 pub fn vec_with_huge_pages<T>(capacity: usize) -> Vec<T> {
+    if let Err(e) = crate::limits::memory_for(
+        "the vector",
+        capacity as u128,
+        std::mem::size_of::<T>(),
+    ) {
+        crate::limits::refuse(e);
+    }
     let v: Vec<T> = Vec::with_capacity(capacity);
     crate::os::advise_huge_pages(v.as_ptr().cast(), capacity * std::mem::size_of::<T>());
     v
@@ -80,6 +93,11 @@ pub fn huge_pages_available() -> bool {
 /// ```
 /// assert_eq!(parallel_course::workloads::sum::sum_materialised(100), 4950);
 /// ```
+///
+/// # Panics
+///
+/// When `8 n` bytes are more than the machine has available: the panic
+/// says how much was asked (see [`sum_chunked`] for any `n`).
 pub fn sum_materialised(n: u64) -> u64 {
     let mut values = vec_with_huge_pages(usize::try_from(n).unwrap_or(usize::MAX));
     values.extend(0..n);
@@ -93,7 +111,14 @@ pub fn sum_materialised(n: u64) -> u64 {
 /// ```
 /// assert_eq!(parallel_course::workloads::sum::sum_materialised_small_pages(100), 4950);
 /// ```
+///
+/// # Panics
+///
+/// As for [`sum_materialised`].
 pub fn sum_materialised_small_pages(n: u64) -> u64 {
+    if let Err(e) = crate::limits::memory_for("the vector of 0..n", u128::from(n), 8) {
+        crate::limits::refuse(e);
+    }
     let values: Vec<u64> = (0..n).collect();
     sum_slice(black_box(&values))
 }
@@ -104,6 +129,10 @@ pub fn sum_materialised_small_pages(n: u64) -> u64 {
 /// ```
 /// assert_eq!(parallel_course::workloads::sum::sum_materialised_par(100), 4950);
 /// ```
+///
+/// # Panics
+///
+/// As for [`sum_materialised`].
 pub fn sum_materialised_par(n: u64) -> u64 {
     let len = usize::try_from(n).unwrap_or(usize::MAX);
     let mut values = vec_with_huge_pages(len);

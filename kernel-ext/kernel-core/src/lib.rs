@@ -22,6 +22,12 @@ pub const COURSE_ROOT_ENV: &str = "COURSE_ROOT";
 /// `cargo` the kernel's own `cargo` (see [`lockfile`]) hands over to.
 pub const REAL_CARGO_ENV: &str = "COURSE_REAL_CARGO";
 
+/// The environment variable, set by the kernelspec, that names the
+/// kernels' folder: where each kernel takes a slot to build cells in. The
+/// cells' own `TMPDIR` is left as it is, so that a learner's temporary
+/// files never land among the kernels' folders.
+pub const KERNELS_DIR_ENV: &str = "COURSE_KERNELS_DIR";
+
 /// The file, in a kernel's build folder, that the kernel holds locked for
 /// as long as it lives: the launcher's clean-up leaves a folder alone while
 /// its lock is held.

@@ -74,6 +74,9 @@ pub struct Shared {
     pub in_flight: AtomicUsize,
     /// When the last output line was passed on.
     pub last_output: Mutex<Option<Instant>>,
+    /// The first panic message the running cell printed, if any: a cell
+    /// that panicked failed, though evcxr catches the panic and goes on.
+    pub panic: Mutex<Option<String>>,
     /// The kernel's build folder (about 70 MB), removed at shutdown.
     pub build_dir: Mutex<Option<std::path::PathBuf>>,
 }
@@ -273,6 +276,7 @@ impl Engine {
         let before = self.variables();
         let pid = self.cell_pid();
         let cpu_before = pid.and_then(procfs::cpu_times);
+        lock(&self.shared.panic).take();
         interrupt::begin_cell(&self.shared, pid);
         let input = self.input.clone();
         let parent = request.clone();
@@ -285,7 +289,7 @@ impl Engine {
             },
         );
         let state = interrupt::end_cell(&self.shared);
-        self.flush_outputs();
+        outputs::wait_until_flushed(&self.shared, Instant::now());
         if std::env::var_os("COURSE_KERNEL_TRACE").is_some() {
             let phases = match &result {
                 Ok(out) => out
@@ -344,6 +348,9 @@ impl Engine {
                 }
                 if state.asked {
                     return Err(Failure::interrupted_kept(&self.variable_names()));
+                }
+                if let Some(message) = lock(&self.shared.panic).take() {
+                    return Err(Failure::panicked(&message, &self.variable_names()));
                 }
                 let after = self.variables();
                 self.history
@@ -499,7 +506,7 @@ impl Engine {
     /// Waits until every line the cell printed is queued on IOPub, so that
     /// the reply and the idle status come after the outputs.
     fn flush_outputs(&self) {
-        outputs::wait_until_flushed(&self.shared);
+        outputs::wait_until_flushed(&self.shared, Instant::now() - outputs::QUIET);
     }
 
     fn broadcast(&self, parent: &Message, msg_type: &str, content: Value) {

@@ -43,6 +43,17 @@ impl Failure {
         )
     }
 
+    /// The cell panicked: evcxr caught the panic at the cell's edge, kept
+    /// the variables made before, and dropped those the cell made.
+    pub fn panicked(message: &str, kept: &[String]) -> Failure {
+        let kept = if kept.is_empty() {
+            String::new()
+        } else {
+            format!(" (variables kept: {})", kept.join(", "))
+        };
+        Failure::other("Panic", format!("{}{kept}", message.trim()))
+    }
+
     /// The cell did not stop when asked, so its process was stopped; the
     /// variables in `lost` are gone, and `rebuildable` cells can make them
     /// again.

@@ -52,14 +52,21 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 ./lab installs as \"parallel-rust\"); there is no need to start it by hand.";
 
 /// Takes a kernel slot (before any thread starts, so that evcxr can be
-/// told where to build), then serves Jupyter.
+/// told where to build), or a folder of its own when every slot is taken,
+/// then serves Jupyter.
 fn run(connection_file: &str) -> anyhow::Result<()> {
-    let slot = std::env::var_os("TMPDIR")
-        .and_then(|base| slots::take(std::path::Path::new(&base)));
-    if let Some(slot) = &slot {
+    let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV)
+        .map(std::path::PathBuf::from);
+    let slot = base.as_deref().and_then(slots::take);
+    let dir = match (&slot, &base) {
+        (Some(slot), _) => Some(slot.dir.clone()),
+        (None, Some(base)) => slots::own_folder(base),
+        (None, None) => None,
+    };
+    if let Some(dir) = &dir {
         // SAFETY: no other thread exists yet, so nothing reads the
         // environment while it changes.
-        unsafe { std::env::set_var("EVCXR_TMPDIR", &slot.dir) };
+        unsafe { std::env::set_var("EVCXR_TMPDIR", dir) };
     }
     let result = server::run(connection_file);
     drop(slot);

@@ -20,7 +20,7 @@ use crate::server::Iopub;
 const MAX_BATCH_BYTES: usize = 64 * 1024;
 
 /// How long the output must be quiet before a cell's reply is sent.
-const QUIET: Duration = Duration::from_millis(5);
+pub const QUIET: Duration = Duration::from_millis(5);
 
 /// The longest a reply waits for output still arriving (from a thread
 /// the cell left running, say).
@@ -88,6 +88,9 @@ fn pass_on(
                 let _ = iopub.send(message);
             }
         } else {
+            if name == "stderr" {
+                note_panic(&line, shared);
+            }
             text.push_str(&line);
             text.push('\n');
         }
@@ -101,6 +104,23 @@ fn pass_on(
     }
     flush_text(&mut text, name, iopub, session, parent.as_ref(), quiet);
     taken
+}
+
+/// Remembers the first panic of the running cell: Rust's panic message is
+/// `thread '…' panicked at FILE:LINE:COL:` followed by the message.
+fn note_panic(line: &str, shared: &Shared) {
+    let mut panic = lock(&shared.panic);
+    match panic.as_mut() {
+        None if line.starts_with("thread '") && line.contains(" panicked at ") => {
+            *panic = Some(line.to_string());
+        }
+        // The line after the location is the message itself.
+        Some(first) if !first.contains('\n') => {
+            first.push('\n');
+            first.push_str(line);
+        }
+        _ => {}
+    }
 }
 
 fn flush_text(
@@ -122,12 +142,14 @@ fn flush_text(
 }
 
 /// Waits until every line taken from evcxr is queued on IOPub and the
-/// output has been quiet for a moment (stderr comes from its own pipe and
-/// may trail the end of the cell), at most [`MAX_WAIT`].
-pub fn wait_until_flushed(shared: &Shared) {
+/// output has been quiet for a moment since `since` (the end of the cell)
+/// and since the last line: stderr comes from its own pipe and may trail
+/// the end of the cell. At most [`MAX_WAIT`].
+pub fn wait_until_flushed(shared: &Shared, since: Instant) {
     let start = Instant::now();
     while start.elapsed() < MAX_WAIT {
-        let quiet = lock(&shared.last_output).is_none_or(|t| t.elapsed() >= QUIET);
+        let last = lock(&shared.last_output).map_or(since, |t| t.max(since));
+        let quiet = last.elapsed() >= QUIET;
         if shared.in_flight.load(Ordering::SeqCst) == 0 && quiet {
             return;
         }

@@ -47,6 +47,7 @@ pub fn take_role() {
     }
     if std::env::var_os(CELL_PROCESS_ENV).is_some() {
         die_with_kernel();
+        quiet_backtraces();
     } else if std::env::var_os(RUSTC_WRAPPER_ENV).is_some() {
         // Held until the wrapper exits, which releases it.
         std::mem::forget(lock_cache_entry());
@@ -98,12 +99,12 @@ fn be_cargo() -> ! {
 }
 
 /// Lays the course's `Cargo.lock` over the current folder's, if the current
-/// folder is a kernel's build folder (under the kernel's `TMPDIR`); does
+/// folder is a kernel's build folder (under the kernels' folder); does
 /// nothing anywhere else, so a learner's own `cargo` calls are untouched.
 fn overlay_course_lock() {
     let (Some(root), Some(tmp), Ok(here)) = (
         std::env::var_os(course_kernel_core::COURSE_ROOT_ENV),
-        std::env::var_os("TMPDIR"),
+        std::env::var_os(course_kernel_core::KERNELS_DIR_ENV),
         std::env::current_dir(),
     ) else {
         return;
@@ -119,6 +120,18 @@ fn overlay_course_lock() {
     let current = std::fs::read_to_string(&lock).unwrap_or_default();
     if let Some(laid) = course_kernel_core::lockfile::overlay(&course, &current) {
         let _ = std::fs::write(&lock, laid);
+    }
+}
+
+/// Turns off the backtrace evcxr asks for in the cell process: a panic's
+/// message already names the file and line, and a learner reading a cell's
+/// error gains nothing from the frames of evcxr's generated code. Set
+/// `COURSE_KERNEL_BACKTRACE=1` in the kernelspec to have them back.
+fn quiet_backtraces() {
+    if std::env::var_os("COURSE_KERNEL_BACKTRACE").is_none() {
+        // SAFETY: called first thing in the cell process's `main`, before
+        // any other thread exists.
+        unsafe { std::env::set_var("RUST_BACKTRACE", "0") };
     }
 }
 

@@ -4,7 +4,7 @@
 //! kernel, that folder starts empty and the support crate is copied into it
 //! again (from evcxr's cache) each time; and kernels started together must
 //! never share one. The course kernel instead takes the first free slot
-//! `slot-N` under the kernels' folder (its `TMPDIR`), holding `slot-N.lock`
+//! `slot-N` under the kernels' folder (`COURSE_KERNELS_DIR`), holding `slot-N.lock`
 //! (an exclusive `flock`, released by the system however the kernel ends)
 //! for as long as it lives, and tells evcxr to build there
 //! (`EVCXR_TMPDIR`). The slot stays when the kernel ends, warm for the next
@@ -46,6 +46,19 @@ pub fn take(base: &Path) -> Option<Slot> {
             let dir = base.join(format!("{SLOT_PREFIX}{n}"));
             std::fs::create_dir_all(&dir).ok()?;
             return Some(Slot { dir, _lock: file });
+        }
+    }
+    None
+}
+
+/// A build folder for this kernel alone, `.tmp-PID-N` under `base`, for
+/// when every slot is taken; the kernel removes it when it ends, and the
+/// launcher's clean-up when a killed kernel leaves it behind.
+pub fn own_folder(base: &Path) -> Option<PathBuf> {
+    for n in 0..1000 {
+        let dir = base.join(format!(".tmp-{}-{n}", std::process::id()));
+        if std::fs::create_dir(&dir).is_ok() {
+            return Some(dir);
         }
     }
     None

@@ -101,7 +101,7 @@ pub fn mandelbrot_static(
     max_iter: u32,
     threads: usize,
 ) -> Result<(FractalImage, Vec<Duration>)> {
-    crate::error::positive("threads", threads, "1 or more")?;
+    crate::limits::threads("threads", threads)?;
     let mut image = FractalImage::new(bbox, max_iter)?;
     let width = image.width();
     let rows_each = image.height().div_ceil(threads);

@@ -231,7 +231,7 @@ fn which(program: &OsString) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The folder the kernels build cells in (their `TMPDIR`), with the Cargo
+/// The kernels' folder, where each kernel builds cells in a slot, with the Cargo
 /// configuration (`kernel-ext/kernel/build-folder.toml`) that lets the
 /// support crate be cached. It lies in the user's cache folder: inside the
 /// project, Cargo would take the kernels' build crates for members of the

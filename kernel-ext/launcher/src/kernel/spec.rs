@@ -37,8 +37,8 @@ pub struct Spec<'a> {
     pub real_cargo: &'a Path,
     /// The folder with the kernel's `init.evcxr` (`EVCXR_CONFIG_DIR`).
     pub config_dir: &'a Path,
-    /// The kernel's `TMPDIR`: evcxr makes each kernel's build folder under
-    /// it, where the build folder's Cargo configuration is found. It must lie outside the course's
+    /// The kernels' folder: each kernel builds cells in a folder under it,
+    /// where the build folders' Cargo configuration is found. It must lie outside the course's
     /// Cargo workspace.
     pub build_dir: &'a Path,
     /// The folder holding the toolchain's `libstd-*.so`, if known. Cells are
@@ -62,7 +62,10 @@ pub fn kernel_json(spec: &Spec<'_>) -> String {
         "EVCXR_CONFIG_DIR".into(),
         spec.config_dir.to_string_lossy().into(),
     );
-    env.insert("TMPDIR".into(), spec.build_dir.to_string_lossy().into());
+    env.insert(
+        course_kernel_core::KERNELS_DIR_ENV.into(),
+        spec.build_dir.to_string_lossy().into(),
+    );
     if let Some(dir) = spec.std_lib_dir {
         let var = if cfg!(target_os = "macos") {
             "DYLD_LIBRARY_PATH"
@@ -121,7 +124,7 @@ mod tests {
         assert_eq!(spec["env"]["CARGO_PROFILE_DEV_OVERFLOW_CHECKS"], "false");
         assert_eq!(spec["env"]["EVCXR_CONFIG_DIR"], "/r/kernel-ext/kernel");
         assert_eq!(
-            spec["env"]["TMPDIR"],
+            spec["env"]["COURSE_KERNELS_DIR"],
             "/home/u/.cache/parallel-course/kernels"
         );
         if cfg!(target_os = "linux") {
