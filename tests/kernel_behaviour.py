@@ -32,11 +32,15 @@ asserted: they depend on the machine.
 11. Mistyped sizes: zero, huge, negative, not-a-number and empty inputs
     to the prelude's helpers are refused with a message, the cell's
     process lives on, and the variables made before are kept.
+12. Failed runs: the runner leaves no executed copy to publish for a
+    notebook that failed (its copy goes to `failed/`).
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
 
 import argparse
+import fcntl
+import json
 import os
 import queue
 import re
@@ -63,15 +67,12 @@ def run_cell(kc, code, timeout=600):
 
 def outcome(kc, msg_id, timeout=600, code=""):
     """Waits for the request `msg_id` to finish; returns (status, text)."""
+    try:
+        found, reply = messages(kc, msg_id, timeout)
+    except TimeoutError:
+        raise TimeoutError(f"no reply within {timeout} s to: {code!r}")
     parts = []
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            raise TimeoutError(f"no reply within {timeout} s to: {code!r}")
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
+    for msg in found:
         kind, content = msg["msg_type"], msg["content"]
         if kind == "stream":
             parts.append(content["text"])
@@ -79,12 +80,7 @@ def outcome(kc, msg_id, timeout=600, code=""):
             parts.append(content["data"].get("text/plain", ""))
         elif kind == "error":
             parts.append(content.get("evalue", "") + "\n".join(content.get("traceback", [])))
-        elif kind == "status" and content["execution_state"] == "idle":
-            break
-    reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = kc.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
-    return reply["content"]["status"], "".join(parts)
+    return reply["status"], "".join(parts)
 
 
 LOG_DIR = Path(".course/logs")
@@ -268,9 +264,19 @@ def check_own_loop_and_rebuild(kernel, crate_dir):
         for code in ("let keep: u64 = 41;", "let data: Vec<u64> = (1..=keep).collect();"):
             status, text = run_cell(kc, code)
             assert status == "ok", text
+        status, build_dir = run_cell(kc, ":last_compile_dir")
         reply, said, stopped = interrupt_after(
             km, kc, "let mut x = 0u64;\nloop { x = x.wrapping_add(1); }", 1.0)
         assert reply["status"] == "error", reply
+        # The kernel lives on, and still holds its build folder's lock: the
+        # launcher's clean-up leaves the folder alone.
+        live_lock = Path(build_dir.strip()) / ".course-kernel-live"
+        with open(live_lock) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                raise AssertionError(f"{live_lock} is not held after the interrupt")
+            except BlockingIOError:
+                pass
         assert "Lost: " in said and "keep" in said and "%rebuild" in said, f"the cell said {said!r}"
         status, _ = run_cell(kc, "keep")
         assert status == "error", "`keep` survived the stopped process"
@@ -311,8 +317,8 @@ def check_no_process_outlives_its_cell(kernel, crate_dir):
         print("  processes: SKIPPED (no /proc to list processes)")
         return
     with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
-        reply, _, stopped = interrupt_after(km, kc, "integral_processes(200_000, 2)?", 2.0)
-        assert reply["status"] == "error", reply
+        reply, said, stopped = interrupt_after(km, kc, "integral_processes(200_000, 2)?", 2.0)
+        assert reply["status"] == "error", f"{reply}: {said}"
         assert gone("integral-worker"), f"workers left: {processes_named('integral-worker')}"
         # A cell that does not stop: its process and everything it started go.
         marker = "600.123"
@@ -513,6 +519,34 @@ def check_mistyped_sizes(kernel, crate_dir):
           "refused with a message; the same cell process, `keep` kept")
 
 
+def check_failed_runs_are_not_published(kernel, crate_dir):
+    """The runner leaves an executed copy only for a run that passed: a
+    failed run's copy goes to `failed/`, where `./lab publish` never looks."""
+    import subprocess
+    runner = crate_dir / "kernel-ext" / "runner" / "run_notebooks.py"
+    with tempfile.TemporaryDirectory(prefix="course-failed-run-") as tmp:
+        folder = Path(tmp) / "notebooks"
+        folder.mkdir()
+        try:
+            nb = folder / "broken.ipynb"
+            nb.write_text(json.dumps({
+                "cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {},
+                           "outputs": [], "source": ["let x: u32 = \"not a number\";"]}],
+                "metadata": {"kernelspec": {"name": kernel, "display_name": kernel, "language": "rust"}},
+                "nbformat": 4, "nbformat_minor": 5}))
+            out = Path(tmp) / "executed"
+            done = subprocess.run([sys.executable, str(runner), "--kernel", kernel, "--out", str(out),
+                                   "--log-dir", str(Path(tmp) / "logs"), str(nb)],
+                                  capture_output=True, text=True, timeout=600)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        assert done.returncode != 0, f"the broken notebook passed:\n{done.stdout}"
+        assert not (out / "broken.ipynb").exists(), "a failed run left a copy to publish"
+        assert (out / "failed" / "broken.ipynb").exists(), "the failed run's copy is not in failed/"
+    print("  failed runs: the broken notebook failed, and its copy went to failed/, not to the "
+          "executed copies ./lab publish uses")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -525,6 +559,7 @@ CHECKS = {
     "together": check_kernels_started_together,
     "versions": check_locked_versions,
     "mistyped": check_mistyped_sizes,
+    "failed-runs": check_failed_runs_are_not_published,
 }
 
 

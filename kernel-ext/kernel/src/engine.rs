@@ -270,7 +270,14 @@ impl Engine {
         timed: bool,
     ) -> Result<(), Failure> {
         let code: Cow<str> = match &self.preloaded {
-            Some(p) => p.strip_dep_lines(code),
+            Some(p) => {
+                if p.loads_another_copy(code)
+                    && let Some(dir) = lock(&self.shared.build_dir).as_deref()
+                {
+                    crate::slots::taint(dir);
+                }
+                p.strip_dep_lines(code)
+            }
             None => Cow::Borrowed(code),
         };
         let before = self.variables();

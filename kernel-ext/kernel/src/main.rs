@@ -55,8 +55,12 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 /// told where to build), or a folder of its own when every slot is taken,
 /// then serves Jupyter.
 fn run(connection_file: &str) -> anyhow::Result<()> {
-    let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV)
-        .map(std::path::PathBuf::from);
+    let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV).map(|kernels| {
+        slots::base_for(
+            std::path::Path::new(&kernels),
+            std::env::var_os(course_kernel_core::COURSE_ROOT_ENV).as_deref(),
+        )
+    });
     let slot = base.as_deref().and_then(slots::take);
     let dir = match (&slot, &base) {
         (Some(slot), _) => Some(slot.dir.clone()),

@@ -27,6 +27,21 @@ pub struct Preloaded {
 }
 
 impl Preloaded {
+    /// Whether `code` loads a crate named like the support crate from
+    /// another folder (a copy of it): its build then takes the support
+    /// crate's file names in the build folder.
+    pub fn loads_another_copy(&self, code: &str) -> bool {
+        code.lines().any(|line| {
+            Dep::parse(line).is_some_and(|dep| {
+                dep.name == CRATE
+                    && dep
+                        .path
+                        .and_then(|p| Path::new(&p).canonicalize().ok())
+                        .is_some_and(|p| p != self.root)
+            })
+        })
+    }
+
     /// `code` without the `:dep` lines that load the preloaded crate from
     /// its own folder (each becomes an empty line, so that line numbers in
     /// messages stay right).

@@ -8,7 +8,12 @@
 //! (an exclusive `flock`, released by the system however the kernel ends)
 //! for as long as it lives, and tells evcxr to build there
 //! (`EVCXR_TMPDIR`). The slot stays when the kernel ends, warm for the next
-//! kernel. In every build folder the kernel also holds
+//! kernel. Slots belong to one checkout of the course (a folder
+//! `NAME-HASH` per course folder): two checkouts build crates of the same
+//! names, and Cargo writes a dylib (`libparallel_course.so`) under the same
+//! file name whatever folder its crate came from, so a slot shared between
+//! checkouts would load one checkout's crate into the other's kernel. In
+//! every build folder the kernel also holds
 //! [`LIVE_LOCK`](course_kernel_core::LIVE_LOCK), which the launcher's
 //! clean-up reads as "in use".
 
@@ -28,7 +33,34 @@ pub struct Slot {
     _lock: File,
 }
 
-/// Takes the first free slot under `base` (the kernels' folder), or `None`
+/// The folder of the slots of the course at `root` under the kernels'
+/// folder: `kernels/NAME-HASH`, NAME the course folder's name and HASH a
+/// hash of its full path; `kernels/other` without a course folder.
+pub fn base_for(kernels: &Path, root: Option<&std::ffi::OsStr>) -> PathBuf {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let Some(root) = root.map(Path::new) else {
+        return kernels.join("other");
+    };
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut h = DefaultHasher::new();
+    root.hash(&mut h);
+    let name: String = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    kernels.join(format!("{name}-{:08x}", h.finish() as u32))
+}
+
+/// Takes the first free slot under `base` (the course's slot folder), or `None`
 /// when every slot is taken or locks are not available.
 pub fn take(base: &Path) -> Option<Slot> {
     std::fs::create_dir_all(base).ok()?;
@@ -44,6 +76,11 @@ pub fn take(base: &Path) -> Option<Slot> {
         };
         if try_lock(&file) {
             let dir = base.join(format!("{SLOT_PREFIX}{n}"));
+            if dir.join(FOREIGN).exists() {
+                // A kernel built another copy of the support crate here:
+                // its files would pass for the course's. Start afresh.
+                let _ = std::fs::remove_dir_all(&dir);
+            }
             std::fs::create_dir_all(&dir).ok()?;
             return Some(Slot { dir, _lock: file });
         }
@@ -63,6 +100,15 @@ pub fn own_folder(base: &Path) -> Option<PathBuf> {
     }
     None
 }
+
+/// Marks the build folder `dir` as holding a build of another copy of the
+/// support crate: the next kernel to take it starts it afresh.
+pub fn taint(dir: &Path) {
+    let _ = std::fs::write(dir.join(FOREIGN), "");
+}
+
+/// The mark [`taint`] leaves.
+const FOREIGN: &str = ".course-kernel-foreign-crate";
 
 /// Locks `LIVE_LOCK` in the build folder `dir` for the rest of this
 /// process's life.

@@ -73,7 +73,10 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
         if let Some(target) = &ws.target {
             clippy
                 .args(["--release", "--locked"])
-                .env("CARGO_TARGET_DIR", target);
+                .env("CARGO_TARGET_DIR", target)
+                // As for the kernel's build (see kernel::install): evcxr's
+                // crates read `CI` when they compile.
+                .env_remove("CI");
         }
         clippy.args(["--", "-D", "warnings"]);
         println!("\n== {} ({})", ws.name, ws.manifest);

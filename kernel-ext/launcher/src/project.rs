@@ -154,6 +154,35 @@ mod tests {
     }
 
     #[test]
+    fn a_notebook_the_list_does_not_name_is_not_the_courses() {
+        let root =
+            std::env::temp_dir().join(format!("course-list-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("notebooks")).unwrap();
+        std::fs::write(root.join("notebooks/course.txt"), "00-a.ipynb\n").unwrap();
+        std::fs::write(root.join("notebooks/00-a.ipynb"), "{}").unwrap();
+        // A learner's scratch notebook that would break a warm-up.
+        std::fs::write(
+            root.join("notebooks/Untitled.ipynb"),
+            r#"{"cells": [{"cell_type": "code", "source": [":dep no_such_crate_xyz = \"1\""]}]}"#,
+        )
+        .unwrap();
+        let project = Project { root: root.clone() };
+        assert_eq!(
+            project.course_notebooks().unwrap(),
+            [root.join("notebooks/00-a.ipynb")]
+        );
+        std::fs::write(
+            root.join("notebooks/course.txt"),
+            "00-a.ipynb\n01-gone.ipynb\n",
+        )
+        .unwrap();
+        let err = project.course_notebooks().unwrap_err().to_string();
+        assert!(err.contains("01-gone.ipynb, which does not exist"), "{err}");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
     fn the_checkouts_course_list_names_existing_notebooks_in_order() {
         let project = Project::locate().unwrap();
         let notebooks = project.course_notebooks().unwrap();

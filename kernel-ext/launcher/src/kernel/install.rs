@@ -76,7 +76,11 @@ pub fn ensure_kernel(
         Command::new(cargo)
             .args(["build", "--release", "--locked", "--manifest-path"])
             .arg(project.kernel_ext().join("kernel/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target),
+            .env("CARGO_TARGET_DIR", &target)
+            // rust-analyzer's crates read `CI` when they compile, so Cargo
+            // would rebuild all of evcxr (six minutes) whenever `CI` is set
+            // in one run and not in the next.
+            .env_remove("CI"),
         "Building the course kernel failed; the compiler's message is above. It needs Rust 1.95 \
          or newer (`rustup update`) and network access to crates.io the first time.",
     )?;

@@ -1,9 +1,11 @@
 //! Removing the build folders that dead kernels leave behind.
 //!
-//! The course kernel builds in a slot (`slot-N`, kept warm for the next
-//! kernel, never removed here) or, when every slot is taken, in a folder of
-//! its own (`.tmpXXXXXX`, some 70 MB), which it removes when it ends; a
-//! kernel that was killed, or an older kernel, leaves its folder behind.
+//! The course kernel builds in a slot (`NAME-HASH/slot-N`, one set of slots
+//! per checkout of the course, kept warm for the next kernel, never removed
+//! here) or, when every slot is taken, in a folder of its own
+//! (`NAME-HASH/.tmp-…`, some 70 MB), which it removes when it ends; a
+//! kernel that was killed, or an older kernel (`.tmpXXXXXX` directly in
+//! the kernels' folder), leaves its folder behind.
 //! A `.tmp` folder is stale when nothing says it is in use:
 //!
 //! * its kernel's lock ([`LIVE_LOCK`], held by a live course kernel for
@@ -113,11 +115,26 @@ fn lock_held(file: &Path) -> bool {
     }
 }
 
-/// The `.tmp*` folders directly under `dir` (resolved, so that they compare
-/// with the resolved paths in `/proc/*/maps`), with their ages.
+/// The `.tmp*` folders under `dir` and under each course's slot folder
+/// in it (`NAME-HASH/`), resolved so that they compare with the resolved
+/// paths in `/proc/*/maps`, with their ages.
 fn kernel_folders(dir: &Path) -> Vec<Folder> {
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let mut found = tmp_folders(&dir);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                found.extend(tmp_folders(&entry.path()));
+            }
+        }
+    }
+    found
+}
+
+/// The `.tmp*` folders directly under `dir`, with their ages.
+fn tmp_folders(dir: &Path) -> Vec<Folder> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let now = SystemTime::now();

@@ -75,11 +75,12 @@ pub fn check(project: &Project, env: &Env) -> anyhow::Result<bool> {
     }
     std::fs::create_dir_all(&workspaces)
         .with_context(|| format!("creating {}", workspaces.display()))?;
-    // JupyterLab opens a learners' folder made as `./lab` makes `work/`
-    // (a fresh one, under target/), and runs the notebook a learner opens
+    // JupyterLab opens a learners' folder made as `./lab` makes `work/` (a
+    // fresh one, beside `work/` so that the notebooks' relative paths hold,
+    // hidden and ignored by git), and runs the notebook a learner opens
     // first.
     let notebooks = project.course_notebooks()?;
-    let folder = project.root.join("target/browser/work");
+    let folder = project.root.join(".browser-test-work");
     if folder.exists() {
         std::fs::remove_dir_all(&folder)
             .with_context(|| format!("removing {}", folder.display()))?;
