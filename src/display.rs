@@ -149,7 +149,12 @@ pub trait ShowDebug {
 
 impl<T: std::fmt::Debug + ?Sized> ShowDebug for T {
     fn evcxr_display(&self) {
-        emit(&[("text/plain", &format!("{self:?}"))]);
+        let text = format!("{self:?}");
+        // A cell that ends in a loop evaluates to `()`: show nothing, as
+        // IPython shows nothing for `None`.
+        if text != "()" {
+            emit(&[("text/plain", &text)]);
+        }
     }
 }
 

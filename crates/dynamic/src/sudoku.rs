@@ -342,12 +342,14 @@ impl fmt::Display for Board {
                 writeln!(f, "------+-------+------")?;
             }
             for col in 0..9 {
-                if col % 3 == 0 && col > 0 {
-                    f.write_str("| ")?;
+                match col {
+                    0 => {}
+                    3 | 6 => f.write_str(" | ")?,
+                    _ => f.write_str(" ")?,
                 }
                 match self.cells[row * 9 + col] {
-                    0 => f.write_str(". ")?,
-                    d => write!(f, "{d} ")?,
+                    0 => f.write_str(".")?,
+                    d => write!(f, "{d}")?,
                 }
             }
             writeln!(f)?;

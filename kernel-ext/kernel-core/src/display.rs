@@ -72,6 +72,25 @@ fn parse(json: &str) -> Result<Display, String> {
     })
 }
 
+/// Whether a cell's result is only the unit value `()`, which the kernel
+/// does not show: a cell that ends in a `for` loop or a call returning
+/// nothing shows nothing, as a Python cell that evaluates to `None` does.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use course_kernel_core::display::is_unit_result;
+/// let unit = HashMap::from([("text/plain".to_string(), "()".to_string())]);
+/// let number = HashMap::from([("text/plain".to_string(), "42".to_string())]);
+/// assert!(is_unit_result(&unit));
+/// assert!(!is_unit_result(&number));
+/// ```
+pub fn is_unit_result(bundle: &std::collections::HashMap<String, String>) -> bool {
+    bundle.len() == 1
+        && bundle
+            .get("text/plain")
+            .is_some_and(|text| text.trim() == "()")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

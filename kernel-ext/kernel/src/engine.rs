@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use course_kernel_core::display::is_unit_result;
 use course_kernel_core::history::History;
 use course_kernel_core::magics::{self, Cell};
 use course_kernel_core::procfs;
@@ -342,7 +343,7 @@ impl Engine {
                         ),
                     );
                 }
-                if !out.is_empty() {
+                if !out.is_empty() && !is_unit_result(&out.content_by_mime_type) {
                     self.broadcast(
                         request,
                         "execute_result",

@@ -12,7 +12,12 @@ use crate::project::Project;
 use crate::steps;
 
 /// The crates whose documentation the notebooks link to.
-const DOCUMENTED: [&str; 3] = ["parallel_course", "course_profiler", "course_c"];
+const DOCUMENTED: [&str; 4] = [
+    "parallel_course",
+    "course_profiler",
+    "course_c",
+    "course_dynamic",
+];
 
 /// Builds the documentation and replaces `notebooks/api/` with it.
 pub fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
