@@ -77,6 +77,7 @@
 #![deny(missing_docs)]
 
 pub mod build_info;
+mod child;
 pub mod cluster;
 pub mod cpu;
 pub mod delayed;
@@ -95,6 +96,7 @@ pub mod stats;
 pub mod table;
 pub mod taskgraph;
 pub mod timing;
+pub mod workflow;
 pub mod workloads;
 
 pub use build_info::{BuildInfo, build_info};
@@ -125,6 +127,7 @@ pub mod prelude {
     pub use crate::table::Table;
     pub use crate::taskgraph::{TaskGraph, TaskId, pea_soup};
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
+    pub use crate::workflow::{Snakemake, SnakemakeRun, snakemake};
     pub use crate::workloads::fractal::{
         BoundingBox, Complex64, FractalImage, Tile, julia, julia_par, mandelbrot,
         mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static, mandelbrot_tiles_par,

@@ -3,13 +3,13 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use course_kernel_runtime::children;
 
+use crate::child::{Group, reader};
 use crate::error::{Error, Result};
 
 /// How to get OpenMPI on Debian or Ubuntu, for error messages.
@@ -223,21 +223,13 @@ impl Mpirun {
         let mut run = Group(child);
         let stdout = reader(run.0.stdout.take());
         let stderr = reader(run.0.stderr.take());
-        let status = loop {
-            crate::interrupt::check("mpirun");
-            match run.0.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if start.elapsed() > self.time_limit => {
-                    drop(run);
-                    return Err(Error::Worker(format!(
-                        "`{}` did not finish within {:?}; every rank was stopped",
-                        self.command_line(),
-                        self.time_limit
-                    )));
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(Error::io("waiting for mpirun", e)),
-            }
+        let Some(status) = run.wait(self.time_limit, "mpirun")? else {
+            drop(run);
+            return Err(Error::Worker(format!(
+                "`{}` did not finish within {:?}; every rank was stopped",
+                self.command_line(),
+                self.time_limit
+            )));
         };
         let wall = start.elapsed();
         let out = stdout.join().unwrap_or_default();
@@ -256,34 +248,6 @@ impl Mpirun {
             lines: by_rank(&out),
         })
     }
-}
-
-/// `mpirun` with its ranks in its process group: dropped, it stops them
-/// all (after a time limit, an interrupt, an error) and reaps `mpirun`.
-/// Stopping a group that has ended does nothing.
-struct Group(std::process::Child);
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        if !matches!(self.0.try_wait(), Ok(Some(_))) {
-            children::kill_group(self.0.id());
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// Reads a pipe to the end on its own thread, so that a rank printing a
-/// lot never blocks on a full pipe while the run is waited for.
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            text = String::from_utf8_lossy(&bytes).into_owned();
-        }
-        text
-    })
 }
 
 #[cfg(unix)]

@@ -41,7 +41,7 @@ fn release_program(name: &str) -> PathBuf {
 
 /// This crate's own programs (`src/bin/`); the other helper programs are
 /// packages of the course's workspace.
-const CRATE_PROGRAMS: [&str; 2] = ["pi-worker", "integral-worker"];
+const CRATE_PROGRAMS: [&str; 3] = ["pi-worker", "integral-worker", "course-step"];
 
 /// `program` if it is built, else [`Error::Setup`] with the command that
 /// builds the helper program `name`.

@@ -37,6 +37,17 @@ pub enum Cell {
     TimeCell(String),
     /// `%rebuild`: re-run the cells that made the lost variables.
     Rebuild,
+    /// `%%writefile [-a] PATH`: write (or, with `-a`, append) the rest of
+    /// the cell to a file, as IPython's magic does: a Snakefile, a job
+    /// script, a data file, shown and edited in the notebook.
+    WriteFile {
+        /// The file, relative to the notebook's folder unless absolute.
+        path: String,
+        /// Append instead of replacing.
+        append: bool,
+        /// The text to write, ending in a line break.
+        text: String,
+    },
 }
 
 /// A magic typed wrongly: IPython's `UsageError`. The message says what
@@ -53,7 +64,7 @@ impl std::fmt::Display for MagicError {
 impl std::error::Error for MagicError {}
 
 /// The magics the kernel knows, for error messages.
-pub const KNOWN: &str = "%time, %%time, %timeit, %%timeit and %rebuild";
+pub const KNOWN: &str = "%time, %%time, %timeit, %%timeit, %%writefile and %rebuild";
 
 /// Translates a cell's text.
 ///
@@ -167,11 +178,40 @@ fn cell_magic(rest: &str) -> Result<Cell, MagicError> {
                 call
             }))
         }
+        "writefile" => write_file(args, body),
         "" => Err(MagicError(
             "a cell magic needs a name, such as %%time".into(),
         )),
         other => Err(unknown(&format!("%%{other}"))),
     }
+}
+
+/// `%%writefile`'s line: `[-a | --append] PATH`, the path optionally in quotes.
+fn write_file(args: &str, body: &str) -> Result<Cell, MagicError> {
+    let usage = "%%writefile takes a file name, and -a to append: `%%writefile Snakefile` or `%%writefile -a Snakefile`";
+    let (append, path) = match args.split_once(char::is_whitespace) {
+        Some(("-a" | "--append", rest)) => (true, rest.trim()),
+        _ if args == "-a" || args == "--append" => (true, ""),
+        _ => (false, args),
+    };
+    let path = path.trim_matches(|c| c == '"' || c == '\'');
+    if path.is_empty() {
+        return Err(MagicError(usage.into()));
+    }
+    if path.starts_with('-') {
+        return Err(MagicError(format!(
+            "{usage} (`{path}` is not a flag it knows)"
+        )));
+    }
+    let mut text = body.to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(Cell::WriteFile {
+        path: path.to_string(),
+        append,
+        text,
+    })
 }
 
 fn line_timeit(args: &str, is_last: bool) -> Result<String, MagicError> {
@@ -369,5 +409,31 @@ mod tests {
     fn a_remainder_is_not_a_magic() {
         assert_eq!(code("let r = 10\n% 3;"), "let r = 10\n% 3;");
         assert_eq!(code("17 %4"), "17 %4");
+    }
+
+    #[test]
+    fn writefile_takes_a_path_and_keeps_the_cell_as_it_is() {
+        let written = |t: &str| match translate(t).unwrap() {
+            Cell::WriteFile { path, append, text } => (path, append, text),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            written("%%writefile Snakefile\nrule all:\n    input: \"a\""),
+            (
+                "Snakefile".into(),
+                false,
+                "rule all:\n    input: \"a\"\n".into()
+            )
+        );
+        assert_eq!(
+            written("%%writefile -a soup/Snakefile\nx\n").0,
+            "soup/Snakefile"
+        );
+        assert!(written("%%writefile --append 'my file.txt'\nx").1);
+        assert_eq!(written("%%writefile 'my file.txt'\n").0, "my file.txt");
+        let err = |t: &str| translate(t).unwrap_err().to_string();
+        assert!(err("%%writefile\nx").contains("takes a file name"));
+        assert!(err("%%writefile -a\nx").contains("takes a file name"));
+        assert!(err("%%writefile -x f\nx").contains("not a flag"));
     }
 }

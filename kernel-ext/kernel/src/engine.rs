@@ -246,6 +246,9 @@ impl Engine {
             Ok(Cell::Code(code)) => self.run(request, &code, count, false),
             Ok(Cell::TimeCell(body)) => self.run(request, &body, count, true),
             Ok(Cell::Rebuild) => self.rebuild(request),
+            Ok(Cell::WriteFile { path, append, text }) => {
+                self.write_file(request, &path, append, &text)
+            }
         };
         self.flush_outputs();
         let reply = match result {
@@ -259,6 +262,42 @@ impl Engine {
         };
         *lock(&self.shared.current) = None;
         reply
+    }
+
+    /// `%%writefile`: writes or appends `text` to `path` (relative to the
+    /// kernel's folder, the notebook's), creating its folder, and says what
+    /// it did in IPython's words.
+    fn write_file(
+        &mut self,
+        request: &Message,
+        path: &str,
+        append: bool,
+        text: &str,
+    ) -> Result<(), Failure> {
+        let file = std::path::Path::new(path);
+        let existed = file.exists();
+        let written = (|| {
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut out = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(file)?;
+            std::io::Write::write_all(&mut out, text.as_bytes())
+        })();
+        if let Err(e) = written {
+            return Err(Failure::other("OSError", format!("%%writefile {path}: {e}")));
+        }
+        let what = match (append, existed) {
+            (true, _) => "Appending to",
+            (false, true) => "Overwriting",
+            (false, false) => "Writing",
+        };
+        self.stream(request, "stdout", &format!("{what} {path}\n"));
+        Ok(())
     }
 
     /// Runs one cell's code; with `timed`, reports its execution time as

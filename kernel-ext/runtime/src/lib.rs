@@ -27,6 +27,7 @@ pub mod children;
 pub mod display;
 pub mod format;
 pub mod interrupt;
+pub mod paths;
 
 /// The environment variable the course kernel sets for the processes it
 /// starts. Its value is the version of the line protocol in [`display`].

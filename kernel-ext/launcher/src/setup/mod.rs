@@ -12,6 +12,7 @@
 //! | [`helpers`] | the helper programs the notebooks start |
 //! | [`docs`] | the crates' documentation in `notebooks/api/` |
 //! | [`mpi`] | OpenMPI and the MPI program of episode 8 |
+//! | [`snakemake`] | Snakemake, in a venv of its own, for episode 12 |
 //!
 //! The kernel's own steps (evcxr_jupyter, the kernelspec, the warm-up)
 //! are in [`crate::kernel`].
@@ -20,6 +21,7 @@ pub mod docs;
 pub mod helpers;
 pub mod mpi;
 pub mod python;
+pub mod snakemake;
 pub mod toolchain;
 
 use std::ffi::OsString;
@@ -138,6 +140,9 @@ pub fn plan(warm: Warm) -> Vec<Step> {
             let (mpi, outcome) = mpi::ensure(f.project, f.cargo()?)?;
             f.mpi = Some(mpi);
             Ok(outcome)
+        }),
+        Step::new("Snakemake for episode 12 (locked, with hashes)", |f| {
+            snakemake::ensure(f.project, f.python()?)
         }),
     ];
     if warm == Warm::Yes {

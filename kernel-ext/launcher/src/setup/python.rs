@@ -75,7 +75,7 @@ fn missing_venv_advice(version: &str, name: &str, minor: u32) -> String {
     )
 }
 
-fn parse_python_version(text: &str) -> Option<(u32, u32)> {
+pub fn parse_python_version(text: &str) -> Option<(u32, u32)> {
     let v = text.strip_prefix("Python ")?;
     let mut parts = v.split('.');
     Some((

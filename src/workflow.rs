@@ -1,0 +1,505 @@
+//! Workflows with Snakemake (episode 12): run a Snakefile's rules from a
+//! cell, read which jobs ran and why, and draw the graph of jobs.
+//!
+//! Snakemake comes from the course's own environment (`./lab` installs it
+//! in `.course/snakemake-venv` from a lock with hashes). Its jobs find the
+//! course's helper programs, such as `course-step`, on their `PATH`. A run
+//! leads a process group of its own: an interrupt, or its time limit,
+//! stops Snakemake and every job it started.
+//!
+//! ```no_run
+//! use parallel_course::workflow::snakemake;
+//! let run = snakemake("soup").jobs(2).run()?;
+//! println!("{run}"); // which rules ran, why, and how long it took
+//! # Ok::<(), parallel_course::Error>(())
+//! ```
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use course_kernel_runtime::children;
+use course_kernel_runtime::paths::SNAKEMAKE_VENV;
+
+use crate::child::{Group, reader};
+use crate::display::escape_html;
+use crate::error::{Error, Result};
+use crate::taskgraph::Diagram;
+
+/// The most jobs a run may start at once.
+pub const MAX_JOBS: usize = 256;
+
+/// The `snakemake` program of the course's environment.
+///
+/// # Errors
+///
+/// [`Error::Setup`] if it is not installed, with the command that installs it.
+pub fn snakemake_program() -> Result<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let program = root.join(SNAKEMAKE_VENV).join("bin").join("snakemake");
+    if program.is_file() {
+        Ok(program)
+    } else {
+        Err(Error::Setup(format!(
+            "Snakemake is not installed ({} is missing). Run `./lab --setup-only` in the course \
+             folder: it installs Snakemake into {SNAKEMAKE_VENV} (Python 3.11 or newer is needed).",
+            program.display()
+        )))
+    }
+}
+
+/// A Snakemake run to start in `dir` (the folder with the `Snakefile`):
+/// one job at a time unless [`jobs`](Snakemake::jobs) says otherwise.
+///
+/// ```
+/// use parallel_course::workflow::snakemake;
+/// let run = snakemake("soup").jobs(2).arg("--forceall");
+/// assert_eq!(run.command_line(), "snakemake -j 2 --forceall  (in soup)");
+/// ```
+pub fn snakemake(dir: impl AsRef<Path>) -> Snakemake {
+    Snakemake {
+        dir: dir.as_ref().to_path_buf(),
+        jobs: 1,
+        args: Vec::new(),
+        time_limit: Duration::from_secs(600),
+    }
+}
+
+/// A Snakemake command, built by [`snakemake`].
+#[derive(Debug, Clone)]
+pub struct Snakemake {
+    dir: PathBuf,
+    jobs: usize,
+    args: Vec<OsString>,
+    time_limit: Duration,
+}
+
+impl Snakemake {
+    /// At most `jobs` jobs at once (`-j`), 1 to [`MAX_JOBS`].
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs;
+        self
+    }
+
+    /// One more argument for Snakemake, such as `--forceall` or a target file.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// More arguments for Snakemake.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Stops the run, and every job of it, after `limit` (10 minutes unless set).
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// The command as a person would type it, and the folder it runs in.
+    pub fn command_line(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let mut line = format!("snakemake -j {}", self.jobs);
+        for arg in args {
+            line.push(' ');
+            line.push_str(&arg);
+        }
+        format!("{line}  (in {})", self.dir.display())
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.jobs == 0 || self.jobs > MAX_JOBS {
+            return Err(Error::invalid("jobs", self.jobs, "1 to 256 jobs at once"));
+        }
+        if self.time_limit.is_zero() {
+            return Err(Error::invalid("time_limit", "0 s", "more than zero"));
+        }
+        if !self.dir.join("Snakefile").is_file() {
+            return Err(Error::invalid(
+                "dir",
+                self.dir.display(),
+                "a folder with a file named Snakefile (write one with %%writefile DIR/Snakefile)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs Snakemake with `extra` arguments before the others; returns its
+    /// exit status, standard output and standard error.
+    fn start(&self, extra: &[&str]) -> Result<(bool, String, String, Duration)> {
+        self.check()?;
+        let program = snakemake_program()?;
+        let mut command = Command::new(&program);
+        children::own_group(children::die_with_parent(&mut command));
+        command
+            .current_dir(&self.dir)
+            .args(extra)
+            .arg("-j")
+            .arg(self.jobs.to_string())
+            .args(&self.args)
+            .env("PATH", job_path(&program))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let child = command
+            .spawn()
+            .map_err(|e| Error::io(format!("starting {}", program.display()), e))?;
+        let mut run = Group(child);
+        let stdout = reader(run.0.stdout.take());
+        let stderr = reader(run.0.stderr.take());
+        let Some(status) = run.wait(self.time_limit, "snakemake")? else {
+            drop(run);
+            return Err(Error::Worker(format!(
+                "`{}` did not finish within {:?}; it and its jobs were stopped",
+                self.command_line(),
+                self.time_limit
+            )));
+        };
+        let wall = start.elapsed();
+        Ok((
+            status.success(),
+            stdout.join().unwrap_or_default(),
+            stderr.join().unwrap_or_default(),
+            wall,
+        ))
+    }
+
+    /// Runs the workflow and waits for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for 0 or more than [`MAX_JOBS`] jobs, a
+    /// zero time limit or a folder without a `Snakefile`; [`Error::Setup`]
+    /// if Snakemake is not installed; [`Error::Worker`] if the workflow
+    /// fails (with Snakemake's account of the failed jobs) or passes its
+    /// time limit.
+    pub fn run(&self) -> Result<SnakemakeRun> {
+        let (ok, _out, log, wall) = self.start(&[])?;
+        if !ok {
+            return Err(Error::Worker(format!(
+                "`{}` failed after {:.1} s:\n{}",
+                self.command_line(),
+                wall.as_secs_f64(),
+                failure_report(&log)
+            )));
+        }
+        Ok(SnakemakeRun {
+            command: self.command_line(),
+            wall,
+            jobs: jobs_in(&log),
+            log,
+        })
+    }
+
+    /// The graph of the jobs the run would do (`snakemake --dag`), as a
+    /// diagram: dashed boxes are jobs that would run, solid ones are up to date.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Snakemake::run), and [`Error::Worker`] if Snakemake's
+    /// graph cannot be read.
+    pub fn dag(&self) -> Result<Diagram> {
+        let (ok, dot, log, _) = self.start(&["--dag"])?;
+        if !ok {
+            return Err(Error::Worker(format!(
+                "`snakemake --dag` failed in {}:\n{}",
+                self.dir.display(),
+                failure_report(&log)
+            )));
+        }
+        dot_to_mermaid(&dot)
+    }
+}
+
+/// `PATH` for Snakemake's jobs: the course's helper programs first, then
+/// Snakemake's environment, then the cell's own `PATH`.
+fn job_path(program: &Path) -> OsString {
+    let helpers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("release");
+    let mut dirs = vec![helpers];
+    dirs.extend(program.parent().map(Path::to_path_buf));
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// A finished Snakemake run: the jobs it ran, in the order they started.
+#[derive(Debug, Clone)]
+pub struct SnakemakeRun {
+    /// The command, as [`Snakemake::command_line`] writes it.
+    pub command: String,
+    /// Wall time from start to end, Snakemake's own start-up included.
+    pub wall: Duration,
+    /// The jobs that ran.
+    pub jobs: Vec<Job>,
+    /// Everything Snakemake wrote to standard error.
+    pub log: String,
+}
+
+/// One job of a run: a rule applied to one set of files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The rule's name.
+    pub rule: String,
+    /// The wildcards' values (`book=moby`), empty if the rule has none.
+    pub wildcards: String,
+    /// The files it wrote.
+    pub output: String,
+    /// Why Snakemake ran it (`Missing output files: …`, `Updated input files: …`).
+    pub reason: String,
+}
+
+impl SnakemakeRun {
+    /// The rules of the jobs that ran, in order (a rule with wildcards once per job).
+    pub fn rules_run(&self) -> Vec<&str> {
+        self.jobs.iter().map(|j| j.rule.as_str()).collect()
+    }
+
+    /// Whether Snakemake found every output up to date and ran nothing.
+    pub fn nothing_to_do(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Shows the run in the notebook, as its `Display` text.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl fmt::Display for SnakemakeRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let jobs = match self.jobs.len() {
+            0 => "nothing to be done, every output up to date".to_string(),
+            1 => "1 job".to_string(),
+            n => format!("{n} jobs"),
+        };
+        writeln!(
+            f,
+            "{}: {jobs} in {:.2} s",
+            self.command,
+            self.wall.as_secs_f64()
+        )?;
+        for job in &self.jobs {
+            let rule = if job.wildcards.is_empty() {
+                job.rule.clone()
+            } else {
+                format!("{} [{}]", job.rule, job.wildcards)
+            };
+            writeln!(f, "  {rule} → {}  ({})", job.output, job.reason)?;
+        }
+        Ok(())
+    }
+}
+
+/// The jobs in Snakemake's log: each starts with a `rule NAME:` or
+/// `localrule NAME:` line, followed by indented `key: value` lines.
+fn jobs_in(log: &str) -> Vec<Job> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut current: Option<Job> = None;
+    for line in log.lines() {
+        let header = line
+            .strip_prefix("localrule ")
+            .or_else(|| line.strip_prefix("rule "))
+            .and_then(|r| r.strip_suffix(':'));
+        if let Some(rule) = header {
+            jobs.extend(current.take());
+            current = Some(Job {
+                rule: rule.to_string(),
+                wildcards: String::new(),
+                output: String::new(),
+                reason: String::new(),
+            });
+            continue;
+        }
+        let Some(job) = current.as_mut() else {
+            continue;
+        };
+        match line.trim_start().split_once(": ") {
+            Some(("output", v)) if line.starts_with("    ") => job.output = v.to_string(),
+            Some(("wildcards", v)) if line.starts_with("    ") => {
+                job.wildcards = v.to_string()
+            }
+            Some(("reason", v)) if line.starts_with("    ") => job.reason = v.to_string(),
+            _ if !line.starts_with("    ") => jobs.extend(current.take()),
+            _ => {}
+        }
+    }
+    jobs.extend(current);
+    jobs
+}
+
+/// The part of a failed run's log that says what failed: the `Error`
+/// blocks and the failed jobs' own messages, else the last lines.
+fn failure_report(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut report = Vec::new();
+    let mut in_error = false;
+    for line in &lines {
+        if line.starts_with("Error")
+            || line.starts_with("RuleException")
+            || line.contains("course-step")
+        {
+            in_error = true;
+        } else if line.starts_with('[')
+            || line.starts_with("Shutting down")
+            || line.starts_with("Complete log")
+        {
+            in_error = false;
+        }
+        if in_error && !line.trim().is_empty() {
+            report.push(*line);
+        }
+    }
+    if report.is_empty() {
+        report = lines[lines.len().saturating_sub(15)..].to_vec();
+    }
+    report.join("\n")
+}
+
+/// Snakemake's `--dag` (Graphviz) as a Mermaid flowchart: dashed boxes for
+/// jobs that would run, solid for those up to date (the other way round from
+/// Snakemake's own drawing, so that the eye goes to the work to do).
+///
+/// ```
+/// use parallel_course::workflow::dot_to_mermaid;
+/// let dot = r#"digraph snakemake_dag {
+///     0[label = "merge", color = "0.33 0.6 0.85", style="rounded"];
+///     1[label = "count\nbook: moby", color = "0.0 0.6 0.85", style="rounded,dashed"];
+///     1 -> 0
+/// }"#;
+/// let diagram = dot_to_mermaid(dot)?;
+/// assert!(diagram.0.contains("j1[\"count<br/>book: moby\"]"));
+/// assert!(diagram.0.contains("j1 --> j0"));
+/// assert!(diagram.0.contains("class j0 torun"));
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Worker`] if the text has no graph in it.
+pub fn dot_to_mermaid(dot: &str) -> Result<Diagram> {
+    let mut out =
+        String::from("flowchart LR\n    classDef torun stroke-dasharray: 5 4\n");
+    let mut classes = String::new();
+    let mut nodes = 0;
+    for line in dot.lines().map(str::trim) {
+        if let Some((from, to)) = line.split_once(" -> ") {
+            let (from, to) = (from.trim(), to.trim().trim_end_matches(';'));
+            if from.chars().all(|c| c.is_ascii_digit())
+                && to.chars().all(|c| c.is_ascii_digit())
+            {
+                out.push_str(&format!("    j{from} --> j{to}\n"));
+            }
+            continue;
+        }
+        let Some((id, attrs)) = line.split_once('[') else {
+            continue;
+        };
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let Some(label) = attrs
+            .split_once("label = \"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(label, _)| label)
+        else {
+            continue;
+        };
+        let label = escape_html(label).replace("\\n", "<br/>");
+        out.push_str(&format!("    j{id}[\"{label}\"]\n"));
+        // Snakemake draws the jobs that are up to date dashed.
+        if !attrs.contains("dashed") {
+            classes.push_str(&format!("    class j{id} torun\n"));
+        }
+        nodes += 1;
+    }
+    if nodes == 0 {
+        return Err(Error::Worker(format!(
+            "no jobs in Snakemake's graph; it printed: {}",
+            dot.lines().take(5).collect::<Vec<_>>().join(" ")
+        )));
+    }
+    out.push_str(&classes);
+    Ok(Diagram(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG: &str = "Building DAG of jobs...
+Execute 2 jobs...
+
+[Tue Nov 24 20:16:16 2026]
+localrule count:
+    input: books/moby.txt
+    output: counts/moby.tsv
+    jobid: 2
+    reason: Missing output files: counts/moby.tsv
+    wildcards: book=moby
+    resources: tmpdir=/tmp
+[Tue Nov 24 20:16:17 2026]
+Finished jobid: 2 (Rule: count)
+1 of 2 steps (50%) done
+
+[Tue Nov 24 20:16:17 2026]
+rule merge:
+    input: counts/moby.tsv
+    output: top.tsv
+    jobid: 0
+    reason: Input files updated by another job: counts/moby.tsv
+    resources: tmpdir=/tmp
+[Tue Nov 24 20:16:17 2026]
+Finished jobid: 0 (Rule: merge)
+2 of 2 steps (100%) done
+";
+
+    #[test]
+    fn jobs_are_read_from_the_log_with_their_wildcards_and_reasons() {
+        let jobs = jobs_in(LOG);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].rule, "count");
+        assert_eq!(jobs[0].wildcards, "book=moby");
+        assert_eq!(jobs[0].output, "counts/moby.tsv");
+        assert_eq!(jobs[0].reason, "Missing output files: counts/moby.tsv");
+        assert_eq!(jobs[1].rule, "merge");
+        assert_eq!(
+            jobs_in(
+                "Nothing to be done (all requested files are present and up to date)."
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn a_failure_report_keeps_the_error_and_the_jobs_message() {
+        let log = "[Tue]\nlocalrule count:\n    output: x\nEnsure the file is valid\ncourse-step count-words: books/bad.txt is not UTF-8 text (byte 3)\n[Tue]\nError in rule count:\n    jobid: 1\n    output: x\nShutting down, this might take some time.\n";
+        let report = failure_report(log);
+        assert!(report.contains("not UTF-8"), "{report}");
+        assert!(report.contains("Error in rule count"), "{report}");
+        assert!(!report.contains("Shutting down"), "{report}");
+    }
+
+    #[test]
+    fn bad_settings_are_refused_before_snakemake_starts() {
+        let dir = std::env::temp_dir();
+        assert!(snakemake(&dir).jobs(0).run().is_err());
+        assert!(snakemake(&dir).jobs(MAX_JOBS + 1).run().is_err());
+        assert!(snakemake(&dir).time_limit(Duration::ZERO).run().is_err());
+        let none = snakemake("no/such/folder").run().unwrap_err().to_string();
+        assert!(none.contains("Snakefile"), "{none}");
+        assert!(dot_to_mermaid("not a graph").is_err());
+    }
+}

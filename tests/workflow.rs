@@ -1,0 +1,121 @@
+//! Snakemake runs the course's `course-step` program: jobs are read back
+//! with their reasons, a rerun does nothing, a changed input reruns only
+//! what depends on it, and a failed job is reported with its message and
+//! leaves the finished jobs in place. Snakemake is installed by `./lab`;
+//! without it the test says so and passes, except under `CI=true`.
+
+use std::path::{Path, PathBuf};
+
+use parallel_course::workflow::{snakemake, snakemake_program};
+
+fn installed() -> bool {
+    match snakemake_program() {
+        Ok(_) => true,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipped: {e}");
+            false
+        }
+        Err(e) => panic!("under CI=true Snakemake must be installed: {e}"),
+    }
+}
+
+/// A fresh folder with a Snakefile counting the words of two small books.
+fn workflow(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("course-workflow-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("texts")).unwrap();
+    std::fs::write(dir.join("texts/a.txt"), "the cat and the hat\n").unwrap();
+    std::fs::write(dir.join("texts/b.txt"), "the dog\n").unwrap();
+    std::fs::write(
+        dir.join("Snakefile"),
+        r#"BOOKS = glob_wildcards("texts/{book}.txt").book
+rule top:
+    input: expand("counts/{book}.tsv", book=BOOKS)
+    output: "top.tsv"
+    shell: "course-step top-words --top 2 --out {output} {input}"
+rule count:
+    input: "texts/{book}.txt"
+    output: "counts/{book}.tsv"
+    shell: "course-step count-words {input} --out {output}"
+"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Lets the jobs find this build's `course-step` when no release build is
+/// there; once, before either test starts Snakemake.
+fn with_test_build_on_path() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(put_test_build_on_path);
+}
+
+fn put_test_build_on_path() {
+    let built = Path::new(env!("CARGO_BIN_EXE_course-step"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![built];
+    dirs.extend(std::env::split_paths(&path));
+    // SAFETY: called once, under `Once`, before any Snakemake is started;
+    // the test harness's threads do not read PATH.
+    unsafe { std::env::set_var("PATH", std::env::join_paths(dirs).unwrap()) };
+}
+
+#[test]
+fn a_workflow_runs_reruns_nothing_and_resumes_after_a_failure() {
+    if !installed() {
+        return;
+    }
+    with_test_build_on_path();
+    let dir = workflow("all");
+    let first = snakemake(&dir).jobs(2).run().unwrap();
+    let mut rules = first.rules_run();
+    rules.sort();
+    assert_eq!(rules, ["count", "count", "top"], "{first}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("top.tsv")).unwrap(),
+        "the\t3\nand\t1\n"
+    );
+    assert!(snakemake(&dir).run().unwrap().nothing_to_do());
+
+    std::fs::write(dir.join("texts/b.txt"), "the dog and the bone\n").unwrap();
+    let changed = snakemake(&dir).run().unwrap();
+    assert_eq!(changed.rules_run(), ["count", "top"], "{changed}");
+    assert_eq!(changed.jobs[0].wildcards, "book=b");
+
+    std::fs::write(dir.join("texts/c.txt"), [0xff, 0xfe]).unwrap();
+    let failure = snakemake(&dir)
+        .arg("--keep-going")
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(failure.contains("not UTF-8"), "{failure}");
+    assert!(
+        !dir.join("counts/c.tsv").exists(),
+        "a failed job leaves no output"
+    );
+    std::fs::write(dir.join("texts/c.txt"), "a cat\n").unwrap();
+    assert_eq!(snakemake(&dir).run().unwrap().rules_run(), ["count", "top"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_graph_marks_the_jobs_a_changed_input_would_rerun() {
+    if !installed() {
+        return;
+    }
+    with_test_build_on_path();
+    let dir = workflow("dag");
+    snakemake(&dir).run().unwrap();
+    std::fs::write(dir.join("texts/a.txt"), "a new text\n").unwrap();
+    let diagram = snakemake(&dir).dag().unwrap().0;
+    let to_run: Vec<&str> = diagram
+        .lines()
+        .filter(|l| l.trim_start().starts_with("class "))
+        .collect();
+    assert_eq!(to_run.len(), 2, "{diagram}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
