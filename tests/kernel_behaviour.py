@@ -371,8 +371,17 @@ def check_magics(kernel, crate_dir):
         assert status == "ok" and "true" in text, f"a %%time cell's variable is gone: {text}"
         status, text = run_cell(kc, "%timeit -p 3 pi_par(100, 1)")
         assert status == "error" and "-n N" in text, f"a wrong flag gave {status}: {text}"
+        target = Path(tempfile.mkdtemp(prefix="writefile-")) / "rules" / "Snakefile"
+        status, text = run_cell(kc, f'%%writefile {target}\nrule all:\n    input: "x"')
+        written = target.read_text() if target.exists() else None
+        assert status == "ok" and f"Writing {target}" in text and written == 'rule all:\n    input: "x"\n', \
+            f"%%writefile gave {status}: {text}; the file holds {written!r}"
+        shutil.rmtree(target.parent.parent)
+        status, text = run_cell(kc, "for i in 0..2 { let _ = i; }")
+        assert status == "ok" and "()" not in text, f"a cell ending in a loop showed {text!r}"
     print("  magics: %timeit, %%timeit, %time and %%time give timeit!'s and time!'s lines; %%time keeps "
-          "its variables; a wrong flag says what is allowed")
+          "its variables; a wrong flag says what is allowed; %%writefile writes its cell to a file; a cell "
+          "ending in a loop shows nothing")
 
 
 def check_start_and_cell_times(kernel, crate_dir):
