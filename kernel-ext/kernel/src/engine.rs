@@ -289,7 +289,10 @@ impl Engine {
             std::io::Write::write_all(&mut out, text.as_bytes())
         })();
         if let Err(e) = written {
-            return Err(Failure::other("OSError", format!("%%writefile {path}: {e}")));
+            return Err(Failure::other(
+                "OSError",
+                format!("%%writefile {path}: {e}"),
+            ));
         }
         let what = match (append, existed) {
             (true, _) => "Appending to",
