@@ -110,7 +110,10 @@ pub use rayon;
 /// `use parallel_course::prelude::*;`
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
-    pub use crate::cluster::{MpiOutput, Mpirun, SlurmJob, mpi_program, mpirun};
+    pub use crate::cluster::{
+        JobReport, MpiOutput, Mpirun, SlurmJob, SubmittedJob, mpi_program, mpirun,
+        slurm_status, squeue,
+    };
     pub use crate::cpu::{
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
         physical_cores,

@@ -154,6 +154,9 @@ impl Snakemake {
         let child = command
             .spawn()
             .map_err(|e| Error::io(format!("starting {}", program.display()), e))?;
+        // Declared before the group, so dropped after it: once a stopped
+        // run's processes are gone, its lock on the folder is released.
+        let mut unlock = UnlockOnDrop(Some((program.clone(), self.dir.clone())));
         let mut run = Group(child);
         let stdout = reader(run.0.stdout.take());
         let stderr = reader(run.0.stderr.take());
@@ -166,6 +169,7 @@ impl Snakemake {
             )));
         };
         let wall = start.elapsed();
+        unlock.0 = None; // Snakemake ended by itself and released its lock
         Ok((
             status.success(),
             stdout.join().unwrap_or_default(),
@@ -218,6 +222,24 @@ impl Snakemake {
             )));
         }
         dot_to_mermaid(&dot)
+    }
+}
+
+/// Runs `snakemake --unlock` in a folder whose run was stopped (an
+/// interrupt, a time limit): a killed Snakemake leaves its lock behind, and
+/// the next run would refuse to start.
+struct UnlockOnDrop(Option<(PathBuf, PathBuf)>);
+
+impl Drop for UnlockOnDrop {
+    fn drop(&mut self) {
+        if let Some((program, dir)) = self.0.take() {
+            let _ = Command::new(program)
+                .arg("--unlock")
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
@@ -365,7 +387,14 @@ fn failure_report(log: &str) -> String {
     if report.is_empty() {
         report = lines[lines.len().saturating_sub(15)..].to_vec();
     }
-    report.join("\n")
+    let mut text = report.join("\n");
+    if log.contains("Directory cannot be locked") {
+        text.push_str(
+            "\nAn earlier run in this folder was stopped without releasing its lock. If no other \
+             Snakemake runs here, release it with `snakemake(DIR).arg(\"--unlock\").run()`.",
+        );
+    }
+    text
 }
 
 /// Snakemake's `--dag` (Graphviz) as a Mermaid flowchart: dashed boxes for

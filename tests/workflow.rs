@@ -119,3 +119,33 @@ fn the_graph_marks_the_jobs_a_changed_input_would_rerun() {
     assert_eq!(to_run.len(), 2, "{diagram}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_run_stopped_at_its_time_limit_leaves_no_lock_behind() {
+    if !installed() {
+        return;
+    }
+    let dir = std::env::temp_dir()
+        .join(format!("course-workflow-{}-limit", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Snakefile"),
+        "SECONDS = config.get(\"seconds\", 60)\n\
+         rule slow:\n    output: \"slow.txt\"\n    shell: f\"sleep {SECONDS} && touch {{output}}\"\n",
+    )
+    .unwrap();
+    let stopped = snakemake(&dir)
+        .time_limit(std::time::Duration::from_secs(4))
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(stopped.contains("did not finish"), "{stopped}");
+    // The same output again: a lock left by the stopped run would refuse it.
+    let after = snakemake(&dir)
+        .args(["--config", "seconds=0"])
+        .run()
+        .unwrap();
+    assert_eq!(after.rules_run(), ["slow"], "{after}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -26,6 +26,8 @@
 
 mod mpi;
 mod slurm;
+mod submit;
 
 pub use mpi::{MpiOutput, Mpirun, mpi_program, mpirun};
 pub use slurm::SlurmJob;
+pub use submit::{JobReport, SubmittedJob, slurm_status, squeue};

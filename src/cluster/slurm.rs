@@ -30,15 +30,16 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Debug, Clone)]
 pub struct SlurmJob {
-    name: String,
+    pub(super) name: String,
     program: String,
     args: Vec<String>,
     nodes: usize,
     tasks_per_node: usize,
-    minutes: u64,
+    pub(super) minutes: u64,
     account: Option<String>,
     partition: Option<String>,
     modules: Vec<String>,
+    srun: bool,
 }
 
 impl SlurmJob {
@@ -55,7 +56,25 @@ impl SlurmJob {
             account: None,
             partition: None,
             modules: Vec::new(),
+            srun: true,
         }
+    }
+
+    /// Runs the program once, as a plain command, instead of through
+    /// `srun`: the mistake of a script that forgets `srun`. The job still
+    /// holds every task it asked for, but only one process runs in it
+    /// (an MPI program then runs as a single rank).
+    ///
+    /// ```
+    /// use parallel_course::cluster::SlurmJob;
+    /// let script = SlurmJob::new("oops", "./integral-mpi").tasks_per_node(2).direct().script()?;
+    /// assert!(script.contains("\n./integral-mpi\n"));
+    /// assert!(!script.contains("srun ./integral-mpi"));
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn direct(mut self) -> Self {
+        self.srun = false;
+        self
     }
 
     /// Adds one argument for the program.
@@ -205,8 +224,12 @@ impl SlurmJob {
                 s.push_str(&format!("module load {m}\n"));
             }
         }
-        s.push_str("\n# One rank per task, on every node of the job.\n");
-        s.push_str("srun ");
+        if self.srun {
+            s.push_str("\n# One rank per task, on every node of the job.\n");
+            s.push_str("srun ");
+        } else {
+            s.push_str("\n# Without srun: one process, whatever the job asked for.\n");
+        }
         s.push_str(&shell_words(
             std::iter::once(&self.program).chain(&self.args),
         ));

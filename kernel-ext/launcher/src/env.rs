@@ -14,6 +14,17 @@ pub struct Env {
     pub cargo: OsString,
     /// Whether the MPI program of episode 8 could be built.
     pub mpi: Mpi,
+    /// Whether the course's Slurm cluster can run here.
+    pub slurm: Slurm,
+}
+
+/// Whether the course's one-node Slurm cluster can run on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slurm {
+    /// Installed, and `./lab` runs as root.
+    Ready,
+    /// Not here; the text says why and what to do.
+    Missing(String),
 }
 
 /// Whether OpenMPI and the course's MPI program are there.

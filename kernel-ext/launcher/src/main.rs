@@ -32,6 +32,7 @@
 
 mod bench;
 mod cli;
+mod cluster;
 mod env;
 mod executed;
 mod kernel;
@@ -90,6 +91,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             for line in work::summary(&folder, &outcomes) {
                 println!("{line}");
             }
+            // A cluster that would not start costs episode 8 its jobs, not
+            // the learner their JupyterLab.
+            let _cluster =
+                cluster::for_notebooks(&project, &env.slurm).unwrap_or_else(|e| {
+                    println!("!! {e:#}");
+                    None
+                });
             server::start(&project, &env, &opts, &folder)
         }
         Command::Test(opts) => {
@@ -100,10 +108,12 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Lint => lint::run(&project),
         Command::Publish => {
             let env = setup::set_up(&project, Warm::No)?;
+            let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             publish::run(&project, &env)
         }
         Command::Execute(notebooks) => {
             let env = setup::set_up(&project, Warm::No)?;
+            let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             executed::execute_command(&project, &env, &notebooks)
         }
     }

@@ -12,15 +12,18 @@
 //! | [`helpers`] | the helper programs the notebooks start |
 //! | [`docs`] | the crates' documentation in `notebooks/api/` |
 //! | [`mpi`] | OpenMPI and the MPI program of episode 8 |
+//! | [`slurm`] | Slurm and munge for episode 8's cluster |
 //! | [`snakemake`] | Snakemake, in a venv of its own, for episode 12 |
 //!
 //! The kernel's own steps (evcxr_jupyter, the kernelspec, the warm-up)
 //! are in [`crate::kernel`].
 
+pub mod apt;
 pub mod docs;
 pub mod helpers;
 pub mod mpi;
 pub mod python;
+pub mod slurm;
 pub mod snakemake;
 pub mod toolchain;
 
@@ -30,7 +33,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::env::{Env, Mpi};
+use crate::env::{Env, Mpi, Slurm};
 use crate::kernel;
 use crate::project::Project;
 use crate::steps::{self, Steps};
@@ -141,6 +144,11 @@ pub fn plan(warm: Warm) -> Vec<Step> {
             f.mpi = Some(mpi);
             Ok(outcome)
         }),
+        Step::new("Slurm for episode 8's one-node cluster", |f| {
+            let (slurm, outcome) = slurm::ensure()?;
+            f.slurm = Some(slurm);
+            Ok(outcome)
+        }),
         Step::new("Snakemake for episode 12 (locked, with hashes)", |f| {
             snakemake::ensure(f.project, f.python()?)
         }),
@@ -165,6 +173,7 @@ pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
         python: None,
         kernel: None,
         mpi: None,
+        slurm: None,
     };
     for step in &plan {
         steps.run(&step.title, || {
@@ -188,6 +197,7 @@ pub struct Found<'a> {
     python: Option<Python>,
     kernel: Option<PathBuf>,
     mpi: Option<Mpi>,
+    slurm: Option<Slurm>,
 }
 
 impl Found<'_> {
@@ -205,6 +215,7 @@ impl Found<'_> {
             jupyter: self.project.venv_bin("jupyter"),
             cargo: self.cargo()?.clone(),
             mpi: self.mpi.clone().context(OUT_OF_ORDER)?,
+            slurm: self.slurm.clone().context(OUT_OF_ORDER)?,
         })
     }
 }

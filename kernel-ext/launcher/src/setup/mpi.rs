@@ -15,8 +15,8 @@ use anyhow::bail;
 
 use crate::env::Mpi;
 use crate::project::Project;
+use crate::setup::apt;
 use crate::steps::{self, capture};
-use crate::system::running_as_root;
 
 /// Debian/Ubuntu packages: the `mpirun` launcher, the headers and `mpicc`
 /// that rsmpi builds against, and the libclang that bindgen loads.
@@ -46,34 +46,6 @@ fn missing() -> Vec<&'static str> {
     missing
 }
 
-/// Installs the packages with apt-get (as root), refreshing the package
-/// lists once if the first attempt fails.
-fn apt_install() -> anyhow::Result<()> {
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "-q", "--no-install-recommends"])
-            .args(PACKAGES)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if install() {
-        return Ok(());
-    }
-    let updated = Command::new("apt-get")
-        .args(["update", "-q"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if updated && install() {
-        return Ok(());
-    }
-    bail!(
-        "apt-get could not install {}; its messages are above. Install them yourself, then run \
-         ./lab again.",
-        PACKAGES.join(" ")
-    )
-}
-
 /// Makes sure OpenMPI is there (installing it when allowed) and builds
 /// the MPI program. Returns whether MPI is ready and the outcome line; a
 /// machine where OpenMPI cannot be installed is not an error here (the
@@ -83,8 +55,7 @@ pub fn ensure(project: &Project, cargo: &OsString) -> anyhow::Result<(Mpi, Strin
     let mut missing = missing();
     let mut installed = false;
     if !missing.is_empty() {
-        let apt = capture(Command::new("apt-get").arg("--version")).is_some();
-        if !(running_as_root() && apt) {
+        if !apt::allowed() {
             let why = format!(
                 "missing {}. Episode 8 runs MPI programs; install OpenMPI with `{}` \
                  (Debian/Ubuntu; elsewhere the system's OpenMPI and libclang packages), then run \
@@ -94,7 +65,7 @@ pub fn ensure(project: &Project, cargo: &OsString) -> anyhow::Result<(Mpi, Strin
             );
             return Ok((Mpi::Missing(why.clone()), format!("SKIPPED: {why}")));
         }
-        apt_install()?;
+        apt::install(&PACKAGES)?;
         installed = true;
         missing = self::missing();
         if !missing.is_empty() {

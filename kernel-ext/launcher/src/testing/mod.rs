@@ -19,6 +19,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 
 use crate::cli::TestOptions;
+use crate::cluster;
 use crate::env::{Env, Mpi};
 use crate::executed;
 use crate::kernel::spec;
@@ -45,6 +46,20 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         )?,
         "lab server",
     );
+    // The cluster serves the crate tests and episode 8, and stops at the end.
+    let cluster_guard = match cluster::for_notebooks(project, &env.slurm) {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            println!("!! {e:#}");
+            None
+        }
+    };
+    if cluster_guard.is_none() && system::under_ci() {
+        println!(
+            "!! Under CI=true the course's Slurm cluster must run: this is a failure."
+        );
+        check(false, "Slurm cluster");
+    }
     if opts.crate_tests {
         check(
             section("Crate tests", "(cargo test --workspace)", || {

@@ -1,0 +1,431 @@
+//! Submitting a [`SlurmJob`] to Slurm from a cell: `sbatch`, the queue
+//! while it waits and runs, its output once it is done.
+//!
+//! The commands (`sbatch`, `squeue`, `scontrol`, `scancel`) are Slurm's
+//! own. When no `SLURM_CONF` is set and the course's one-node cluster is
+//! configured in this checkout (`./lab` starts it where Slurm is
+//! installed), they talk to that cluster; on a real cluster's login node
+//! they talk to the site's.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use course_kernel_runtime::paths::SLURM_CONF;
+
+use super::SlurmJob;
+use crate::display::Live;
+use crate::error::{Error, Result};
+
+/// Says how to get a cluster, for a machine without Slurm.
+const NO_SLURM: &str = "Slurm's commands (sbatch, squeue) were not found or no cluster answers. \
+    On Debian/Ubuntu as root, `./lab` installs Slurm and starts the course's one-node cluster \
+    (`sudo apt-get install slurm-wlm munge`, then run ./lab again); on a cluster, run this on its \
+    login node.";
+
+/// A Slurm command aimed at the course's cluster when no other is
+/// configured.
+fn slurm(program: &str) -> Command {
+    let mut command = Command::new(program);
+    if std::env::var_os("SLURM_CONF").is_none() {
+        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join(SLURM_CONF);
+        if conf.is_file() {
+            command.env("SLURM_CONF", conf);
+        }
+    }
+    command
+}
+
+/// Runs a Slurm command and returns its standard output.
+fn output(command: &mut Command, what: &str) -> Result<String> {
+    let out = command.output().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Setup(NO_SLURM.into())
+        } else {
+            Error::io(format!("running {what}"), e)
+        }
+    })?;
+    if !out.status.success() {
+        return Err(Error::Worker(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The cluster's partitions and nodes in one line each (`sinfo`), or
+/// [`Error::Setup`] saying how to get a cluster.
+///
+/// ```no_run
+/// println!("{}", parallel_course::cluster::slurm_status()?);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Setup`] when Slurm is missing or no controller answers.
+pub fn slurm_status() -> Result<String> {
+    let text = output(
+        slurm("sinfo").args(["-h", "-o", "partition %P: %a, %D node(s) of %c CPUs, %t"]),
+        "sinfo",
+    )
+    .map_err(|e| match e {
+        Error::Worker(why) => Error::Setup(format!("{NO_SLURM} ({why})")),
+        other => other,
+    })?;
+    Ok(text.trim().to_string())
+}
+
+/// The queue as `squeue` shows it: every job waiting or running.
+///
+/// # Errors
+///
+/// As [`slurm_status`].
+pub fn squeue() -> Result<String> {
+    output(
+        slurm("squeue").args(["-o", "%.6i %.9P %.14j %.8u %.9T %.8M %.5D %R"]),
+        "squeue",
+    )
+}
+
+impl SlurmJob {
+    /// Writes the script to `dir/NAME.slurm` and submits it with `sbatch`
+    /// from `dir`, where the job's output will be written. Returns at once:
+    /// [`SubmittedJob::wait`] waits for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`script`](Self::script) and [`write`](Self::write);
+    /// [`Error::Setup`] without Slurm; [`Error::Worker`] if `sbatch`
+    /// refuses the job (its message says why: too many tasks for the
+    /// cluster, an unknown partition, …).
+    pub fn submit(&self, dir: impl AsRef<Path>) -> Result<SubmittedJob> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        let script = self.write(dir.join(format!("{}.slurm", self.name)))?;
+        let file = script
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| script.clone());
+        let text = output(
+            slurm("sbatch").arg("--parsable").arg(file).current_dir(dir),
+            "sbatch",
+        )?;
+        let id: u64 = text
+            .trim()
+            .split(';')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| {
+                Error::Worker(format!("sbatch answered {text:?}, not a job id"))
+            })?;
+        Ok(SubmittedJob {
+            id,
+            name: self.name.clone(),
+            output: dir.join(format!("{}-{id}.out", self.name)),
+            limit: Duration::from_secs(self.minutes * 60 + 120),
+        })
+    }
+}
+
+/// A job in Slurm's hands.
+#[derive(Debug, Clone)]
+pub struct SubmittedJob {
+    /// Slurm's number for it.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// The file its output goes to.
+    pub output: PathBuf,
+    limit: Duration,
+}
+
+/// States after which a job does not run again.
+const FINAL: [&str; 7] = [
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "PREEMPTED",
+];
+
+impl SubmittedJob {
+    /// The job's state (`PENDING`, `RUNNING`, `COMPLETED`, …) and exit code
+    /// (`0:0` is success), from `scontrol show job`.
+    ///
+    /// # Errors
+    ///
+    /// As [`slurm_status`]; [`Error::Worker`] if Slurm no longer knows the job.
+    pub fn state(&self) -> Result<(String, String)> {
+        let text = output(
+            slurm("scontrol").args(["show", "job", "-o", &self.id.to_string()]),
+            "scontrol show job",
+        )?;
+        let field = |name: &str| {
+            text.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .map(str::to_string)
+        };
+        let state = field("JobState=")
+            .ok_or_else(|| Error::Worker(format!("Slurm has no job {}", self.id)))?;
+        Ok((state, field("ExitCode=").unwrap_or_default()))
+    }
+
+    /// Cancels the job (`scancel`); nothing happens to a job that has ended.
+    ///
+    /// # Errors
+    ///
+    /// As [`slurm_status`].
+    pub fn cancel(&self) -> Result<()> {
+        output(slurm("scancel").arg(self.id.to_string()), "scancel").map(|_| ())
+    }
+
+    /// Waits for the job to end, showing its state as it changes (in the
+    /// course kernel), and returns its report with the output. An
+    /// interrupt cancels the job.
+    ///
+    /// # Errors
+    ///
+    /// As [`state`](Self::state); [`Error::Worker`] if the job is still
+    /// there two minutes after its own time limit (it is then cancelled).
+    pub fn wait(&self) -> Result<JobReport> {
+        let guard = CancelOnDrop(Some(self));
+        let start = Instant::now();
+        let mut usage = JobCpu::default();
+        let mut timeline: Vec<(String, Duration)> = Vec::new();
+        let mut live = Live::start(
+            "slurm-job",
+            &format!("job {} submitted", self.id),
+            Duration::from_millis(200),
+        );
+        let (state, exit_code) = loop {
+            crate::interrupt::check("the Slurm job");
+            let (state, exit_code) = self.state()?;
+            if state == "RUNNING" {
+                usage.sample(self.id);
+            }
+            if timeline.last().is_none_or(|(s, _)| *s != state) {
+                timeline.push((state.clone(), start.elapsed()));
+            }
+            if let Some(live) = live.as_mut() {
+                live.text(&format!(
+                    "job {} ({}): {state} after {:.1} s",
+                    self.id,
+                    self.name,
+                    start.elapsed().as_secs_f64()
+                ));
+            }
+            if FINAL.contains(&state.as_str()) {
+                break (state, exit_code);
+            }
+            if start.elapsed() > self.limit {
+                return Err(Error::Worker(format!(
+                    "job {} was still {state} after {:.0} s, past its time limit; it was cancelled",
+                    self.id,
+                    start.elapsed().as_secs_f64()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        std::mem::forget(guard);
+        let output = self.read_output()?;
+        let cpus = self.allocated_cpus().unwrap_or(0);
+        let report = JobReport {
+            id: self.id,
+            name: self.name.clone(),
+            state,
+            exit_code,
+            timeline,
+            output,
+            cpus,
+            cpu_seconds: usage.seconds(),
+        };
+        if let Some(mut live) = live {
+            let ended =
+                format!("job {} ({}) ended: {}", self.id, self.name, report.state);
+            live.now(&[("text/plain", &ended)]);
+        }
+        Ok(report)
+    }
+
+    /// The CPUs Slurm gave the job (`NumCPUs`).
+    fn allocated_cpus(&self) -> Option<u32> {
+        let text = output(
+            slurm("scontrol").args(["show", "job", "-o", &self.id.to_string()]),
+            "scontrol show job",
+        )
+        .ok()?;
+        text.split_whitespace()
+            .find_map(|w| w.strip_prefix("NumCPUs="))
+            .and_then(|n| n.parse().ok())
+    }
+
+    /// The job's output so far (empty before it starts writing).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file exists and cannot be read.
+    pub fn read_output(&self) -> Result<String> {
+        match std::fs::read_to_string(&self.output) {
+            Ok(text) => Ok(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(Error::io(format!("reading {}", self.output.display()), e)),
+        }
+    }
+}
+
+/// Cancels a job whose wait is abandoned (an interrupt, an error).
+struct CancelOnDrop<'a>(Option<&'a SubmittedJob>);
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            let _ = job.cancel();
+        }
+    }
+}
+
+/// What became of a job: its last state, exit code, when each state began,
+/// and everything it wrote.
+#[derive(Debug, Clone)]
+pub struct JobReport {
+    /// Slurm's number for the job.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// Its last state: `COMPLETED` for success.
+    pub state: String,
+    /// Slurm's exit code, `status:signal` (`0:0` for success).
+    pub exit_code: String,
+    /// Each state the job was seen in, with the time from submission.
+    pub timeline: Vec<(String, Duration)>,
+    /// Its output file's text.
+    pub output: String,
+    /// The CPUs Slurm gave it (0 if Slurm did not say).
+    pub cpus: u32,
+    /// CPU seconds its processes used, when they could be watched (Linux,
+    /// a node that is this machine); `None` otherwise.
+    pub cpu_seconds: Option<f64>,
+}
+
+impl JobReport {
+    /// Whether the job completed with exit code 0.
+    pub fn succeeded(&self) -> bool {
+        self.state == "COMPLETED" && self.exit_code == "0:0"
+    }
+
+    /// How long the job ran (from `RUNNING` to its end, as seen by the polling).
+    pub fn running_time(&self) -> Option<Duration> {
+        let start = self.timeline.iter().find(|(s, _)| s == "RUNNING")?.1;
+        let end = self.timeline.last()?.1;
+        (end > start).then(|| end - start)
+    }
+
+    /// How many of its CPUs the job kept busy on average: CPU seconds ÷
+    /// running time, what `seff` reports as CPU efficiency × CPUs.
+    pub fn busy_cpus(&self) -> Option<f64> {
+        Some(self.cpu_seconds? / self.running_time()?.as_secs_f64())
+    }
+
+    fn summary(&self) -> String {
+        let steps: Vec<String> = self
+            .timeline
+            .iter()
+            .map(|(s, t)| format!("{s} at {:.1} s", t.as_secs_f64()))
+            .collect();
+        format!(
+            "job {} ({}): {}, exit code {}",
+            self.id,
+            self.name,
+            steps.join(" → "),
+            self.exit_code
+        )
+    }
+
+    /// Shows the report in the notebook.
+    pub fn evcxr_display(&self) {
+        crate::display::emit(&[("text/plain", &self.to_string())]);
+    }
+}
+
+impl fmt::Display for JobReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.summary())?;
+        if let Some(busy) = self.busy_cpus() {
+            writeln!(
+                f,
+                "busy CPUs on average: {busy:.2} of the {} it was given",
+                self.cpus
+            )?;
+        }
+        writeln!(f, "--- its output ---")?;
+        f.write_str(&self.output)
+    }
+}
+
+/// The CPU time of a running job's processes, read from `/proc`: every
+/// process whose environment holds the job's `SLURM_JOB_ID`, its latest
+/// user + system time kept (a process that ends between two readings
+/// loses the time since the last one).
+#[derive(Debug, Default)]
+struct JobCpu {
+    seen: std::collections::HashMap<u32, f64>,
+    watched: bool,
+}
+
+impl JobCpu {
+    #[cfg(target_os = "linux")]
+    fn sample(&mut self, job: u64) {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        self.watched = true;
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let marker = format!("SLURM_JOB_ID={job}\0");
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+                continue;
+            };
+            if !environ
+                .windows(marker.len())
+                .any(|w| w == marker.as_bytes())
+            {
+                continue;
+            }
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // Fields after the command's closing parenthesis: utime and stime
+            // are the 12th and 13th of them.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let time = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            self.seen.insert(pid, (time(11) + time(12)) / ticks);
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn sample(&mut self, _job: u64) {}
+
+    fn seconds(&self) -> Option<f64> {
+        (self.watched && !self.seen.is_empty()).then(|| self.seen.values().sum())
+    }
+}
