@@ -12,11 +12,12 @@ use crate::project::Project;
 use crate::steps;
 
 /// The crates whose documentation the notebooks link to.
-const DOCUMENTED: [&str; 4] = [
+const DOCUMENTED: [&str; 5] = [
     "parallel_course",
     "course_profiler",
     "course_c",
     "course_dynamic",
+    "course_fortran",
 ];
 
 /// Builds the documentation and replaces `notebooks/api/` with it.

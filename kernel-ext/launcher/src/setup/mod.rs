@@ -12,6 +12,7 @@
 //! | [`helpers`] | the helper programs the notebooks start |
 //! | [`docs`] | the crates' documentation in `notebooks/api/` |
 //! | [`mpi`] | OpenMPI and the MPI program of episode 8 |
+//! | [`fortran`] | gfortran (with OpenMP's libgomp) for episode 9 |
 //! | [`slurm`] | Slurm and munge for episode 8's cluster |
 //! | [`snakemake`] | Snakemake, in a venv of its own, for episode 12 |
 //!
@@ -20,6 +21,7 @@
 
 pub mod apt;
 pub mod docs;
+pub mod fortran;
 pub mod helpers;
 pub mod mpi;
 pub mod python;
@@ -143,6 +145,9 @@ pub fn plan(warm: Warm) -> Vec<Step> {
             let (mpi, outcome) = mpi::ensure(f.project, f.cargo()?)?;
             f.mpi = Some(mpi);
             Ok(outcome)
+        }),
+        Step::new("gfortran for episode 9's Fortran and OpenMP", |_| {
+            fortran::ensure()
         }),
         Step::new("Slurm for episode 8's one-node cluster", |f| {
             let (slurm, outcome) = slurm::ensure()?;
