@@ -277,6 +277,27 @@ PartitionName=course Nodes={host} Default=YES MaxTime=60 State=UP
     )
 }
 
+/// Starts the cluster for commands that run notebooks, when Slurm can run
+/// here; says on one line what it did (or why there is no cluster).
+/// `Err` only when Slurm is installed and the cluster would not start.
+pub fn for_notebooks(
+    project: &Project,
+    slurm: &crate::env::Slurm,
+) -> anyhow::Result<Option<Cluster>> {
+    match slurm {
+        crate::env::Slurm::Missing(why) => {
+            println!("No Slurm cluster for episode 8: {why}");
+            Ok(None)
+        }
+        crate::env::Slurm::Ready => {
+            let cluster =
+                Cluster::start(project).context("starting the course's Slurm cluster")?;
+            println!("Slurm cluster: {}", cluster.describe());
+            Ok(Some(cluster))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,27 +317,6 @@ mod tests {
         let a = port_base(Path::new("/home/a/course/.course/slurm"));
         let b = port_base(Path::new("/tmp/ci/.course/slurm"));
         assert_ne!(a, b);
-        assert!((20_000..40_000).contains(&a) && a % 2 == 0);
-    }
-}
-
-/// Starts the cluster for commands that run notebooks, when Slurm can run
-/// here; says on one line what it did (or why there is no cluster).
-/// `Err` only when Slurm is installed and the cluster would not start.
-pub fn for_notebooks(
-    project: &Project,
-    slurm: &crate::env::Slurm,
-) -> anyhow::Result<Option<Cluster>> {
-    match slurm {
-        crate::env::Slurm::Missing(why) => {
-            println!("No Slurm cluster for episode 8: {why}");
-            Ok(None)
-        }
-        crate::env::Slurm::Ready => {
-            let cluster =
-                Cluster::start(project).context("starting the course's Slurm cluster")?;
-            println!("Slurm cluster: {}", cluster.describe());
-            Ok(Some(cluster))
-        }
+        assert!((20_000..40_000).contains(&a) && a.is_multiple_of(2));
     }
 }
