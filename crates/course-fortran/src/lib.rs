@@ -35,6 +35,25 @@ mod ffi {
     }
 }
 
+/// Without gfortran: the same names, never called, because every public
+/// function asks [`available`] first.
+#[cfg(course_no_fortran)]
+mod ffi {
+    const NEVER: &str = "available() refuses before any call";
+    pub unsafe fn integral_fortran(_n: i64) -> f64 {
+        unreachable!("{NEVER}")
+    }
+    pub unsafe fn integral_fortran_omp(_n: i64) -> f64 {
+        unreachable!("{NEVER}")
+    }
+    pub unsafe fn omp_set_num_threads(_n: i32) {
+        unreachable!("{NEVER}")
+    }
+    pub unsafe fn omp_get_max_threads() -> i32 {
+        unreachable!("{NEVER}")
+    }
+}
+
 /// `Ok` when the crate was built with gfortran; else how to install it.
 ///
 /// # Errors
@@ -73,16 +92,8 @@ fn checked(n: usize) -> Result<i64> {
 /// [`Error::Setup`] without gfortran.
 pub fn integral_fortran(n: usize) -> Result<f64> {
     let n = checked(n)?;
-    #[cfg(not(course_no_fortran))]
-    {
-        // SAFETY: the function reads only its argument and returns a number.
-        Ok(unsafe { ffi::integral_fortran(n) })
-    }
-    #[cfg(course_no_fortran)]
-    {
-        let _ = n;
-        unreachable!("available() refused")
-    }
+    // SAFETY: the function reads only its argument and returns a number.
+    Ok(unsafe { ffi::integral_fortran(n) })
 }
 
 /// The integral in Fortran with OpenMP threads (as many as
@@ -93,17 +104,9 @@ pub fn integral_fortran(n: usize) -> Result<f64> {
 /// As [`integral_fortran`].
 pub fn integral_fortran_omp(n: usize) -> Result<f64> {
     let n = checked(n)?;
-    #[cfg(not(course_no_fortran))]
-    {
-        // SAFETY: the function reads only its argument; OpenMP's threads
-        // share nothing with Rust's.
-        Ok(unsafe { ffi::integral_fortran_omp(n) })
-    }
-    #[cfg(course_no_fortran)]
-    {
-        let _ = n;
-        unreachable!("available() refused")
-    }
+    // SAFETY: the function reads only its argument; OpenMP's threads
+    // share nothing with Rust's.
+    Ok(unsafe { ffi::integral_fortran_omp(n) })
 }
 
 /// Sets the OpenMP team size for parallel regions started from the calling
@@ -122,11 +125,8 @@ pub fn set_omp_threads(threads: usize) -> Result<()> {
             allowed: "1 to 1024",
         });
     }
-    #[cfg(not(course_no_fortran))]
     // SAFETY: sets a per-thread value in libgomp; any count from 1 is valid.
-    unsafe {
-        ffi::omp_set_num_threads(threads as i32)
-    };
+    unsafe { ffi::omp_set_num_threads(threads as i32) };
     Ok(())
 }
 
@@ -138,13 +138,8 @@ pub fn set_omp_threads(threads: usize) -> Result<()> {
 /// [`Error::Setup`] without gfortran.
 pub fn omp_threads() -> Result<usize> {
     available()?;
-    #[cfg(not(course_no_fortran))]
-    {
-        // SAFETY: reads a per-thread value in libgomp.
-        Ok(unsafe { ffi::omp_get_max_threads() }.max(1) as usize)
-    }
-    #[cfg(course_no_fortran)]
-    unreachable!("available() refused")
+    // SAFETY: reads a per-thread value in libgomp.
+    Ok(unsafe { ffi::omp_get_max_threads() }.max(1) as usize)
 }
 
 /// The Fortran source, to show in a cell.

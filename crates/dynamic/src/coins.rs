@@ -61,6 +61,26 @@ fn check(amount: u32, coins: &[u32]) -> Result<()> {
     Ok(())
 }
 
+/// One step of the recurrence: the ways to pay `a` with the first `k + 1`
+/// coins, from the ways of smaller keys, which `ways` gives (by recursion,
+/// from a memo, from a cell per key: what the forms below differ in).
+fn step(
+    a: u32,
+    k: usize,
+    coins: &[u32],
+    mut ways: impl FnMut(u32, usize) -> u128,
+) -> u128 {
+    if k == 0 {
+        return u128::from(a.is_multiple_of(coins[0]));
+    }
+    let using_k = if coins[k] <= a {
+        ways(a - coins[k], k)
+    } else {
+        0
+    };
+    using_k + ways(a, k - 1)
+}
+
 /// The plain recursion: the number of ways to pay `amount` with `coins`,
 /// and the number of calls it made to find it.
 ///
@@ -79,15 +99,7 @@ pub fn ways_naive(amount: u32, coins: &[u32]) -> Result<(u128, u64)> {
     check(amount, coins)?;
     fn ways(a: u32, k: usize, coins: &[u32], calls: &mut u64) -> u128 {
         *calls += 1;
-        if k == 0 {
-            return u128::from(a.is_multiple_of(coins[0]));
-        }
-        let with = if coins[k] <= a {
-            ways(a - coins[k], k, coins, calls)
-        } else {
-            0
-        };
-        with + ways(a, k - 1, coins, calls)
+        step(a, k, coins, |a, k| ways(a, k, coins, calls))
     }
     let mut calls = 0;
     let n = ways(amount, coins.len() - 1, coins, &mut calls);
@@ -120,16 +132,7 @@ pub fn ways_memo(amount: u32, coins: &[u32]) -> Result<(u128, u64)> {
         if let Some(&n) = memo.get(&(a, k)) {
             return n;
         }
-        let n = if k == 0 {
-            u128::from(a.is_multiple_of(coins[0]))
-        } else {
-            let with = if coins[k] <= a {
-                ways(a - coins[k], k, coins, memo)
-            } else {
-                0
-            };
-            with + ways(a, k - 1, coins, memo)
-        };
+        let n = step(a, k, coins, |a, k| ways(a, k, coins, memo));
         memo.insert((a, k), n);
         n
     }
@@ -237,16 +240,7 @@ pub fn ways_par_racy(
             return n;
         }
         s.computed.fetch_add(1, Ordering::Relaxed);
-        let n = if k == 0 {
-            u128::from(a.is_multiple_of(s.coins[0]))
-        } else {
-            let with = if s.coins[k] <= a {
-                ways(a - s.coins[k], k, s)
-            } else {
-                0
-            };
-            with + ways(a, k - 1, s)
-        };
+        let n = step(a, k, s.coins, |a, k| ways(a, k, s));
         s.memo
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -303,16 +297,7 @@ pub fn ways_par_once(
     fn ways(a: u32, k: usize, s: &Shared) -> u128 {
         *s.memo[a as usize * s.coins.len() + k].get_or_init(|| {
             s.computed.fetch_add(1, Ordering::Relaxed);
-            if k == 0 {
-                u128::from(a.is_multiple_of(s.coins[0]))
-            } else {
-                let with = if s.coins[k] <= a {
-                    ways(a - s.coins[k], k, s)
-                } else {
-                    0
-                };
-                with + ways(a, k - 1, s)
-            }
+            step(a, k, s.coins, |a, k| ways(a, k, s))
         })
     }
     let keys = (max_amount as usize + 1) * coins.len();
