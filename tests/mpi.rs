@@ -6,15 +6,10 @@
 use parallel_course::cluster::{Mpirun, mpi_program, mpirun};
 use parallel_course::workloads::integral::{agree, integral_rows, integral_serial};
 
+mod common;
+
 fn program_or_skip() -> Option<std::path::PathBuf> {
-    match mpi_program("integral-mpi") {
-        Ok(p) => Some(p),
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPED: {e}");
-            None
-        }
-        Err(e) => panic!("under CI=true the MPI program must be built: {e}"),
-    }
+    common::present_or_skip(mpi_program("integral-mpi"), "the MPI program")
 }
 
 #[test]

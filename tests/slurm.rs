@@ -6,15 +6,10 @@
 
 use parallel_course::cluster::{SlurmJob, slurm_status};
 
+mod common;
+
 fn cluster_or_skip() -> bool {
-    match slurm_status() {
-        Ok(_) => true,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPED: {e}");
-            false
-        }
-        Err(e) => panic!("under CI=true the course's Slurm cluster must run: {e}"),
-    }
+    common::present_or_skip(slurm_status(), "the course's Slurm cluster").is_some()
 }
 
 fn jobs_dir() -> std::path::PathBuf {

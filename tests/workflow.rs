@@ -8,15 +8,10 @@ use std::path::{Path, PathBuf};
 
 use parallel_course::workflow::{snakemake, snakemake_program};
 
+mod common;
+
 fn installed() -> bool {
-    match snakemake_program() {
-        Ok(_) => true,
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: {e}");
-            false
-        }
-        Err(e) => panic!("under CI=true Snakemake must be installed: {e}"),
-    }
+    common::present_or_skip(snakemake_program(), "Snakemake").is_some()
 }
 
 /// A fresh folder with a Snakefile counting the words of two small books.

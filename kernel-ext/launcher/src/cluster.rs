@@ -59,21 +59,13 @@ impl Cluster {
 
     /// What `sinfo` says of the cluster, in one line.
     pub fn describe(&self) -> String {
-        let state = self.sinfo().unwrap_or_default();
+        let state = node_state(&self.conf).unwrap_or_default();
         format!(
             "one node, {} CPUs, {} ({}{})",
             cpus(),
             state.trim(),
             self.conf.display(),
             if self.owned { "" } else { ", already running" }
-        )
-    }
-
-    fn sinfo(&self) -> Option<String> {
-        capture(
-            Command::new("sinfo")
-                .args(["-h", "-o", "%t"])
-                .env("SLURM_CONF", &self.conf),
         )
     }
 
@@ -125,7 +117,7 @@ impl Cluster {
             run(command.env("SLURM_CONF", &self.conf))?;
         }
         let answered = wait_for(
-            || self.sinfo().is_some_and(|s| s.trim() == "idle"),
+            || node_state(&self.conf).as_deref() == Some("idle"),
             "the node",
         );
         if let Err(e) = answered {
@@ -177,14 +169,21 @@ impl Drop for Cluster {
     }
 }
 
+/// The node's state as `sinfo` reports it (`idle`, `mix`, `alloc`, …),
+/// `None` when no controller answers for `conf`.
+fn node_state(conf: &Path) -> Option<String> {
+    let out = capture(
+        Command::new("sinfo")
+            .args(["-h", "-o", "%t"])
+            .env("SLURM_CONF", conf),
+    )?;
+    Some(out.trim().to_string())
+}
+
 fn conf_exists_and_answers(conf: &Path) -> bool {
     conf.is_file()
-        && capture(
-            Command::new("sinfo")
-                .args(["-h", "-o", "%t"])
-                .env("SLURM_CONF", conf),
-        )
-        .is_some_and(|s| s.trim() == "idle" || s.trim() == "mix" || s.trim() == "alloc")
+        && node_state(conf)
+            .is_some_and(|s| matches!(s.as_str(), "idle" | "mix" | "alloc"))
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
