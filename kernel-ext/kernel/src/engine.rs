@@ -9,9 +9,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::process::Child;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use course_kernel_core::display::is_unit_result;
@@ -28,82 +27,7 @@ use crate::errors::{self, Failure};
 use crate::interrupt;
 use crate::outputs;
 use crate::preload::{self, Preloaded};
-use crate::server::{InputRequest, Iopub};
-
-/// A job for the engine, with where to send the reply's content.
-pub enum Job {
-    /// An `execute_request`.
-    Execute {
-        /// The request.
-        request: Message,
-        /// Where the `execute_reply` content goes.
-        reply: oneshot::Sender<Value>,
-    },
-    /// A `complete_request`.
-    Complete {
-        /// The cell's code.
-        code: String,
-        /// The cursor, in code points.
-        cursor: usize,
-        /// Where the reply content goes.
-        reply: oneshot::Sender<Value>,
-    },
-    /// An `inspect_request` (documentation at the cursor).
-    Inspect {
-        /// The cell's code.
-        code: String,
-        /// The cursor, in code points.
-        cursor: usize,
-        /// Where the reply content goes.
-        reply: oneshot::Sender<Value>,
-    },
-}
-
-/// What the engine shares with the control channel (interrupts) and the
-/// output thread.
-#[derive(Default)]
-pub struct Shared {
-    /// The request whose cell is running: outputs are its children.
-    pub current: Mutex<Option<Message>>,
-    /// Whether a cell runs, and what an interrupt did to it.
-    pub cell: Mutex<CellState>,
-    /// evcxr's handle on the cell process (the same handle across restarts).
-    pub process: Mutex<Option<Arc<Mutex<Child>>>>,
-    /// Set while `%rebuild` re-runs cells: their outputs are not shown.
-    pub quiet: AtomicBool,
-    /// Output lines taken from evcxr and not yet queued on IOPub.
-    pub in_flight: AtomicUsize,
-    /// When the last output line was passed on.
-    pub last_output: Mutex<Option<Instant>>,
-    /// The first panic message the running cell printed, if any: a cell
-    /// that panicked failed, though evcxr catches the panic and goes on.
-    pub panic: Mutex<Option<String>>,
-    /// The kernel's build folder (about 70 MB), removed at shutdown.
-    pub build_dir: Mutex<Option<std::path::PathBuf>>,
-}
-
-/// A cell's state, as interrupts see it.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CellState {
-    /// Counts cells, so that an interrupt meant for one cell never stops
-    /// the next.
-    pub number: u64,
-    /// A cell is running in the cell process.
-    pub running: bool,
-    /// The cell process's id when the cell started.
-    pub pid: Option<u32>,
-    /// The cell process was asked to stop (`SIGINT`).
-    pub asked: bool,
-    /// The cell process was stopped (`SIGKILL`) because the cell did not.
-    pub stopped: bool,
-}
-
-/// Locks `mutex`, taking the value even if a thread panicked holding it.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use crate::shared::{InputRequest, Iopub, Job, Shared, lock};
 
 /// Starts the engine thread; returns where to send it jobs.
 pub fn start(

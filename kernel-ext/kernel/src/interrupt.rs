@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use course_kernel_core::procfs;
 
-use crate::engine::{CellState, Shared, lock};
+use crate::shared::{CellState, Shared, lock};
 
 /// How long a cell has to stop after it was asked, before it is stopped.
 pub const GRACE: Duration = Duration::from_secs(3);

@@ -38,6 +38,7 @@ mod outputs;
 mod preload;
 mod roles;
 mod server;
+mod shared;
 mod slots;
 
 use std::process::ExitCode;

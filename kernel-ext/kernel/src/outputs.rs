@@ -13,8 +13,7 @@ use course_kernel_core::wire::Session;
 use crossbeam_channel::{Receiver, Select};
 use serde_json::json;
 
-use crate::engine::{Shared, lock};
-use crate::server::Iopub;
+use crate::shared::{Iopub, Shared, lock};
 
 /// At most this much text goes into one `stream` message.
 const MAX_BATCH_BYTES: usize = 64 * 1024;

@@ -11,16 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use zeromq::{PubSocket, RepSocket, RouterSocket, SocketRecv, SocketSend};
 
 use crate::connection::{ConnectionInfo, recv, send};
-use crate::engine::{self, Job, Shared};
+use crate::engine;
 use crate::interrupt;
-
-/// The sending end of the IOPub queue: every output, status and broadcast
-/// goes through it, in order.
-pub type Iopub = mpsc::UnboundedSender<Message>;
-
-/// A request for input on the stdin channel, with where to send the
-/// answer (empty if the client gave none).
-pub type InputRequest = (Message, oneshot::Sender<String>);
+use crate::shared::{InputRequest, Iopub, Job, Shared};
 
 /// Runs the kernel on the connection file at `path` until Jupyter asks it
 /// to shut down.
