@@ -246,10 +246,7 @@ impl Drop for UnlockOnDrop {
 /// `PATH` for Snakemake's jobs: the course's helper programs first, then
 /// Snakemake's environment, then the cell's own `PATH`.
 fn job_path(program: &Path) -> OsString {
-    let helpers = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("release");
-    let mut dirs = vec![helpers];
+    let mut dirs = vec![crate::workloads::processes::helpers_dir()];
     dirs.extend(program.parent().map(Path::to_path_buf));
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));

@@ -26,6 +26,14 @@ pub fn worker_program() -> PathBuf {
     release_program("pi-worker")
 }
 
+/// Where the course's helper programs are built: `target/release/` in the
+/// course folder (what Snakemake's jobs find on their `PATH`, too).
+pub(crate) fn helpers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("release")
+}
+
 /// `target/release/NAME` in the course folder (`NAME.exe` on Windows).
 fn release_program(name: &str) -> PathBuf {
     let file = if cfg!(windows) {
@@ -33,10 +41,7 @@ fn release_program(name: &str) -> PathBuf {
     } else {
         name.to_string()
     };
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("release")
-        .join(file)
+    helpers_dir().join(file)
 }
 
 /// This crate's own programs (`src/bin/`); the other helper programs are
