@@ -173,6 +173,32 @@ fn every_exercise_has_a_solution_tagged_solution() {
 }
 
 #[test]
+fn cells_that_must_fail_name_the_error_they_must_fail_with() {
+    for path in all_notebooks() {
+        let nb = load(&path);
+        for (i, cell) in cells(&nb, "code").enumerate() {
+            if !has_tag(cell, "raises-exception") {
+                continue;
+            }
+            let named = cell["metadata"]["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str())
+                .any(|t| t.len() > "expect-error:".len() && t.starts_with("expect-error:"));
+            assert!(
+                named,
+                "{}: code cell {} is tagged raises-exception; add a tag `expect-error:E0499` \
+                 (the compiler's error code, or words of the message) so the test runner can \
+                 check it fails for the reason the lesson gives",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
 fn code_cells_are_at_most_15_lines() {
     for path in course_notebooks() {
         let nb = load(&path);

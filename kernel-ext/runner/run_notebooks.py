@@ -4,7 +4,9 @@
 Each notebook runs from a fresh kernel over the Jupyter protocol
 (nbclient), with the notebook's own directory as the working directory.
 A notebook fails when a cell errors or panics, when a cell tagged
-`raises-exception` does *not* fail, or when the kernel dies. Executed copies
+`raises-exception` does *not* fail or fails with another error than its
+`expect-error:TEXT` tag names (a compiler code such as E0373, or words of
+the message), or when the kernel dies. Executed copies
 (with outputs) of the runs that passed are written to the output directory,
 for publishing; those of failed runs to its `failed/` folder, to read.
 
@@ -55,11 +57,23 @@ def outputs_text(cell, stream=None):
     return "".join(parts)
 
 
+# A cell that must fail names the error it must fail with: a compiler
+# error code (E0373) or words of the message, after this prefix.
+EXPECT_PREFIX = "expect-error:"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def expected_errors(cell):
+    """The `expect-error:` texts a `raises-exception` cell's tags name."""
+    return [t[len(EXPECT_PREFIX):] for t in tags(cell) if t.startswith(EXPECT_PREFIX)]
+
+
 def check(nb):
     """Problems nbclient does not catch. The kernel reports a panic or an
     error returned with `?` on stderr while the cell still counts as run,
     so any stderr output fails the cell unless it is tagged
-    `raises-exception` (which must then fail) or `allow-stderr`."""
+    `raises-exception` (which must then fail, with the error its
+    `expect-error:` tag names) or `allow-stderr`."""
     problems = []
     for i, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
@@ -67,8 +81,16 @@ def check(nb):
         errored = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
         stderr = outputs_text(cell, "stderr").strip()
         if "raises-exception" in tags(cell):
+            expected = expected_errors(cell)
+            said = ANSI.sub("", outputs_text(cell))
             if not errored and not stderr:
                 problems.append(f"cell {i} is tagged raises-exception but ran without an error")
+            elif not expected:
+                problems.append(f"cell {i} is tagged raises-exception without a tag "
+                                f"`{EXPECT_PREFIX}CODE` naming the error it must raise")
+            elif not any(e in said for e in expected):
+                problems.append(f"cell {i} should fail with {' or '.join(expected)}, "
+                                f"but failed with:\n{said.strip()[:2000]}")
         elif stderr and "allow-stderr" not in tags(cell):
             kind = "panicked" if PANIC_MARKER in stderr else "wrote to stderr (an error returned with `?`?)"
             problems.append(f"cell {i} {kind}:\n{stderr}")
