@@ -6,7 +6,8 @@ Each notebook runs from a fresh kernel over the Jupyter protocol
 A notebook fails when a cell errors or panics, when a cell tagged
 `raises-exception` does *not* fail or fails with another error than its
 `expect-error:TEXT` tag names (a compiler code such as E0373, or words of
-the message), or when the kernel dies. Executed copies
+the message), when its prose states a time or a speed-up that the outputs
+beside it contradict (prose_check.py), or when the kernel dies. Executed copies
 (with outputs) of the runs that passed are written to the output directory,
 for publishing; those of failed runs to its `failed/` folder, to read.
 
@@ -30,6 +31,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from prose_check import contradicted
 
 KERNEL = "parallel-rust"
 # Where the executed copies of failed runs go, under the --out folder.
@@ -105,7 +108,7 @@ def check(nb):
                 # trust, so a published notebook would show only the text.
                 problems.append(f"cell {i} shows a bare image/svg+xml output; "
                                 "send an <img> in text/html instead (Figure::to_html)")
-    return problems
+    return problems + contradicted(nb)
 
 
 def machine_stamp():
