@@ -86,3 +86,45 @@ fn helper_program_finds_a_built_worker_and_says_how_to_build_a_missing_one() {
     assert!(bad.contains("invalid `name`"), "{bad}");
     assert!(helper_program("").is_err());
 }
+
+#[test]
+fn the_worker_answers_each_job_read_from_standard_input() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut worker = Command::new(WORKER)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut jobs = worker.stdin.take().unwrap();
+    // The whole run, then the same run cut into its two halves of chunks.
+    writeln!(jobs, "200000 7\n\n200000 7 0 2\n200000 7 2 1000").unwrap();
+    drop(jobs);
+    let out = worker.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let counts: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert_eq!(counts[0], counts[1] + counts[2]);
+    assert_eq!(4.0 * counts[0] as f64 / 200_000.0, pi_chunked(200_000, 7));
+}
+
+#[test]
+fn the_worker_refuses_a_job_that_is_not_two_or_four_numbers() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut worker = Command::new(WORKER)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(worker.stdin.take().unwrap(), "1000 7 3").unwrap();
+    let out = worker.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("\"1000 7 3\""), "{message}");
+    assert!(message.contains("usage: pi-worker"), "{message}");
+}
