@@ -185,7 +185,9 @@ fn cells_that_must_fail_name_the_error_they_must_fail_with() {
                 .into_iter()
                 .flatten()
                 .filter_map(|t| t.as_str())
-                .any(|t| t.len() > "expect-error:".len() && t.starts_with("expect-error:"));
+                .any(|t| {
+                    t.len() > "expect-error:".len() && t.starts_with("expect-error:")
+                });
             assert!(
                 named,
                 "{}: code cell {} is tagged raises-exception; add a tag `expect-error:E0499` \
@@ -194,6 +196,140 @@ fn cells_that_must_fail_name_the_error_they_must_fail_with() {
                 path.display(),
                 i + 1
             );
+        }
+    }
+}
+
+/// A cell's code without `//` comments and string literals, so that only
+/// the names the code itself uses remain.
+fn code_only(src: &str) -> String {
+    let mut out = String::new();
+    for line in src.lines() {
+        let mut in_string = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => in_string = !in_string,
+                '\\' if in_string => {
+                    chars.next();
+                }
+                '/' if !in_string && chars.peek() == Some(&'/') => break,
+                _ if in_string => {}
+                _ => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Each identifier of `code` with whether a `.` comes right before it (a
+/// method or field, not a variable).
+fn identifiers(code: &str) -> Vec<(String, bool)> {
+    let mut found = Vec::new();
+    let mut word = String::new();
+    let mut after_dot = false;
+    let mut previous = ' ';
+    for c in code.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' {
+            if word.is_empty() {
+                after_dot = previous == '.';
+            }
+            word.push(c);
+        } else if !word.is_empty() {
+            if !word.starts_with(|c: char| c.is_ascii_digit()) {
+                found.push((std::mem::take(&mut word), after_dot));
+            }
+            word.clear();
+        }
+        previous = c;
+    }
+    found
+}
+
+/// The names a cell keeps at its top level (lines that are not indented):
+/// `fn`, `let`, `const`, `static`, `struct`, `enum`, `type`; with `loops`,
+/// also a top-level `for NAME in` (which binds it for the loop only).
+fn top_level_names(code: &str, loops: bool) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in code.lines().filter(|l| !l.starts_with(char::is_whitespace)) {
+        // `let (a, mut b) = …` and `let x: T = …` bind every name of the pattern.
+        if let Some(rest) = line.strip_prefix("let ") {
+            let pattern = rest.split('=').next().unwrap_or_default().trim_start();
+            let pattern = if pattern.starts_with('(') {
+                pattern
+            } else {
+                pattern.split(':').next().unwrap_or_default()
+            };
+            names.extend(
+                identifiers(pattern)
+                    .into_iter()
+                    .map(|(w, _)| w)
+                    .filter(|w| !matches!(w.as_str(), "mut" | "ref" | "_")),
+            );
+            continue;
+        }
+        let words: Vec<String> = identifiers(line).into_iter().map(|(w, _)| w).collect();
+        for pair in words.windows(2) {
+            let keyword = pair[0].as_str();
+            let name = if keyword == "let" && pair[1] == "mut" {
+                continue;
+            } else {
+                &pair[1]
+            };
+            let binds = match keyword {
+                "fn" | "let" | "mut" | "const" | "static" | "struct" | "enum"
+                | "type" => true,
+                "for" => loops,
+                _ => false,
+            };
+            if binds && name != "_" && (keyword != "mut" || line.contains("let mut")) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn solutions_never_replace_a_learners_name_or_feed_later_cells() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let code: Vec<(bool, String)> = cells(&nb, "code")
+            .map(|c| (has_tag(c, "solution"), code_only(&source(c))))
+            .collect();
+        for (i, (_, src)) in code.iter().enumerate().filter(|(_, (s, _))| *s) {
+            // What the learner has defined by the time the solution runs.
+            let learners: Vec<String> = code[..i]
+                .iter()
+                .filter(|(solution, _)| !solution)
+                .flat_map(|(_, src)| top_level_names(src, false))
+                .collect();
+            for name in top_level_names(src, false) {
+                assert!(
+                    !learners.contains(&name),
+                    "{}: the solution in code cell {} defines `{name}`, a name the learner's cells \
+                     defined before it, so running it replaces the learner's version; give the solution's \
+                     a name of its own (e.g. `{name}_solution`)",
+                    path.display(),
+                    i + 1
+                );
+                for (j, (_, later)) in
+                    code.iter().enumerate().skip(i + 1).filter(|(_, (s, _))| !s)
+                {
+                    let uses =
+                        identifiers(later).iter().any(|(w, dot)| *w == name && !dot);
+                    assert!(
+                        !uses || top_level_names(later, true).contains(&name),
+                        "{}: code cell {} uses `{name}`, which only the solution in code cell {} \
+                         defines; a learner who skips the solution would get \"cannot find value\"; \
+                         define it in a cell of its own before the challenge",
+                        path.display(),
+                        j + 1,
+                        i + 1
+                    );
+                }
+            }
         }
     }
 }
