@@ -139,6 +139,10 @@ pub mod prelude {
         integral_par, integral_processes, integral_rows, integral_serial,
         integral_threads, rows_of_part,
     };
+    pub use crate::workloads::lanes::{
+        LANES, SIN_MAX_ERROR, Simd, escape_lanes, integral_lanes, integral_lanes_par,
+        integral_rows_lanes, mandelbrot_lanes, mandelbrot_lanes_par, simd, sin_lanes,
+    };
     pub use crate::workloads::patterns::{
         fibonacci, fibonacci_fast, logistic_map, squares, squares_par, sum_split,
     };

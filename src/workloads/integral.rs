@@ -70,6 +70,9 @@ pub fn agree(a: f64, b: f64) -> bool {
 /// assert!((whole - halves).abs() < 1e-12);
 /// ```
 pub fn integral_rows(n: usize, rows: Range<usize>) -> f64 {
+    if n == 0 {
+        return 0.0; // no cells (and h would be infinite: 0 · ∞ is NaN)
+    }
     let h = std::f64::consts::PI / n as f64;
     let mut total = 0.0;
     for i in rows.start..rows.end.min(n) {

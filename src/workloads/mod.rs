@@ -7,6 +7,7 @@
 
 pub mod fractal;
 pub mod integral;
+pub mod lanes;
 pub mod patterns;
 pub mod pi;
 pub mod processes;

@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use parallel_course::delayed::{Delayed, delayed};
-use parallel_course::workloads::{fractal, integral, pi, sum, wordcount};
+use parallel_course::workloads::{fractal, integral, lanes, pi, sum, wordcount};
 
 /// One variant of one workload.
 pub struct Case {
@@ -258,6 +258,26 @@ fn mandelbrot_cases() -> Vec<Case> {
                 Ok(())
             },
         ),
+        Case {
+            what: format!(
+                "8 pixels per step, masked escape, one core ({})",
+                lanes::simd()
+            ),
+            ..case("mandelbrot", "lanes", "", false, move || {
+                black_box(lanes::mandelbrot_lanes(&zoom, MAX_ITER)?);
+                Ok(())
+            })
+        },
+        case(
+            "mandelbrot",
+            "lanes_par",
+            "lanes × rayon, one task per row",
+            false,
+            move || {
+                black_box(lanes::mandelbrot_lanes_par(&zoom, MAX_ITER)?);
+                Ok(())
+            },
+        ),
     ]
 }
 
@@ -302,5 +322,25 @@ fn integral_cases() -> Vec<Case> {
             black_box(integral::integral_par(black_box(N)));
             Ok(())
         }),
+        Case {
+            what: format!(
+                "8 sines per step, polynomial sine, one core ({})",
+                lanes::simd()
+            ),
+            ..case("integral2d", "lanes", "", false, || {
+                black_box(lanes::integral_lanes(black_box(N)));
+                Ok(())
+            })
+        },
+        case(
+            "integral2d",
+            "lanes_par",
+            "lanes × rayon, one task per row",
+            false,
+            || {
+                black_box(lanes::integral_lanes_par(black_box(N)));
+                Ok(())
+            },
+        ),
     ]
 }
