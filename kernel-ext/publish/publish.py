@@ -115,10 +115,9 @@ def episode(path, nb):
     times = re.search(r"Teaching:\s*(\d+)\s*min\W+Exercises:\s*(\d+)\s*min", first)
     key_points = next((list_items(c.source, "Key points") for c in reversed(markdown)
                        if list_items(c.source, "Key points")), [])
-    number = re.match(r"(\d+)", path.stem)
     return {
         "stem": path.stem,
-        "number": int(number.group(1)) if number else None,
+        "number": episode_number(path.stem),
         "title": title,
         "teaching": int(times.group(1)) if times else None,
         "exercises": int(times.group(2)) if times else None,
@@ -127,6 +126,15 @@ def episode(path, nb):
         "key_points": key_points,
         "machine": nb.metadata.get("course", {}).get("executed"),
     }
+
+
+def episode_number(text):
+    """The episode number at the start of a file name or a heading, as the
+    lesson plan writes it: "00-setup-check" gives "0", "00a-rust-for-this-course"
+    "0a" (an episode slotted in after 0 without renumbering the others), and
+    "13-dynamic-programming" "13"; None without one."""
+    match = re.match(r"(\d+)([a-z]?)(?![a-z0-9])", text)
+    return f"{int(match.group(1))}{match.group(2)}" if match else None
 
 
 def is_solution(cell):
@@ -191,9 +199,9 @@ def notes_for(plan_sections, number):
     """The lesson plan's notes on episode `number` (for 0, what to do before
     the workshop), as HTML, or a line saying there are none."""
     for heading, body in plan_sections:
-        match = re.match(r"Episode (\d+)\b", heading)
-        if (match and int(match.group(1)) == number) or (
-                number == 0 and heading.lower().startswith("before the workshop")):
+        named = heading.startswith("Episode ") and episode_number(heading[len("Episode "):])
+        if (named and named == number) or (
+                number == "0" and heading.lower().startswith("before the workshop")):
             return markdown2html_mistune(f"**{heading}**\n\n{body}")
     return "<p>The lesson plan has no notes for this episode.</p>"
 
