@@ -33,6 +33,9 @@
 //!   the Mandelbrot and Julia sets.
 //! * **Task graphs**: with durations (the pea soup) in [`taskgraph`]; of
 //!   closures, built first and run later on rayon, in [`delayed`].
+//! * **Other tools the course drives**: Snakemake workflows in [`workflow`];
+//!   the PyO3 module that Python calls, built with maturin, and the scripts
+//!   that time it, in [`python`].
 //! * **Source**: [`source`](source::source) shows any item's code in the
 //!   notebook, with a link to its documentation.
 //! * **Build check**: [`build_info()`] proves timings come from optimised
@@ -89,6 +92,7 @@ pub mod limits;
 pub mod memory;
 mod os;
 pub mod plot;
+pub mod python;
 mod sampling;
 pub mod scaling;
 pub mod source;

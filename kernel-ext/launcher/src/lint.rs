@@ -1,11 +1,15 @@
 //! `./lab lint`: `cargo fmt --check` and `cargo clippy -D warnings` on
-//! every workspace of the course: the main one, the MPI program's and the
-//! course kernel's. The kernel's lint has a build folder of its own beside
-//! the kernel's build: sharing that folder would make Cargo rebuild the
-//! kernel (six minutes) after every lint.
+//! every workspace of the course: the main one, the MPI program's, episode
+//! 9's PyO3 module's and the course kernel's. The kernel's lint has a build
+//! folder of its own beside the kernel's build: sharing that folder would
+//! make Cargo rebuild the kernel (six minutes) after every lint. The PyO3
+//! module's lint uses its build folder with the dev profile, which leaves
+//! maturin's release build alone.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
+
+use course_kernel_runtime::paths::FROM_PYTHON_TARGET;
 
 use crate::kernel::install;
 use crate::project::Project;
@@ -17,6 +21,9 @@ struct Workspace {
     name: &'static str,
     manifest: &'static str,
     target: Option<PathBuf>,
+    /// Whether it is the kernel, linted as it is built (`--release
+    /// --locked`, without `CI`).
+    kernel: bool,
     /// Whether it needs OpenMPI, which a machine may lack.
     needs_mpi: bool,
 }
@@ -29,18 +36,28 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
             name: "the course",
             manifest: "Cargo.toml",
             target: None,
+            kernel: false,
             needs_mpi: false,
         },
         Workspace {
             name: "the MPI program",
             manifest: "crates/mpi/Cargo.toml",
             target: None,
+            kernel: false,
             needs_mpi: true,
+        },
+        Workspace {
+            name: "the PyO3 module",
+            manifest: "crates/from-python/Cargo.toml",
+            target: Some(project.root.join(FROM_PYTHON_TARGET)),
+            kernel: false,
+            needs_mpi: false,
         },
         Workspace {
             name: "the course kernel",
             manifest: "kernel-ext/kernel/Cargo.toml",
             target: Some(install::kernel_build_dir()?.with_file_name("kernel-lint")),
+            kernel: true,
             needs_mpi: false,
         },
     ];
@@ -71,9 +88,11 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
             clippy.arg("--workspace");
         }
         if let Some(target) = &ws.target {
+            clippy.env("CARGO_TARGET_DIR", target);
+        }
+        if ws.kernel {
             clippy
                 .args(["--release", "--locked"])
-                .env("CARGO_TARGET_DIR", target)
                 // As for the kernel's build (see kernel::install): evcxr's
                 // crates read `CI` when they compile.
                 .env_remove("CI");

@@ -15,6 +15,7 @@
 //! | [`fortran`] | gfortran (with OpenMP's libgomp) for episode 9 |
 //! | [`slurm`] | Slurm and munge for episode 8's cluster |
 //! | [`snakemake`] | Snakemake, in a venv of its own, for episode 12 |
+//! | [`maturin`] | maturin, in a venv of its own, and episode 9's PyO3 module |
 //!
 //! The kernel's own steps (evcxr_jupyter, the kernelspec, the warm-up)
 //! are in [`crate::kernel`].
@@ -23,6 +24,7 @@ pub mod apt;
 pub mod docs;
 pub mod fortran;
 pub mod helpers;
+pub mod maturin;
 pub mod mpi;
 pub mod python;
 pub mod slurm;
@@ -157,6 +159,10 @@ pub fn plan(warm: Warm) -> Vec<Step> {
         Step::new("Snakemake for episode 12 (locked, with hashes)", |f| {
             snakemake::ensure(f.project, f.python()?)
         }),
+        Step::new(
+            "maturin and episode 9's PyO3 module (Rust called from Python)",
+            |f| maturin::ensure(f.project, f.python()?),
+        ),
     ];
     if warm == Warm::Yes {
         steps.push(Step::new(
