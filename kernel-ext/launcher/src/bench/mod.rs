@@ -12,8 +12,9 @@ use crate::project::Project;
 /// Builds the benchmark program and runs it with `args`.
 pub fn run(project: &Project, args: &[OsString]) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    // The 2-D integral is compared with Numba when its environment can be
-    // set up; the other workloads do not need it.
+    // The integral, the Mandelbrot zoom and the sum are compared with the
+    // Python lesson's Numba and NumPy variants when their environment can
+    // be set up; the other workloads do not need it.
     let wants_numba = !args
         .iter()
         .any(|a| a == "--list" || a == "--help" || a == "-h");
@@ -21,7 +22,7 @@ pub fn run(project: &Project, args: &[OsString]) -> anyhow::Result<ExitCode> {
     if wants_numba {
         match numba::python(project) {
             Ok(python) => numba_args.extend(["--numba-python".into(), python.into()]),
-            Err(e) => println!("Numba rows left out of integral2d: {e:#}"),
+            Err(e) => println!("Numba and NumPy rows left out: {e:#}"),
         }
     }
     let status = Command::new(cargo)

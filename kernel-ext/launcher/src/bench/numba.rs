@@ -17,7 +17,7 @@ pub fn python(project: &Project) -> anyhow::Result<PathBuf> {
     }
     if !python::ensure_locked(&venv, &lock, "python")? {
         println!(
-            "Numba for the integral2d comparison installed into {}",
+            "Numba and NumPy for the comparisons with Python installed into {}",
             venv.display()
         );
     }
