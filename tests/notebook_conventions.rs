@@ -463,3 +463,72 @@ fn documentation_links_point_at_pages_the_set_up_builds() {
         }
     }
 }
+
+/// The notebook's own time budget, from its first cell's
+/// `*Teaching: T min · Exercises: E min*` line.
+fn time_budget(nb: &Value) -> Option<(u32, u32)> {
+    let first = source(cells(nb, "markdown").next()?);
+    let line = first.lines().find(|l| l.contains("Teaching:"))?;
+    let minutes: Vec<u32> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match minutes[..] {
+        [teaching, exercises] => Some((teaching, exercises)),
+        _ => None,
+    }
+}
+
+/// The rows of a Markdown table whose first cell holding a backticked
+/// name matches a notebook, as (stem, the row's cells).
+fn table_rows(text: &str) -> Vec<(String, Vec<String>)> {
+    text.lines()
+        .filter(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<String> = l.split('|').map(|c| c.trim().to_string()).collect();
+            let stem = cells.iter().find_map(|c| {
+                let name = c.strip_prefix('`')?.split('`').next()?;
+                let digits = name.split('-').next()?;
+                (digits.len() >= 2 && digits.starts_with(|d: char| d.is_ascii_digit()))
+                    .then(|| name.to_string())
+            })?;
+            Some((stem, cells))
+        })
+        .collect()
+}
+
+#[test]
+fn readme_and_lesson_plan_list_the_course_notebooks_in_order_with_their_times() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let stems: Vec<String> = course_notebooks()
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let listed: Vec<String> = table_rows(&readme).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        listed, stems,
+        "README.md's table of notebooks must list notebooks/course.txt, in its order"
+    );
+    let plan = std::fs::read_to_string(root.join("lesson-plan.md")).unwrap();
+    let rows = table_rows(&plan);
+    let planned: Vec<&String> = rows.iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        planned,
+        stems.iter().collect::<Vec<_>>(),
+        "lesson-plan.md's table must list notebooks/course.txt, in its order"
+    );
+    for ((stem, row), path) in rows.iter().zip(course_notebooks()) {
+        let budget = time_budget(&load(&path)).unwrap_or_else(|| {
+            panic!("{stem}: no `*Teaching: T min · Exercises: E min*` line")
+        });
+        let numbers: Vec<u32> = row.iter().filter_map(|c| c.parse().ok()).collect();
+        assert!(
+            numbers.ends_with(&[budget.0, budget.1]),
+            "lesson-plan.md gives {stem} {numbers:?} minutes, but the notebook says {} teaching and \
+             {} exercises; the notebook's first cell owns the times",
+            budget.0,
+            budget.1
+        );
+    }
+}
