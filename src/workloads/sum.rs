@@ -90,6 +90,13 @@ pub fn huge_pages_available() -> bool {
 /// ([`vec_with_huge_pages`]), like NumPy's arrays; see
 /// [`sum_materialised_small_pages`] for the same without.
 ///
+/// Its time depends on where the memory comes from. Straight after another
+/// run it gets the pages that run freed. On a virtual machine whose
+/// hypervisor takes back memory left free for a few seconds (free page
+/// reporting), a run after a pause pays the hypervisor's page faults too,
+/// several times the whole sum; NumPy's `arange` pays the same. Compare the
+/// two under the same conditions, e.g. both straight after a run.
+///
 /// ```
 /// assert_eq!(parallel_course::workloads::sum::sum_materialised(100), 4950);
 /// ```

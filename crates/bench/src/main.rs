@@ -161,7 +161,7 @@ fn run(opts: &Options) -> anyhow::Result<()> {
         bar.inc(1);
     }
     bar.set_message("the machine's limits: memory bandwidth, peak FMA rate");
-    let machine = limits::measure(opts.repeats);
+    let machine = limits::measure(opts.repeats.max(10));
     let mut runs: Vec<Vec<f64>> = vec![Vec::with_capacity(opts.repeats); chosen.len()];
     for _ in 0..opts.repeats {
         for (i, case) in chosen.iter().enumerate() {
@@ -330,13 +330,13 @@ fn print_table(
     println!(
         "speed-up: the workload's serial baseline (marked 1.00×) divided by this variant, same run."
     );
-    println!(
-        "limit: this row's speed as a share of what the machine did in this run. Memory: the sums move \
-         16 bytes per number (8 written, 8 read) against a STREAM-like copy/triad on {} threads, best \
-         {:.1} GB/s (copy {:.1}, triad {:.1}); the chunked sums stay in cache and can pass 100 %. \
-         Arithmetic: Mandelbrot counted as {} flops per step, the integral as {} per point (a sine as \
-         20), against fused multiply-adds in {} f64 lanes on every core, {:.1} GFLOP/s. π, delayed and \
-         wordcount are integer work with no single limit (—).",
+    let limit = format!(
+        "limit: this row's speed as a share of what the machine did in this run. Memory: the sums \
+         move 16 bytes per number (8 written, 8 read), against a STREAM-like copy/triad on {} \
+         threads, best {:.1} GB/s (copy {:.1}, triad {:.1}); the chunked sums stay in cache and can \
+         pass 100 %. Arithmetic: Mandelbrot counted as {} flops per step, the integral as {} per \
+         point (a sine as 20), against fused multiply-adds in {} f64 lanes on every core, {:.1} \
+         GFLOP/s. π, delayed and wordcount are integer work with no single limit (—).",
         machine.threads,
         machine.bandwidth() / 1e9,
         machine.copy / 1e9,
@@ -346,12 +346,67 @@ fn print_table(
         machine.lanes,
         machine.flops / 1e9,
     );
-    println!(
-        "fresh memory: the materialised sums run once, untimed, before each timed run, so that each \
-         gets memory just freed, as NumPy's back-to-back runs do (on a virtual machine memory left \
-         free for seconds goes back to the hypervisor and costs far more to touch again)."
-    );
+    let fresh = "fresh memory: the materialised sums run once, untimed, straight before each timed \
+                 run, so that each gets memory just freed, as NumPy's back-to-back runs do (on a \
+                 virtual machine, memory left free for a few seconds goes back to the hypervisor and \
+                 costs far more to touch again).";
+    for paragraph in [limit.as_str(), fresh] {
+        for line in wrap(paragraph, 110) {
+            println!("{line}");
+        }
+    }
     for line in numba::comparisons(results) {
         println!("{line}");
+    }
+}
+
+/// Cuts `text` into lines of at most `width` characters at spaces (a word
+/// longer than `width` gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_and_the_width() {
+        let text = "one two three four five six seven eight nine ten";
+        let lines = wrap(text, 12);
+        assert!(lines.iter().all(|l| l.chars().count() <= 12), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("a-very-long-word b", 5), ["a-very-long-word", "b"]);
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
+    fn only_the_materialised_sums_get_an_untimed_run_first() {
+        let case = |workload, variant| cases::Case {
+            workload,
+            variant,
+            what: String::new(),
+            baseline: false,
+            run: Box::new(|| Ok(())),
+        };
+        for v in ["materialised", "small_pages", "materialised_par"] {
+            assert!(fresh_memory(&case("sum", v)), "{v}");
+        }
+        assert!(!fresh_memory(&case("sum", "chunked")));
+        assert!(!fresh_memory(&case("pi", "materialised")));
     }
 }
