@@ -160,11 +160,12 @@ fn detect() -> Simd {
     Simd::Portable
 }
 
-/// Calls `$body(args)` compiled for the instruction set [`simd`] chose:
-/// the same `#[inline(always)]` code, inlined into a function compiled
-/// with AVX-512, with AVX2, or for the baseline.
+/// Calls `$body(args)` compiled for the instruction set `$level` (a
+/// [`Simd`]): the same `#[inline(always)]` code, inlined into a function
+/// compiled with AVX-512, one compiled with AVX2, or the baseline's. A
+/// level the CPU does not have falls back to the baseline.
 macro_rules! dispatch {
-    ($body:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
+    ($level:expr; $body:ident($($arg:ident: $ty:ty),*) -> $ret:ty) => {{
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f")]
         fn with_avx512($($arg: $ty),*) -> $ret {
@@ -175,12 +176,17 @@ macro_rules! dispatch {
         fn with_avx2($($arg: $ty),*) -> $ret {
             $body($($arg),*)
         }
-        match simd() {
-            // SAFETY: simd() returns these only when the CPU has the feature.
+        match $level {
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx512 => unsafe { with_avx512($($arg),*) },
+            Simd::Avx512 if std::arch::is_x86_feature_detected!("avx512f") => {
+                // SAFETY: the CPU has AVX-512F, checked on the line above.
+                unsafe { with_avx512($($arg),*) }
+            }
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => unsafe { with_avx2($($arg),*) },
+            Simd::Avx2 if std::arch::is_x86_feature_detected!("avx2") => {
+                // SAFETY: the CPU has AVX2, checked on the line above.
+                unsafe { with_avx2($($arg),*) }
+            }
             _ => $body($($arg),*),
         }
     }};
@@ -208,9 +214,16 @@ macro_rules! dispatch {
 /// }
 /// ```
 pub fn escape_lanes(c: [Complex64; LANES], max_iter: u32) -> [u32; LANES] {
-    let cr = c.map(|c| c.re);
-    let ci = c.map(|c| c.im);
-    dispatch!(escape_body(cr: [f64; LANES], ci: [f64; LANES], max_iter: u32) -> [u32; LANES])
+    escape_on(simd(), c.map(|c| c.re), c.map(|c| c.im), max_iter)
+}
+
+fn escape_on(
+    level: Simd,
+    cr: [f64; LANES],
+    ci: [f64; LANES],
+    max_iter: u32,
+) -> [u32; LANES] {
+    dispatch!(level; escape_body(cr: [f64; LANES], ci: [f64; LANES], max_iter: u32) -> [u32; LANES])
 }
 
 /// The lane-array kernel: the same operations as the scalar one, in the
@@ -273,7 +286,7 @@ fn fill_span(
     if crate::interrupt::stop_requested("the fractal") {
         return;
     }
-    dispatch!(span_body(bbox: &BoundingBox, max_iter: u32, row: usize, first_col: usize, pixels: &mut [u32]) -> ())
+    dispatch!(simd(); span_body(bbox: &BoundingBox, max_iter: u32, row: usize, first_col: usize, pixels: &mut [u32]) -> ())
 }
 
 /// The Mandelbrot image on one core, [`LANES`] pixels at a time
@@ -388,7 +401,11 @@ const SIN_TAYLOR: [f64; 10] = [
 /// assert!(sin_lanes([f64::NAN; 8])[0].is_nan());
 /// ```
 pub fn sin_lanes(x: [f64; LANES]) -> [f64; LANES] {
-    dispatch!(sin_body(x: [f64; LANES]) -> [f64; LANES])
+    sin_on(simd(), x)
+}
+
+fn sin_on(level: Simd, x: [f64; LANES]) -> [f64; LANES] {
+    dispatch!(level; sin_body(x: [f64; LANES]) -> [f64; LANES])
 }
 
 #[inline(always)]
@@ -439,7 +456,11 @@ fn sin_body(x: [f64; LANES]) -> [f64; LANES] {
 /// assert!(agree(integral_rows_lanes(n, 0..300), integral_rows(n, 0..300)));
 /// ```
 pub fn integral_rows_lanes(n: usize, rows: Range<usize>) -> f64 {
-    dispatch!(rows_body(n: usize, rows: Range<usize>) -> f64)
+    rows_on(simd(), n, rows)
+}
+
+fn rows_on(level: Simd, n: usize, rows: Range<usize>) -> f64 {
+    dispatch!(level; rows_body(n: usize, rows: Range<usize>) -> f64)
 }
 
 #[inline(always)]
@@ -508,6 +529,10 @@ mod tests {
     use crate::workloads::fractal::{BoundingBox, mandelbrot, mandelbrot_serial};
     use crate::workloads::integral::{agree, integral_serial};
 
+    /// Every level the kernels are compiled for; one this CPU lacks runs
+    /// the baseline instead.
+    const LEVELS: [Simd; 3] = [Simd::Avx512, Simd::Avx2, Simd::Sse2];
+
     #[test]
     fn the_lanes_image_is_the_serial_image_pixel_for_pixel() {
         for (bbox, max_iter) in [
@@ -539,7 +564,9 @@ mod tests {
             let expected = c.map(|c| mandelbrot(c, 700));
             assert_eq!(escape_lanes(c, 700), expected);
             let (cr, ci) = (c.map(|c| c.re), c.map(|c| c.im));
-            assert_eq!(escape_body(cr, ci, 700), expected, "baseline");
+            for level in LEVELS {
+                assert_eq!(escape_on(level, cr, ci, 700), expected, "{level}");
+            }
         }
     }
 
@@ -556,7 +583,8 @@ mod tests {
         let mut worst: f64 = 0.0;
         for start in (0..points).step_by(LANES) {
             let x: [f64; LANES] = std::array::from_fn(|l| lo + (start + l) as f64 * step);
-            for (s, x) in [sin_lanes(x), sin_body(x)].into_iter().zip([x, x]) {
+            for level in LEVELS {
+                let s = sin_on(level, x);
                 for l in 0..LANES {
                     worst = worst.max((s[l] - x[l].sin()).abs());
                 }
@@ -604,6 +632,11 @@ mod tests {
             let serial = integral_serial(n);
             assert!(agree(integral_lanes(n), serial), "n = {n}");
             assert!(agree(integral_lanes_par(n), serial), "n = {n}");
+        }
+        let one_level = rows_on(LEVELS[0], 333, 0..333);
+        for level in LEVELS {
+            // Same lanes, same order of additions: the same bits on every level.
+            assert_eq!(rows_on(level, 333, 0..333), one_level, "{level}");
         }
         let n = 1_000;
         let half = integral_rows_lanes(n, 0..n / 2);
