@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 ///
 /// ```
 /// let info = parallel_course::build_info();
-/// println!("{info}"); // e.g. "opt-level 3, debug assertions off, overflow checks off (release-grade)"
+/// println!("{info}"); // e.g. "opt-level 3, debug assertions off, overflow checks off (release-grade); …"
 /// assert_eq!(info.debug_assertions, cfg!(debug_assertions));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,12 @@ pub struct BuildInfo {
     pub debug_assertions: bool,
     /// Whether integer overflow panics (true) or wraps (false).
     pub overflow_checks: bool,
+    /// The widest vector instructions the compiler was allowed to use
+    /// everywhere: `"x86-64 baseline (SSE2)"` unless the build asked for
+    /// more (`-C target-cpu=native`, `-C target-feature=+avx2`). The lane
+    /// kernels of [`workloads::lanes`](crate::workloads::lanes) do not
+    /// depend on it: they pick the widest the processor has when they run.
+    pub instructions: &'static str,
 }
 
 impl BuildInfo {
@@ -69,7 +75,8 @@ impl std::fmt::Display for BuildInfo {
         let on = |b: bool| if b { "on" } else { "off" };
         write!(
             f,
-            "opt-level {}, debug assertions {}, overflow checks {} ({})",
+            "opt-level {}, debug assertions {}, overflow checks {} ({}); instructions: {}, \
+             lane kernels: {} (chosen at run time)",
             self.opt_level,
             on(self.debug_assertions),
             on(self.overflow_checks),
@@ -77,7 +84,9 @@ impl std::fmt::Display for BuildInfo {
                 "release-grade"
             } else {
                 "NOT release-grade: timings will be slower than a release build"
-            }
+            },
+            self.instructions,
+            crate::workloads::lanes::simd().name(),
         )
     }
 }
@@ -88,6 +97,21 @@ pub fn build_info() -> BuildInfo {
         opt_level: env!("PARALLEL_COURSE_OPT_LEVEL"),
         debug_assertions: cfg!(debug_assertions),
         overflow_checks: overflow_checks_enabled(),
+        instructions: compiled_instructions(),
+    }
+}
+
+/// The widest vector instructions this crate was compiled to use
+/// everywhere (not only in functions that ask for more).
+fn compiled_instructions() -> &'static str {
+    if cfg!(target_feature = "avx512f") {
+        "AVX-512 everywhere (a build for this processor)"
+    } else if cfg!(target_feature = "avx2") {
+        "AVX2 everywhere (a build for this processor)"
+    } else if cfg!(target_arch = "x86_64") {
+        "x86-64 baseline (SSE2)"
+    } else {
+        std::env::consts::ARCH
     }
 }
 
