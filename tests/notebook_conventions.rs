@@ -334,6 +334,41 @@ fn solutions_never_replace_a_learners_name_or_feed_later_cells() {
     }
 }
 
+/// The learner's cell of a challenge holds a placeholder until the learner
+/// has finished (a function returning 0, say). A later cell that calls it
+/// would time or show the placeholder for everyone who has not, and in the
+/// published pages; later cells use the crate's reference version instead.
+#[test]
+fn later_cells_never_call_the_placeholder_a_challenge_starts_from() {
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let code: Vec<(bool, String)> = cells(&nb, "code")
+            .map(|c| (has_tag(c, "solution"), code_only(&source(c))))
+            .collect();
+        for i in 1..code.len() {
+            // The learner's cell: the code cell right before a solution.
+            let ((learner_is_solution, learner), (is_solution, _)) = (&code[i - 1], &code[i]);
+            if *learner_is_solution || !is_solution {
+                continue;
+            }
+            for name in top_level_names(learner, false) {
+                for (j, (_, later)) in code.iter().enumerate().skip(i + 1).filter(|(_, (s, _))| !s) {
+                    let calls = identifiers(later).iter().any(|(w, dot)| *w == name && !dot);
+                    assert!(
+                        !calls || top_level_names(later, true).contains(&name),
+                        "{}: code cell {} uses `{name}` from the learner's cell {} of a challenge, \
+                         which holds a placeholder until the learner finishes; use the crate's \
+                         reference version there",
+                        path.display(),
+                        j + 1,
+                        i
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn code_cells_are_at_most_15_lines() {
     for path in course_notebooks() {
