@@ -347,13 +347,17 @@ fn later_cells_never_call_the_placeholder_a_challenge_starts_from() {
             .collect();
         for i in 1..code.len() {
             // The learner's cell: the code cell right before a solution.
-            let ((learner_is_solution, learner), (is_solution, _)) = (&code[i - 1], &code[i]);
+            let ((learner_is_solution, learner), (is_solution, _)) =
+                (&code[i - 1], &code[i]);
             if *learner_is_solution || !is_solution {
                 continue;
             }
             for name in top_level_names(learner, false) {
-                for (j, (_, later)) in code.iter().enumerate().skip(i + 1).filter(|(_, (s, _))| !s) {
-                    let calls = identifiers(later).iter().any(|(w, dot)| *w == name && !dot);
+                for (j, (_, later)) in
+                    code.iter().enumerate().skip(i + 1).filter(|(_, (s, _))| !s)
+                {
+                    let calls =
+                        identifiers(later).iter().any(|(w, dot)| *w == name && !dot);
                     assert!(
                         !calls || top_level_names(later, true).contains(&name),
                         "{}: code cell {} uses `{name}` from the learner's cell {} of a challenge, \
