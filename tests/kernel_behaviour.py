@@ -34,6 +34,10 @@ asserted: they depend on the machine.
     process lives on, and the variables made before are kept.
 12. Failed runs: the runner leaves no executed copy to publish for a
     notebook that failed (its copy goes to `failed/`).
+13. Panics keep variables: a failed `assert!`, an index past the end, an
+    `expect` on an `Err` and a panic in a scoped thread each stop their
+    cell with the message; the variables made before are kept, in the
+    same process (only what the panicking cell moved is gone).
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -528,6 +532,40 @@ def check_mistyped_sizes(kernel, crate_dir):
           "refused with a message; the same cell process, `keep` kept")
 
 
+PANICS = (
+    ("a failed assert!", "assert!(keep == 42, \"keep is {keep}\");", "keep is 41"),
+    ("an index past the end", "let idx = 7;\nnumbers[idx]", "index out of bounds"),
+    ("expect on an Err", "let n: u32 = \"four\".parse().expect(\"not a number\");", "not a number"),
+    ("a panic in a scoped thread", "std::thread::scope(|s| { s.spawn(|| panic!(\"in a thread\")); });",
+     "in a thread"),
+)
+
+
+def check_panics_keep_variables(kernel, crate_dir):
+    """A panic in a cell's own code stops the cell with its message and
+    keeps every variable made before it, in the same process; only what
+    the panicking cell itself made or moved is gone."""
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        status, text = run_cell(kc, "let keep = 41;\nlet numbers = vec![1, 2, 3];\nstd::process::id()")
+        assert status == "ok", text
+        pid = text.strip()
+        for what, code, says in PANICS:
+            status, text = run_cell(kc, code)
+            assert status == "error" and says in text and "variables kept" in text, \
+                f"{what}: the cell replied {status}: {text[-400:]}"
+            status, text = run_cell(kc, "keep + numbers.len() as i32")
+            assert status == "ok" and text.strip() == "44", f"after {what}: {status}: {text[-400:]}"
+        status, text = run_cell(kc, "let moved = numbers;\npanic!(\"after the move\");")
+        assert status == "error" and "after the move" in text, text[-400:]
+        status, text = run_cell(kc, "numbers.len()")
+        assert status == "error", f"`numbers`, moved by the panicking cell, is still there: {text}"
+        status, text = run_cell(kc, "std::process::id()")
+        assert text.strip() == pid, "the cell process was replaced: a panic ended it"
+    print(f"  panics: {len(PANICS)} kinds (assert!, index, expect, a scoped thread) stopped their cell "
+          "with the message; `keep` and `numbers` kept, in the same process; a variable the panicking "
+          "cell moved is gone")
+
+
 def check_failed_runs_are_not_published(kernel, crate_dir):
     """The runner leaves an executed copy only for a run that passed: a
     failed run's copy goes to `failed/`, where `./lab publish` never looks."""
@@ -568,6 +606,7 @@ CHECKS = {
     "together": check_kernels_started_together,
     "versions": check_locked_versions,
     "mistyped": check_mistyped_sizes,
+    "panics": check_panics_keep_variables,
     "failed-runs": check_failed_runs_are_not_published,
 }
 
