@@ -46,7 +46,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use super::fractal::{BoundingBox, Complex64, FractalImage};
+use super::fractal::{BoundingBox, Complex64, FractalImage, by_rows, by_rows_par};
 use crate::error::Result;
 
 /// How many values the lane arrays of this module hold: 8 `f64`, one
@@ -306,11 +306,9 @@ fn fill_span(
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for `max_iter` 0.
 pub fn mandelbrot_lanes(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
-    let mut image = FractalImage::new(bbox, max_iter)?;
-    for (row, pixels) in image.rows_mut().enumerate() {
-        fill_span(bbox, max_iter, row, 0, pixels);
-    }
-    Ok(image)
+    by_rows(bbox, max_iter, |row, pixels| {
+        fill_span(bbox, max_iter, row, 0, pixels)
+    })
 }
 
 /// Lanes × cores: one rayon task per row, each row computed
@@ -330,14 +328,9 @@ pub fn mandelbrot_lanes(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImag
 ///
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for `max_iter` 0.
 pub fn mandelbrot_lanes_par(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
-    let mut image = FractalImage::new(bbox, max_iter)?;
-    let width = image.width();
-    image
-        .values_mut()
-        .par_chunks_mut(width)
-        .enumerate()
-        .for_each(|(row, pixels)| fill_span(bbox, max_iter, row, 0, pixels));
-    Ok(image)
+    by_rows_par(bbox, max_iter, |row, pixels| {
+        fill_span(bbox, max_iter, row, 0, pixels)
+    })
 }
 
 // ---------------------------------------------------------------- the sine

@@ -37,6 +37,7 @@ mod strategies;
 pub use image::FractalImage;
 pub use kernel::{Complex64, julia, mandelbrot};
 pub use region::{BoundingBox, Tile};
+pub(crate) use strategies::{by_rows, by_rows_par};
 pub use strategies::{
     julia_par, mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static,
     mandelbrot_tiles_par,

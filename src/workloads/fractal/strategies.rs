@@ -29,17 +29,46 @@ fn fill_row(bbox: &BoundingBox, max_iter: u32, row: usize, pixels: &mut [u32]) {
     fill_span(bbox, max_iter, row, 0, pixels);
 }
 
+/// An image of `bbox` whose rows `fill(row, pixels)` computes, one after
+/// the other on this thread. The Mandelbrot kernels (scalar and in lanes)
+/// share it.
+pub(crate) fn by_rows(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    fill: impl Fn(usize, &mut [u32]),
+) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    for (row, pixels) in image.rows_mut().enumerate() {
+        fill(row, pixels);
+    }
+    Ok(image)
+}
+
+/// As [`by_rows`], with one rayon task per row.
+pub(crate) fn by_rows_par(
+    bbox: &BoundingBox,
+    max_iter: u32,
+    fill: impl Fn(usize, &mut [u32]) + Sync,
+) -> Result<FractalImage> {
+    let mut image = FractalImage::new(bbox, max_iter)?;
+    let width = image.width();
+    image
+        .values_mut()
+        .par_chunks_mut(width)
+        .enumerate()
+        .for_each(|(row, pixels)| fill(row, pixels));
+    Ok(image)
+}
+
 /// The reference: every pixel, one after the other, on one core.
 ///
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] for `max_iter` 0.
 pub fn mandelbrot_serial(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
-    let mut image = FractalImage::new(bbox, max_iter)?;
-    for (row, pixels) in image.rows_mut().enumerate() {
-        fill_row(bbox, max_iter, row, pixels);
-    }
-    Ok(image)
+    by_rows(bbox, max_iter, |row, pixels| {
+        fill_row(bbox, max_iter, row, pixels)
+    })
 }
 
 /// One rayon task per row: rayon's work stealing balances rows of unequal
@@ -49,14 +78,9 @@ pub fn mandelbrot_serial(bbox: &BoundingBox, max_iter: u32) -> Result<FractalIma
 ///
 /// As for [`mandelbrot_serial`].
 pub fn mandelbrot_rows_par(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
-    let mut image = FractalImage::new(bbox, max_iter)?;
-    let width = image.width();
-    image
-        .values_mut()
-        .par_chunks_mut(width)
-        .enumerate()
-        .for_each(|(row, pixels)| fill_row(bbox, max_iter, row, pixels));
-    Ok(image)
+    by_rows_par(bbox, max_iter, |row, pixels| {
+        fill_row(bbox, max_iter, row, pixels)
+    })
 }
 
 /// One rayon task per square tile of `tile` pixels a side, pasted into the
@@ -141,16 +165,9 @@ pub fn julia_par(
     c: Complex64,
     max_iter: u32,
 ) -> Result<FractalImage> {
-    let mut image = FractalImage::new(bbox, max_iter)?;
-    let width = image.width();
-    image
-        .values_mut()
-        .par_chunks_mut(width)
-        .enumerate()
-        .for_each(|(row, pixels)| {
-            for (col, v) in pixels.iter_mut().enumerate() {
-                *v = julia(bbox.point(col, row), c, max_iter);
-            }
-        });
-    Ok(image)
+    by_rows_par(bbox, max_iter, |row, pixels| {
+        for (col, v) in pixels.iter_mut().enumerate() {
+            *v = julia(bbox.point(col, row), c, max_iter);
+        }
+    })
 }
