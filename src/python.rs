@@ -22,17 +22,15 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use course_kernel_runtime::children;
 use course_kernel_runtime::paths::{
     FROM_PYTHON_CRATE, FROM_PYTHON_LOCK, FROM_PYTHON_TARGET, MATURIN_ARGS, MATURIN_VENV,
 };
 
-use crate::child::{Group, reader};
+use crate::child::{Finished, run_in_group};
 use crate::error::{Error, Result};
 
 /// The Python module the crate builds: `import course_rust`.
@@ -208,7 +206,7 @@ pub fn build_module() -> Result<ModuleBuild> {
         .env_remove("CONDA_PREFIX");
     let done = run_child(command, BUILD_TIME_LIMIT, "maturin", false)?;
     let log = format!("{}{}", done.stdout, done.stderr);
-    if !done.success {
+    if !done.status.success() {
         return Err(Error::Worker(format!(
             "`maturin develop --release` failed in {CRATE_DIR} after {:.1} s:\n{}",
             done.wall.as_secs_f64(),
@@ -354,7 +352,7 @@ impl PythonScript {
             .args(&self.args)
             .env("PYTHONUNBUFFERED", "1");
         let done = run_child(command, self.time_limit, "python", true)?;
-        if !done.success {
+        if !done.status.success() {
             let hint = if done.stderr.contains(&format!("No module named '{MODULE}'")) {
                 format!(
                     "\n{MODULE} is not installed in {MATURIN_VENV}: build it first with \
@@ -403,78 +401,28 @@ impl fmt::Display for ScriptRun {
     }
 }
 
-/// What a child left: whether it succeeded, its output, its wall time.
-struct Finished {
-    success: bool,
-    stdout: String,
-    stderr: String,
-    wall: Duration,
-}
-
-/// Runs `command` as the leader of a process group that dies with the
-/// cell, stopped by an interrupt or after `time_limit`; its standard
-/// output is shown line by line as it comes when `echo` is set.
+/// Runs `command` to its end in a process group of its own (see
+/// [`run_in_group`]), without the kernel's own settings, which are for the
+/// cell's process, not for the programs it starts (a Cargo build would take
+/// them for its own).
 fn run_child(
     mut command: Command,
     time_limit: Duration,
     what: &'static str,
     echo: bool,
 ) -> Result<Finished> {
-    children::own_group(children::die_with_parent(&mut command));
-    // The kernel's own settings are for the cell's process, not for the
-    // programs it starts (a Cargo build would take them for its own).
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("EVCXR_") {
             command.env_remove(key);
         }
     }
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let child = command
-        .spawn()
-        .map_err(|e| Error::io(format!("starting {what}"), e))?;
-    let mut group = Group(child);
-    let stdout = if echo {
-        echo_reader(group.0.stdout.take())
-    } else {
-        reader(group.0.stdout.take())
-    };
-    let stderr = reader(group.0.stderr.take());
-    let Some(status) = group.wait(time_limit, what)? else {
-        drop(group);
-        return Err(Error::Worker(format!(
+    run_in_group(&mut command, time_limit, what, echo, |e| {
+        Error::io(format!("starting {what}"), e)
+    })?
+    .ok_or_else(|| {
+        Error::Worker(format!(
             "{what} did not finish within {time_limit:?}; it was stopped"
-        )));
-    };
-    Ok(Finished {
-        success: status.success(),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        wall: start.elapsed(),
-    })
-}
-
-/// Reads a pipe to the end on its own thread, printing each line as it
-/// arrives, and returns all it read.
-fn echo_reader<R: Read + Send + 'static>(
-    pipe: Option<R>,
-) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let Some(pipe) = pipe else { return text };
-        let mut pipe = BufReader::new(pipe);
-        let mut line = Vec::new();
-        while pipe.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-            let piece = String::from_utf8_lossy(&line);
-            print!("{piece}");
-            let _ = std::io::stdout().flush();
-            text.push_str(&piece);
-            line.clear();
-        }
-        text
+        ))
     })
 }
 

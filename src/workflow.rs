@@ -18,12 +18,11 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use course_kernel_runtime::children;
 use course_kernel_runtime::paths::SNAKEMAKE_VENV;
 
-use crate::child::{Group, reader};
+use crate::child::run_in_group;
 use crate::display::escape_html;
 use crate::error::{Error, Result};
 use crate::taskgraph::Diagram;
@@ -139,43 +138,30 @@ impl Snakemake {
         self.check()?;
         let program = snakemake_program()?;
         let mut command = Command::new(&program);
-        children::own_group(children::die_with_parent(&mut command));
         command
             .current_dir(&self.dir)
             .args(extra)
             .arg("-j")
             .arg(self.jobs.to_string())
             .args(&self.args)
-            .env("PATH", job_path(&program))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let start = Instant::now();
-        let child = command
-            .spawn()
-            .map_err(|e| Error::io(format!("starting {}", program.display()), e))?;
-        // Declared before the group, so dropped after it: once a stopped
-        // run's processes are gone, its lock on the folder is released.
+            .env("PATH", job_path(&program));
+        // Declared before the run, so dropped after its group: once a
+        // stopped run's processes are gone, its lock on the folder is
+        // released.
         let mut unlock = UnlockOnDrop(Some((program.clone(), self.dir.clone())));
-        let mut run = Group(child);
-        let stdout = reader(run.0.stdout.take());
-        let stderr = reader(run.0.stderr.take());
-        let Some(status) = run.wait(self.time_limit, "snakemake")? else {
-            drop(run);
-            return Err(Error::Worker(format!(
-                "`{}` did not finish within {:?}; it and its jobs were stopped",
-                self.command_line(),
-                self.time_limit
-            )));
-        };
-        let wall = start.elapsed();
+        let done =
+            run_in_group(&mut command, self.time_limit, "snakemake", false, |e| {
+                Error::io(format!("starting {}", program.display()), e)
+            })?
+            .ok_or_else(|| {
+                Error::Worker(format!(
+                    "`{}` did not finish within {:?}; it and its jobs were stopped",
+                    self.command_line(),
+                    self.time_limit
+                ))
+            })?;
         unlock.0 = None; // Snakemake ended by itself and released its lock
-        Ok((
-            status.success(),
-            stdout.join().unwrap_or_default(),
-            stderr.join().unwrap_or_default(),
-            wall,
-        ))
+        Ok((done.status.success(), done.stdout, done.stderr, done.wall))
     }
 
     /// Runs the workflow and waits for it.

@@ -4,12 +4,10 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use course_kernel_runtime::children;
-
-use crate::child::{Group, reader};
+use crate::child::run_in_group;
 use crate::error::{Error, Result};
 
 /// How to get OpenMPI on Debian or Ubuntu, for error messages.
@@ -200,17 +198,12 @@ impl Mpirun {
         // mpirun leads a process group of its own, holding its ranks, so
         // that a time limit or an interrupt stops them all together; and
         // it dies with the cell that started it.
-        children::own_group(children::die_with_parent(&mut command));
         command
             .args(self.launcher_options())
             .arg(&self.program)
             .args(&self.args)
-            .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let start = Instant::now();
-        let child = command.spawn().map_err(|e| {
+            .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
+        let spawn_error = |e: std::io::Error| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Setup(format!(
                     "`{}` was not found. {INSTALL}.",
@@ -219,21 +212,17 @@ impl Mpirun {
             } else {
                 Error::io(format!("starting {}", self.launcher.display()), e)
             }
-        })?;
-        let mut run = Group(child);
-        let stdout = reader(run.0.stdout.take());
-        let stderr = reader(run.0.stderr.take());
-        let Some(status) = run.wait(self.time_limit, "mpirun")? else {
-            drop(run);
-            return Err(Error::Worker(format!(
-                "`{}` did not finish within {:?}; every rank was stopped",
-                self.command_line(),
-                self.time_limit
-            )));
         };
-        let wall = start.elapsed();
-        let out = stdout.join().unwrap_or_default();
-        let err = stderr.join().unwrap_or_default();
+        let done =
+            run_in_group(&mut command, self.time_limit, "mpirun", false, spawn_error)?
+                .ok_or_else(|| {
+                    Error::Worker(format!(
+                        "`{}` did not finish within {:?}; every rank was stopped",
+                        self.command_line(),
+                        self.time_limit
+                    ))
+                })?;
+        let (status, wall, out, err) = (done.status, done.wall, done.stdout, done.stderr);
         if !status.success() {
             return Err(Error::Worker(format!(
                 "`{}` failed ({status}): {}",
@@ -367,6 +356,7 @@ impl fmt::Display for MpiOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn lines_are_grouped_by_rank_with_the_summary_last() {
