@@ -223,6 +223,14 @@ fn code_only(src: &str) -> String {
     out
 }
 
+/// Each code cell as (whether it is a solution, its code without comments
+/// and strings).
+fn code_cells(nb: &Value) -> Vec<(bool, String)> {
+    cells(nb, "code")
+        .map(|c| (has_tag(c, "solution"), code_only(&source(c))))
+        .collect()
+}
+
 /// Each identifier of `code` with whether a `.` comes right before it (a
 /// method or field, not a variable).
 fn identifiers(code: &str) -> Vec<(String, bool)> {
@@ -295,9 +303,7 @@ fn top_level_names(code: &str, loops: bool) -> Vec<String> {
 fn solutions_never_replace_a_learners_name_or_feed_later_cells() {
     for path in course_notebooks() {
         let nb = load(&path);
-        let code: Vec<(bool, String)> = cells(&nb, "code")
-            .map(|c| (has_tag(c, "solution"), code_only(&source(c))))
-            .collect();
+        let code = code_cells(&nb);
         for (i, (_, src)) in code.iter().enumerate().filter(|(_, (s, _))| *s) {
             // What the learner has defined by the time the solution runs.
             let learners: Vec<String> = code[..i]
@@ -342,9 +348,7 @@ fn solutions_never_replace_a_learners_name_or_feed_later_cells() {
 fn later_cells_never_call_the_placeholder_a_challenge_starts_from() {
     for path in course_notebooks() {
         let nb = load(&path);
-        let code: Vec<(bool, String)> = cells(&nb, "code")
-            .map(|c| (has_tag(c, "solution"), code_only(&source(c))))
-            .collect();
+        let code = code_cells(&nb);
         for i in 1..code.len() {
             // The learner's cell: the code cell right before a solution.
             let ((learner_is_solution, learner), (is_solution, _)) =
