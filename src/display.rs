@@ -34,6 +34,18 @@ pub fn emit(blocks: &[(&str, &str)]) {
     course_kernel_runtime::display::emit(blocks);
 }
 
+/// Shows a source file in the notebook: its path in backticks, then its
+/// text highlighted as `language` (`rust`, `c`, `fortran`, `python`);
+/// front ends without Markdown get the plain text.
+///
+/// ```
+/// parallel_course::display::show_code("crates/course-c/c/add.c", "c", "int add(int a, int b) { return a + b; }\n");
+/// ```
+pub fn show_code(path: &str, language: &str, text: &str) {
+    let markdown = format!("`{path}`\n```{language}\n{}\n```", text.trim_end());
+    emit(&[("text/plain", text), ("text/markdown", &markdown)]);
+}
+
 /// The text [`emit`] prints for `blocks` outside the course kernel: each
 /// block between evcxr's begin and end markers, its trailing newlines
 /// dropped.

@@ -158,13 +158,11 @@ impl CrateFile {
 
     /// Shows the file in the notebook, highlighted, under its path.
     pub fn evcxr_display(&self) {
-        let markdown = format!(
-            "`{CRATE_DIR}/{}`\n```{}\n{}\n```",
-            self.name,
+        crate::display::show_code(
+            &format!("{CRATE_DIR}/{}", self.name),
             self.language(),
-            self.text.trim_end()
+            &self.text,
         );
-        crate::display::emit(&[("text/plain", &self.text), ("text/markdown", &markdown)]);
     }
 }
 

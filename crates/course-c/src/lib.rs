@@ -175,15 +175,11 @@ impl CFile {
 
     /// Shows the file in the notebook.
     pub fn evcxr_display(&self) {
-        let markdown = format!(
-            "`crates/course-c/c/{}`\n```c\n{}\n```",
-            self.name,
-            self.text.trim_end()
+        parallel_course::display::show_code(
+            &format!("crates/course-c/c/{}", self.name),
+            "c",
+            self.text,
         );
-        parallel_course::display::emit(&[
-            ("text/plain", self.text),
-            ("text/markdown", &markdown),
-        ]);
     }
 }
 
