@@ -259,8 +259,19 @@ def check_interrupt_keeps_variables(kernel, crate_dir):
             assert status == "ok" and text.strip() == "42", \
                 f"{what}: after the interrupt `keep + 1` gave {status}: {text}"
             report.append(f"{what} {stopped:.2f} s")
+        # Run All stops at a failed cell: a request queued behind it is
+        # aborted, while one sent after its reply, however soon, runs.
+        failing = kc.execute('let broken: u32 = "not a number";')
+        queued = kc.execute("keep + 2")
+        first, _ = outcome(kc, failing)
+        second, _ = outcome(kc, queued)
+        assert (first, second) == ("error", "aborted"), \
+            f"a failed cell and one queued behind it replied {first}, {second}"
+        status, text = run_cell(kc, "keep + 3")
+        assert status == "ok" and text.strip() == "44", f"the cell after the abort gave {status}: {text}"
         print("  interrupt keeps variables: stopped after " + ", ".join(report) +
-              "; `keep` was there after each")
+              "; `keep` was there after each, and a request queued behind a failed cell was aborted "
+              "while the next one ran")
 
 
 def check_own_loop_and_rebuild(kernel, crate_dir):

@@ -2,6 +2,7 @@
 //! (interrupts, shutdown), stdin (input a cell asks for), IOPub (outputs and
 //! status, in one ordered queue) and the heartbeat.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -115,20 +116,14 @@ async fn shell_loop(
 ) -> anyhow::Result<()> {
     // After a cell fails with stop_on_error, the requests already waiting
     // are answered "aborted" without running, as IPython does: Run All
-    // stops at an error or an interrupt. Requests sent after the reply run.
-
-    let mut aborting = false;
+    // stops at an error or an interrupt. They are taken off the socket
+    // before the failed cell's reply goes out, so a request sent after the
+    // reply (however quickly) runs.
+    let mut queued_behind_error: VecDeque<Message> = VecDeque::new();
     loop {
-        let message = if aborting {
-            match ready_now(recv(&mut socket, &signer)).await {
-                Some(m) => m?,
-                None => {
-                    aborting = false;
-                    continue;
-                }
-            }
-        } else {
-            recv(&mut socket, &signer).await?
+        let (message, aborting) = match queued_behind_error.pop_front() {
+            Some(waiting) => (waiting, true),
+            None => (recv(&mut socket, &signer).await?, false),
         };
         let _ = iopub.send(status(&session, &message, "busy"));
         let content = match message.msg_type() {
@@ -144,7 +139,12 @@ async fn shell_loop(
                 .await;
                 let stop_on_error =
                     message.content["stop_on_error"].as_bool().unwrap_or(true);
-                aborting = stop_on_error && reply["status"] == "error";
+                if stop_on_error && reply["status"] == "error" {
+                    while let Some(waiting) = ready_now(recv(&mut socket, &signer)).await
+                    {
+                        queued_behind_error.push_back(waiting?);
+                    }
+                }
                 Some(reply)
             }
             "complete_request" => Some(
