@@ -38,6 +38,17 @@ asserted: they depend on the machine.
     `expect` on an `Err` and a panic in a scoped thread each stop their
     cell with the message; the variables made before are kept, in the
     same process (only what the panicking cell moved is gone).
+14. A kernel dies with its server: the process that started a kernel is
+    killed without a shutdown; within a few seconds the kernel, its cell
+    process and what a cell started are gone.
+15. Output nobody can forge: a cell prints a display line (the prefix and
+    HTML), without the kernel's key and with a guessed one; it is shown as
+    text, never as a rich output.
+16. A connection file with an empty key (no signatures): the kernel
+    refuses to start and says why.
+17. An oversized frame: a peer on the shell port declares a 2^40-byte
+    frame before any handshake; the kernel drops that peer and still
+    answers its client.
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -605,6 +616,129 @@ def check_failed_runs_are_not_published(kernel, crate_dir):
           "executed copies ./lab publish uses")
 
 
+def check_dies_with_its_server(kernel, crate_dir):
+    """A stand-in for a Jupyter server (a Python process that starts the
+    kernel with jupyter_client, as the server does) is killed with SIGKILL:
+    nobody shuts the kernel down."""
+    if not Path("/proc").is_dir():
+        print("  server-killed: SKIPPED (no /proc to list processes)")
+        return
+    marker = "900.246"
+    server = f"""
+import sys, time
+from jupyter_client.manager import start_new_kernel
+import subprocess
+km, kc = start_new_kernel(kernel_name={kernel!r}, cwd={str(crate_dir / "notebooks")!r},
+                          startup_timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+reply = kc.execute_interactive('let _c = std::process::Command::new("sleep").arg("{marker}").spawn()?;',
+                               timeout=300)
+print(km.provisioner.process.pid, flush=True)
+time.sleep(600)
+"""
+    import subprocess
+    proc = subprocess.Popen([sys.executable, "-c", server], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.isdigit(), f"the stand-in server did not start its kernel: {line!r}"
+        kernel_pid = int(line)
+        assert processes_named(marker), "the cell never started its process"
+        killed_at = time.monotonic()
+        proc.kill()
+        proc.wait()
+        deadline = killed_at + 10
+        while Path(f"/proc/{kernel_pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        took = time.monotonic() - killed_at
+        alive = Path(f"/proc/{kernel_pid}").exists() and \
+            "zombie" not in Path(f"/proc/{kernel_pid}/status").read_text().lower()
+        assert not alive, f"the kernel (pid {kernel_pid}) outlived its server by 10 s"
+        assert gone(marker), f"a process a cell started is left: {processes_named(marker)}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in processes_named(marker):
+            os.kill(pid, 9)
+    print(f"  server killed: the kernel ended {took:.1f} s after its server, with its cell "
+          f"process and the process a cell started")
+
+
+FORGED = "<img src=x onerror=alert(1)>"
+
+
+def check_output_cannot_be_forged(kernel, crate_dir):
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        for key in ("", "0000 "):
+            code = ('println!("COURSE-KERNEL-DISPLAY ' + key +
+                    '{{\\"data\\":{{\\"text/html\\":\\"' + FORGED +
+                    '\\"}},\\"display_id\\":null,\\"update\\":false}}");')
+            found, reply = messages(kc, kc.execute(code))
+            assert reply["status"] == "ok", reply
+            rich = [m for m in found if m["msg_type"] in ("display_data", "update_display_data")]
+            assert not rich, f"a printed line became a rich output: {rich}"
+            text = "".join(m["content"].get("text", "") for m in found if m["msg_type"] == "stream")
+            assert FORGED in text and "COURSE-KERNEL-DISPLAY" in text, f"not shown as text: {text!r}"
+        # The crate's own outputs still arrive as rich outputs.
+        found, reply = messages(kc, kc.execute('parallel_course::display::show_code("f.rs", "rust", "fn f() {}")'))
+        assert reply["status"] == "ok", reply
+        assert any(m["msg_type"] == "display_data" and "text/markdown" in m["content"]["data"]
+                   for m in found), f"the crate's own rich output is missing: {found}"
+    print("  forged output: printed display lines (no key, a guessed key) were shown as text; the "
+          "crate's own outputs were still rich")
+
+
+def kernel_argv(kernel):
+    from jupyter_client.kernelspec import KernelSpecManager
+    return KernelSpecManager().get_kernel_spec(kernel)
+
+
+def check_empty_key_is_refused(kernel, crate_dir):
+    import subprocess
+    spec = kernel_argv(kernel)
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = Path(tmp) / "kernel-empty-key.json"
+        conn.write_text(json.dumps({
+            "transport": "tcp", "ip": "127.0.0.1", "key": "", "signature_scheme": "hmac-sha256",
+            "shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
+        }))
+        argv = [a.replace("{connection_file}", str(conn)) for a in spec.argv]
+        env = dict(os.environ, **spec.env)
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
+                              cwd=crate_dir / "notebooks")
+    assert done.returncode != 0, f"the kernel started with an empty key: {done.stderr[-400:]}"
+    assert "key is empty" in done.stderr, f"no reason given: {done.stderr[-400:]}"
+    print(f"  empty key: the kernel refused to start (exit {done.returncode}): "
+          f"{done.stderr.strip().splitlines()[-1][:110]}…")
+
+
+def zmtp_greeting():
+    """A ZeroMQ 3.0 greeting with the NULL mechanism, as a client sends."""
+    return (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\x00" * 16
+            + b"\x00" + b"\x00" * 31)
+
+
+def check_oversized_frame(kernel, crate_dir):
+    import socket
+    with fresh_kernel(kernel, crate_dir / "notebooks") as (km, kc):
+        info = json.loads(Path(km.connection_file).read_text())
+        with socket.create_connection((info["ip"], info["shell_port"]), timeout=10) as peer:
+            peer.sendall(zmtp_greeting())
+            # A long frame (flag 0x02) of 2^40 bytes, before any handshake.
+            peer.sendall(b"\x02" + (1 << 40).to_bytes(8, "big"))
+            peer.settimeout(10)
+            try:
+                while peer.recv(4096):
+                    pass
+                dropped = True
+            except (ConnectionResetError, socket.timeout):
+                dropped = False
+        time.sleep(1)
+        assert km.is_alive(), "the kernel died of an oversized frame"
+        status, text = run_cell(kc, "6 * 7")
+        assert status == "ok" and "42" in text, f"the kernel no longer answers: {status}: {text}"
+    print(f"  oversized frame: a peer declaring a 2^40-byte frame was "
+          f"{'dropped' if dropped else 'left hanging'}; the kernel lived on and answered `6 * 7`")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -619,6 +753,10 @@ CHECKS = {
     "mistyped": check_mistyped_sizes,
     "panics": check_panics_keep_variables,
     "failed-runs": check_failed_runs_are_not_published,
+    "server-killed": check_dies_with_its_server,
+    "forged-output": check_output_cannot_be_forged,
+    "empty-key": check_empty_key_is_refused,
+    "oversized-frame": check_oversized_frame,
 }
 
 

@@ -3,20 +3,40 @@
 //! sends: `display_data`, or `update_display_data` for an output shown
 //! under a display id.
 //!
+//! A display line counts only when it carries the kernel's display key
+//! ([`new_key`]), which only the kernel and its cell process know: a line
+//! with the prefix and another key (or none) is ordinary text.
+//!
 //! ```
 //! use course_kernel_core::display::{Display, read_line};
-//! use course_kernel_runtime::display::{Output, encode};
+//! use course_kernel_runtime::display::{Output, encode_with_key};
 //!
-//! let line = encode(&Output::new(&[("text/plain", "half done")]).id("p-1"));
-//! let shown = read_line(&line).expect("a display line")?;
+//! let key = "0123abcd";
+//! let line = encode_with_key(&Output::new(&[("text/plain", "half done")]).id("p-1"), key);
+//! let shown = read_line(&line, key).expect("a display line")?;
 //! assert_eq!(shown.display_id.as_deref(), Some("p-1"));
 //! assert_eq!(shown.data["text/plain"], "half done");
-//! assert!(read_line("an ordinary line of output").is_none());
+//! assert!(read_line("an ordinary line of output", key).is_none());
+//! // Printed by anyone without the key: shown as text.
+//! let forged = encode_with_key(&Output::new(&[("text/html", "<img src=x>")]), "guess");
+//! assert!(read_line(&forged, key).is_none());
 //! # Ok::<(), String>(())
 //! ```
 
 use course_kernel_runtime::display::PREFIX;
 use serde_json::{Map, Value, json};
+
+/// A fresh display key: 256 random bits as hex.
+///
+/// # Errors
+///
+/// When the operating system's random source cannot be read.
+pub fn new_key() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| format!("no random bytes for the display key: {e}"))?;
+    Ok(hex::encode(bytes))
+}
 
 /// One output to show, from a display line.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,11 +71,23 @@ impl Display {
 }
 
 /// The output a line of the cell's standard output asks to show: `None`
-/// for an ordinary line, `Some(Err(..))` for a display line that cannot be
-/// read (which the kernel reports instead of dropping).
-pub fn read_line(line: &str) -> Option<Result<Display, String>> {
-    let json = line.strip_prefix(PREFIX)?;
+/// for an ordinary line (and for a line with the prefix but not the key
+/// `key`, which is shown as the text it is), `Some(Err(..))` for a display
+/// line with the key that cannot be read (which the kernel reports instead
+/// of dropping). An empty `key` matches nothing.
+pub fn read_line(line: &str, key: &str) -> Option<Result<Display, String>> {
+    let rest = line.strip_prefix(PREFIX)?;
+    let (given, json) = rest.split_once(' ')?;
+    if key.is_empty() || !same(given.as_bytes(), key.as_bytes()) {
+        return None;
+    }
     Some(parse(json))
+}
+
+/// Whether `a` and `b` are equal, in a time that does not depend on where
+/// they first differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn parse(json: &str) -> Result<Display, String> {
@@ -94,13 +126,19 @@ pub fn is_unit_result(bundle: &std::collections::HashMap<String, String>) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use course_kernel_runtime::display::{Output, encode};
+    use course_kernel_runtime::display::{Output, encode_with_key};
+
+    const KEY: &str = "5ecret";
+
+    fn encode(output: &Output<'_>) -> String {
+        encode_with_key(output, KEY)
+    }
 
     #[test]
     fn every_character_survives_the_round_trip() {
         let text = "EVCXR_BEGIN_CONTENT \"q\" \\ \n\t\u{1} µs _x_";
         let line = encode(&Output::new(&[("text/html", text)]));
-        let shown = read_line(&line).unwrap().unwrap();
+        let shown = read_line(&line, KEY).unwrap().unwrap();
         assert_eq!(shown.data["text/html"], text);
         assert_eq!(shown.msg_type(), "display_data");
         assert!(shown.content().get("transient").is_none());
@@ -113,14 +151,37 @@ mod tests {
             display_id: Some("cpu-7"),
             update: true,
         });
-        let shown = read_line(&line).unwrap().unwrap();
+        let shown = read_line(&line, KEY).unwrap().unwrap();
         assert_eq!(shown.msg_type(), "update_display_data");
         assert_eq!(shown.content()["transient"]["display_id"], "cpu-7");
     }
 
     #[test]
     fn a_broken_line_is_an_error_not_silence() {
-        let line = format!("{PREFIX}{{not json");
-        assert!(read_line(&line).unwrap().is_err());
+        let line = format!("{PREFIX}{KEY} {{not json");
+        assert!(read_line(&line, KEY).unwrap().is_err());
+    }
+
+    #[test]
+    fn a_line_without_the_key_is_text() {
+        let html = Output::new(&[("text/html", "<img src=x onerror=alert(1)>")]);
+        for forged in [
+            encode_with_key(&html, "5ecreT"),
+            encode_with_key(&html, "5ecre"),
+            encode_with_key(&html, ""),
+            format!("{PREFIX}{{\"data\":{{\"text/html\":\"<b>x</b>\"}}}}"),
+        ] {
+            assert!(read_line(&forged, KEY).is_none(), "{forged}");
+        }
+        // A kernel without a key shows no display line at all.
+        assert!(read_line(&encode(&html), "").is_none());
+    }
+
+    #[test]
+    fn keys_are_fresh_hex() {
+        let (a, b) = (new_key().unwrap(), new_key().unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
     }
 }

@@ -13,6 +13,7 @@
 //! | [`text`] | cursor positions in code points and bytes |
 //! | [`lockfile`] | the course's `Cargo.lock` laid over a kernel's |
 //! | [`history`] | the cells that made the variables, to rebuild them after the cell's process was stopped |
+//! | [`parent`] | whether the process that started the kernel is gone |
 
 /// The environment variable, set by the kernelspec, that names the
 /// course's folder: the kernel preloads the support crate from there.
@@ -44,6 +45,7 @@ pub mod display;
 pub mod history;
 pub mod lockfile;
 pub mod magics;
+pub mod parent;
 pub mod procfs;
 pub mod text;
 pub mod wire;

@@ -7,7 +7,7 @@
 //! use course_kernel_core::wire::{Message, Session, Signer};
 //! use serde_json::json;
 //!
-//! let signer = Signer::new("secret");
+//! let signer = Signer::new("secret")?;
 //! let session = Session::new("kernel");
 //! let request = session.message(None, "kernel_info_request", json!({}));
 //! let frames = request.to_frames(&signer);
@@ -44,8 +44,10 @@ impl std::fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
-/// Signs and checks messages with the connection's key (no signature when
-/// the key is empty, as Jupyter allows).
+/// Signs and checks messages with the connection's key.
+///
+/// Jupyter allows an empty key, which turns signing off; this kernel
+/// refuses one: every local user could then send it code to run.
 #[derive(Clone)]
 pub struct Signer {
     mac: Option<Hmac<Sha256>>,
@@ -53,11 +55,29 @@ pub struct Signer {
 
 impl Signer {
     /// A signer for `key`, the connection file's `key`.
-    pub fn new(key: &str) -> Signer {
-        let mac = (!key.is_empty())
-            .then(|| Hmac::<Sha256>::new_from_slice(key.as_bytes()).ok())
-            .flatten();
-        Signer { mac }
+    ///
+    /// # Errors
+    ///
+    /// When `key` is empty.
+    pub fn new(key: &str) -> Result<Signer, WireError> {
+        if key.is_empty() {
+            return Err(WireError(
+                "the connection file's key is empty, which turns off the signatures that keep \
+                 other users of this machine from sending the kernel code to run; the kernel \
+                 refuses to start. Start it from Jupyter, which writes a random key."
+                    .into(),
+            ));
+        }
+        let mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
+            .map_err(|e| WireError(format!("the key cannot be used: {e}")))?;
+        Ok(Signer { mac: Some(mac) })
+    }
+
+    /// A signer that neither signs nor checks: only for tests of the
+    /// frames themselves.
+    #[cfg(test)]
+    fn unsigned() -> Signer {
+        Signer { mac: None }
     }
 
     /// The hex signature of `parts`.
@@ -311,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_tampered_message_is_refused() {
-        let signer = Signer::new("key");
+        let signer = Signer::new("key").unwrap();
         let session = Session::new("k");
         let mut frames = session
             .message(None, "execute_request", json!({"code": "1"}))
@@ -323,8 +343,14 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_key_is_refused() {
+        let err = Signer::new("").err().expect("an empty key is refused");
+        assert!(err.0.contains("refuses to start"), "{err}");
+    }
+
+    #[test]
     fn identities_and_buffers_survive_a_round_trip() {
-        let signer = Signer::new("");
+        let signer = Signer::unsigned();
         let session = Session::new("k");
         let mut m = session.message(None, "comm_msg", json!({}));
         m.identities = vec![b"client-1".to_vec(), b"client-2".to_vec()];
@@ -338,10 +364,10 @@ mod tests {
     #[test]
     fn a_short_message_says_what_is_missing() {
         let err =
-            Message::from_frames(vec![b"x".to_vec()], &Signer::new("")).unwrap_err();
+            Message::from_frames(vec![b"x".to_vec()], &Signer::unsigned()).unwrap_err();
         assert!(err.0.contains("delimiter"));
         let err =
-            Message::from_frames(vec![DELIMITER.to_vec(), vec![]], &Signer::new(""))
+            Message::from_frames(vec![DELIMITER.to_vec(), vec![]], &Signer::unsigned())
                 .unwrap_err();
         assert!(err.0.contains("at least 5"), "{err}");
     }

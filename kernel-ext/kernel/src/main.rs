@@ -26,6 +26,7 @@
 //! | [`engine`] | the thread that owns evcxr: cells, magics, `%rebuild`, completions |
 //! | [`outputs`] | the cell's output, passed on as it comes |
 //! | [`interrupt`] | asking a cell to stop, and stopping it |
+//! | [`parent`] | the kernel ends with the server that started it |
 //! | [`preload`] | the support crate, loaded before the first cell asks |
 //! | [`errors`] | evcxr's errors as Jupyter shows them |
 //! | [`slots`] | warm build folders, one kernel at a time |
@@ -35,6 +36,7 @@ mod engine;
 mod errors;
 mod interrupt;
 mod outputs;
+mod parent;
 mod preload;
 mod roles;
 mod server;
@@ -73,6 +75,12 @@ fn run(connection_file: &str) -> anyhow::Result<()> {
         // environment while it changes.
         unsafe { std::env::set_var("EVCXR_TMPDIR", dir) };
     }
+    // The display key: the cell process inherits it; a line printed
+    // without it is shown as text (see course_kernel_core::display).
+    let key = course_kernel_core::display::new_key().map_err(anyhow::Error::msg)?;
+    // SAFETY: as above, no other thread exists yet.
+    unsafe { std::env::set_var(course_kernel_runtime::display::KEY_ENV, &key) };
+    outputs::set_display_key(key);
     let result = server::run(connection_file);
     drop(slot);
     result

@@ -55,6 +55,19 @@ pub fn forward(
         .expect("the output thread starts");
 }
 
+/// The kernel's display key, made when it starts.
+static DISPLAY_KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the display key (once, at start).
+pub fn set_display_key(key: String) {
+    let _ = DISPLAY_KEY.set(key);
+}
+
+/// The display key; empty (no line counts) if none was set.
+fn display_key() -> &'static str {
+    DISPLAY_KEY.get().map_or("", String::as_str)
+}
+
 /// Sends `first` and the lines waiting behind it on `rx`; returns how
 /// many lines it took.
 fn pass_on(
@@ -72,7 +85,7 @@ fn pass_on(
     let mut next = Some(first);
     while let Some(line) = next.take() {
         if name == "stdout"
-            && let Some(shown) = display::read_line(&line)
+            && let Some(shown) = display::read_line(&line, display_key())
         {
             flush_text(&mut text, name, iopub, session, parent.as_ref(), quiet);
             if !quiet {

@@ -28,7 +28,7 @@ pub fn run(path: &str) -> anyhow::Result<()> {
 }
 
 async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
-    let signer = Signer::new(&info.key);
+    let signer = Signer::new(&info.key)?;
     let session = Session::new("course-kernel");
     let shell: RouterSocket = info.bind(info.shell_port).await?;
     let control: RouterSocket = info.bind(info.control_port).await?;
@@ -48,6 +48,7 @@ async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
     ));
 
     let shared = Arc::new(Shared::default());
+    crate::parent::watch(shared.clone());
     let jobs = engine::start(iopub_tx.clone(), session.clone(), shared.clone(), input_tx);
     tokio::spawn(control_loop(
         control,

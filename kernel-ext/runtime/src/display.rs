@@ -11,16 +11,24 @@
 //! Outside the course kernel, [`emit`] writes evcxr's own content blocks,
 //! so the crate still works in a plain evcxr kernel.
 //!
-//! The line is [`PREFIX`] followed by a JSON object:
+//! The line is [`PREFIX`], the kernel's display key, a space, and a JSON
+//! object:
 //! `{"data": {MIME: TEXT, ...}, "display_id": ID or null, "update": BOOL}`.
 //! Every `_` inside its strings is written `\u005f`, so the line never
 //! holds a word evcxr itself looks for in a cell's output.
 //!
-//! ```
-//! use course_kernel_runtime::display::{Output, encode};
+//! The key is a random secret the kernel makes when it starts and gives
+//! only to its cell process ([`KEY_ENV`]). A line without it is ordinary
+//! text: printing a file, a book or a job's output that happens to hold
+//! the prefix and some HTML shows that text, and never runs it as a rich
+//! output in the learner's browser.
 //!
-//! let line = encode(&Output::new(&[("text/plain", "3 of 8 done")]).id("progress-1"));
-//! assert!(line.starts_with("COURSE-KERNEL-DISPLAY {"));
+//! ```
+//! use course_kernel_runtime::display::{Output, encode_with_key};
+//!
+//! let output = Output::new(&[("text/plain", "3 of 8 done")]).id("progress-1");
+//! let line = encode_with_key(&output, "k3y");
+//! assert!(line.starts_with("COURSE-KERNEL-DISPLAY k3y {"));
 //! assert!(line.contains(r#""display\u005fid":"progress-1""#));
 //! ```
 
@@ -29,6 +37,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What starts a display line.
 pub const PREFIX: &str = "COURSE-KERNEL-DISPLAY ";
+
+/// The environment variable in which the course kernel gives its cell
+/// process the display key: hex digits, a fresh secret per kernel.
+pub const KEY_ENV: &str = "COURSE_KERNEL_DISPLAY_KEY";
+
+/// This process's display key: the kernel's, if it gave one that is a
+/// plain token (letters and digits, so that it cannot break the line).
+fn key() -> Option<&'static str> {
+    static KEY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        std::env::var(KEY_ENV)
+            .ok()
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric()))
+    })
+    .as_deref()
+}
+
+/// Whether outputs go to the course kernel as display lines: in its cell
+/// process, with its key.
+fn to_kernel() -> bool {
+    crate::in_course_kernel() && key().is_some()
+}
 
 /// One output: MIME types with their content, and optionally the display
 /// id it can later be updated by.
@@ -92,7 +122,7 @@ pub fn show(display_id: &str, data: &[(&str, &str)]) {
 /// course kernel nothing can be replaced, so nothing is written: only the
 /// first [`show`] and the final state (shown again by the caller) appear.
 pub fn update(display_id: &str, data: &[(&str, &str)]) {
-    if crate::in_course_kernel() {
+    if to_kernel() {
         let output = Output {
             update: true,
             ..Output::new(data).id(display_id)
@@ -104,14 +134,13 @@ pub fn update(display_id: &str, data: &[(&str, &str)]) {
 /// Whether updates reach the notebook while the cell runs: only in the
 /// course kernel. Live views can skip their work elsewhere.
 pub fn live() -> bool {
-    crate::in_course_kernel()
+    to_kernel()
 }
 
 fn send(output: &Output<'_>) {
-    let text = if crate::in_course_kernel() {
-        encode(output) + "\n"
-    } else {
-        evcxr_text(output.data)
+    let text = match key() {
+        Some(key) if crate::in_course_kernel() => encode_with_key(output, key) + "\n",
+        _ => evcxr_text(output.data),
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
@@ -138,9 +167,12 @@ pub fn evcxr_text(data: &[(&str, &str)]) -> String {
     out
 }
 
-/// The display line for `output`, without its newline.
-pub fn encode(output: &Output<'_>) -> String {
+/// The display line for `output` under the display key `key`, without
+/// its newline.
+pub fn encode_with_key(output: &Output<'_>, key: &str) -> String {
     let mut line = String::from(PREFIX);
+    line.push_str(key);
+    line.push(' ');
     line.push_str("{\"data\":{");
     for (i, (mime, content)) in output.data.iter().enumerate() {
         if i > 0 {
@@ -189,7 +221,7 @@ mod tests {
     #[test]
     fn a_line_holds_no_word_evcxr_looks_for() {
         let html = "EVCXR_BEGIN_CONTENT text/html\n\"quoted\"\t\\ end\u{1}";
-        let line = encode(&Output::new(&[("text/html", html)]));
+        let line = encode_with_key(&Output::new(&[("text/html", html)]), "k");
         assert!(!line.contains("EVCXR_"));
         assert!(!line.contains('\n'));
         assert!(line.contains(r#"\"quoted\"\t\\ end\u0001"#), "{line}");
@@ -197,11 +229,14 @@ mod tests {
 
     #[test]
     fn updates_name_their_display() {
-        let line = encode(&Output {
-            data: &[("text/plain", "x")],
-            display_id: Some("p-1"),
-            update: true,
-        });
+        let line = encode_with_key(
+            &Output {
+                data: &[("text/plain", "x")],
+                display_id: Some("p-1"),
+                update: true,
+            },
+            "k",
+        );
         assert!(
             line.ends_with(r#""display\u005fid":"p-1","update":true}"#),
             "{line}"
