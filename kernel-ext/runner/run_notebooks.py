@@ -12,7 +12,9 @@ beside it contradict (prose_check.py), or when the kernel dies. Executed copies
 for publishing; those of failed runs to its `failed/` folder, to read.
 
 Usage: run_notebooks.py [--kernel NAME] [--out DIR] NOTEBOOK...
-       run_notebooks.py --warm NOTEBOOK...   (compile what the notebooks load)
+       run_notebooks.py --warm [--first-only] [--stamp FILE --stamp-text TEXT] NOTEBOOK...
+           (compile what the notebooks load: all of it, or only the first
+           :dep line, the support crate; write TEXT to FILE when done)
 
 The launcher (`./lab`) runs it with the course's notebooks; see
 kernel-ext/launcher/src/kernel/runner.rs.
@@ -23,6 +25,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import time
 from datetime import datetime
@@ -274,7 +277,7 @@ def warm_groups(notebooks):
     return first, [(name, list(deps)) for deps, name in groups.items()] or [("support crate", [])]
 
 
-def warm(notebooks, kernel, log_dir):
+def warm(notebooks, kernel, log_dir, first_only=False):
     """Compile what the notebooks load, in throwaway kernels, filling
     evcxr's cache so that no cell spends a minute compiling in front of the
     room: the support crate, then each notebook's other `:dep` lines after
@@ -283,6 +286,8 @@ def warm(notebooks, kernel, log_dir):
     can rebuild another already loaded (different dependency features),
     which a kernel cannot reload."""
     first, groups = warm_groups(notebooks)
+    if first_only:
+        groups = [("support crate", [])]
     folder = notebooks[0].parent.resolve()
     support = f"{first}\nuse parallel_course::prelude::*;\nlet info = build_info();\ninfo"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -311,14 +316,25 @@ def main():
     ap.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
     ap.add_argument("--warm", action="store_true",
                     help="compile what the notebooks load instead of running them")
+    ap.add_argument("--first-only", action="store_true",
+                    help="with --warm: only the first :dep line (the support crate)")
+    ap.add_argument("--stamp", type=Path, default=None,
+                    help="with --warm: a file to write --stamp-text to when done")
+    ap.add_argument("--stamp-text", default="")
     ap.add_argument("--log-dir", type=Path, default=Path(".course/logs"),
                     help="where the kernels' own output goes")
     args = ap.parse_args()
 
+    # Stopped by SIGTERM (./lab stopped by a signal, a service manager):
+    # end at once. The kernel this runner started sees its parent gone and
+    # stops its cell process and itself within a second or two.
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(128 + signum))
     if not args.notebooks:
         ap.error("give at least one notebook")
     if args.warm:
-        warm(args.notebooks, args.kernel, args.log_dir)
+        warm(args.notebooks, args.kernel, args.log_dir, args.first_only)
+        if args.stamp:
+            args.stamp.write_text(args.stamp_text)
         return 0
 
     failed = []

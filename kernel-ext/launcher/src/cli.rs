@@ -13,6 +13,8 @@ Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
        ./lab publish             the course as a static site in target/site/ (learner and
                                  instructor editions), from notebooks executed by the kernel
        ./lab lint                cargo fmt --check and clippy -D warnings on every workspace
+       ./lab rehearse --yes      as root: remove the course's packages and caches, then run
+                                 the README's two commands in a fresh clone (see README)
 
 Options for starting JupyterLab:
   --setup-only     set everything up but do not start the server
@@ -44,6 +46,10 @@ pub enum Command {
     Lint,
     /// `./lab bench`: the arguments are passed on to the benchmark program.
     Bench(Vec<OsString>),
+    /// `./lab rehearse`: the fresh-machine rehearsal; `yes` confirms it.
+    Rehearse {
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -72,6 +78,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         browser_only: false,
     };
     let mut files = Vec::new();
+    let mut yes = false;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -88,6 +95,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
             Long("crate-only") => test.notebooks = false,
             Long("notebooks-only") => test.crate_tests = false,
             Long("browser-only") => test.browser_only = true,
+            Long("yes") if sub.as_deref() == Some("rehearse") => yes = true,
             Value(v) if sub.is_none() => {
                 let v = v.string()?;
                 match v.as_str() {
@@ -100,9 +108,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                         }
                         return Ok(Command::Bench(parser.raw_args()?.collect()));
                     }
-                    "lab" | "test" | "execute" | "publish" | "lint" | "help" => {
-                        sub = Some(v)
-                    }
+                    "lab" | "test" | "execute" | "publish" | "lint" | "rehearse"
+                    | "help" => sub = Some(v),
                     other => bail!("unknown command `{other}`"),
                 }
             }
@@ -131,6 +138,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
         }
         Some("publish") if !lab_flags && !test_flags => Ok(Command::Publish),
         Some("lint") if !lab_flags && !test_flags => Ok(Command::Lint),
+        Some("rehearse") if !lab_flags && !test_flags => Ok(Command::Rehearse { yes }),
         Some("help") => Ok(Command::Help),
         _ if test_flags => {
             bail!("--crate-only, --notebooks-only and --browser-only go with `test`")
@@ -266,6 +274,18 @@ mod tests {
     fn lint_takes_no_options() {
         assert_eq!(p(&["lint"]).unwrap(), Command::Lint);
         assert!(p(&["lint", "--crate-only"]).is_err());
+    }
+
+    #[test]
+    fn rehearse_asks_for_yes_and_nothing_else() {
+        assert_eq!(p(&["rehearse"]).unwrap(), Command::Rehearse { yes: false });
+        assert_eq!(
+            p(&["rehearse", "--yes"]).unwrap(),
+            Command::Rehearse { yes: true }
+        );
+        assert!(p(&["--yes"]).is_err());
+        assert!(p(&["test", "--yes"]).is_err());
+        assert!(p(&["rehearse", "--crate-only"]).is_err());
     }
 
     #[test]

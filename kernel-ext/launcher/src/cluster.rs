@@ -35,6 +35,9 @@ pub struct Cluster {
     dir: PathBuf,
     conf: PathBuf,
     owned: bool,
+    /// Stops the daemons if the launcher is stopped by a signal: they run
+    /// detached, out of reach of the launcher's own clean-up.
+    _on_terminate: Option<crate::system::OnTerminate>,
 }
 
 impl Cluster {
@@ -46,12 +49,16 @@ impl Cluster {
             dir,
             conf,
             owned: false,
+            _on_terminate: None,
         };
         if conf_exists_and_answers(&cluster.conf) {
             return Ok(cluster);
         }
         cluster.owned = true;
-        cluster.stop_daemons(); // leftovers of a run that was killed
+        let dir = cluster.dir.clone();
+        cluster._on_terminate =
+            Some(crate::system::on_terminate(move || stop_daemons(&dir)));
+        stop_daemons(&cluster.dir); // leftovers of a run that was killed
         cluster.configure()?;
         cluster.start_daemons()?;
         Ok(cluster)
@@ -132,39 +139,40 @@ impl Cluster {
         }
         Ok(())
     }
+}
 
-    /// Stops the daemons named in the pid files, waiting for them to end.
-    fn stop_daemons(&self) {
-        for pid_file in ["slurmd.pid", "slurmctld.pid", "munge/munged.pid"] {
-            let Some(pid) = std::fs::read_to_string(self.dir.join(pid_file))
-                .ok()
-                .and_then(|t| t.trim().parse::<i32>().ok())
-            else {
-                continue;
-            };
-            // A stale pid file may name another process by now: check its
-            // command line before signalling it.
-            let ours = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.contains("slurm") || c.contains("munged"));
-            if ours {
-                // SAFETY: kill has no memory effects.
-                unsafe { libc::kill(pid, libc::SIGTERM) };
-                let start = Instant::now();
-                while Path::new(&format!("/proc/{pid}")).exists()
-                    && start.elapsed() < Duration::from_secs(10)
-                {
-                    std::thread::sleep(Duration::from_millis(50));
-                }
+/// Stops the daemons named in the pid files under `dir`, waiting for them
+/// to end.
+fn stop_daemons(dir: &Path) {
+    for pid_file in ["slurmd.pid", "slurmctld.pid", "munge/munged.pid"] {
+        let Some(pid) = std::fs::read_to_string(dir.join(pid_file))
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // A stale pid file may name another process by now: check its
+        // command line before signalling it.
+        let ours = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| c.contains("slurm") || c.contains("munged"));
+        if ours {
+            // SAFETY: kill has no memory effects.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let start = Instant::now();
+            while Path::new(&format!("/proc/{pid}")).exists()
+                && start.elapsed() < Duration::from_secs(10)
+            {
+                std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = std::fs::remove_file(self.dir.join(pid_file));
         }
+        let _ = std::fs::remove_file(dir.join(pid_file));
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.owned {
-            self.stop_daemons();
+            stop_daemons(&self.dir);
         }
     }
 }

@@ -82,7 +82,13 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
         }
         let mut clippy = Command::new(&cargo);
         clippy
-            .args(["clippy", "--all-targets", "--quiet", "--manifest-path"])
+            .args([
+                "clippy",
+                "--all-targets",
+                "--locked",
+                "--quiet",
+                "--manifest-path",
+            ])
             .arg(&manifest);
         if ws.manifest == "Cargo.toml" {
             clippy.arg("--workspace");
@@ -92,7 +98,7 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
         }
         if ws.kernel {
             clippy
-                .args(["--release", "--locked"])
+                .arg("--release")
                 // As for the kernel's build (see kernel::install): evcxr's
                 // crates read `CI` when they compile.
                 .env_remove("CI");

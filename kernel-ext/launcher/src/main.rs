@@ -11,7 +11,9 @@
 //! * `./lab execute NOTEBOOK...` executes notebooks and keeps their outputs;
 //! * `./lab bench` builds and runs the benchmark of every workload;
 //! * `./lab publish` writes the course as a static site to `target/site/`;
-//! * `./lab lint` checks the format and lints of every workspace.
+//! * `./lab lint` checks the format and lints of every workspace;
+//! * `./lab rehearse --yes` (as root) removes the course's packages and
+//!   caches and runs the README's two commands in a fresh clone.
 //!
 //! | module | what |
 //! |---|---|
@@ -28,6 +30,7 @@
 //! | [`publish`] | `./lab publish` |
 //! | [`bench`] | `./lab bench` |
 //! | [`lint`] | `./lab lint` |
+//! | [`rehearse`] | `./lab rehearse`: the fresh-machine rehearsal |
 //! | [`work`] | the learners' folder, `work/`, where JupyterLab opens |
 
 mod bench;
@@ -39,6 +42,7 @@ mod kernel;
 mod lint;
 mod project;
 mod publish;
+mod rehearse;
 mod server;
 mod setup;
 mod steps;
@@ -50,7 +54,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use project::Project;
-use setup::Warm;
+use setup::{For, Warm};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -75,10 +79,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let project = Project::locate()?;
+    system::stop_on_signals()?;
     match command {
         Command::Help => Ok(ExitCode::SUCCESS),
         Command::Lab(opts) => {
-            let env = setup::set_up(&project, Warm::Yes)?;
+            let env = setup::set_up(&project, Warm::Yes, For::Course)?;
             if opts.setup_only {
                 steps::done(&format!(
                     "Set-up complete. Start JupyterLab with `./lab` (kernel \"{}\").",
@@ -98,21 +103,39 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     println!("!! {e:#}");
                     None
                 });
+            // What later episodes load compiles while the learner reads
+            // the first ones; it stops when ./lab does.
+            let _warming = match kernel::warm::warm_rest_in_background(&project, &env) {
+                Ok(Some(w)) => {
+                    println!(
+                        "Compiling what later episodes load besides the support crate (their \
+                         other :dep lines) in the background, at low priority; its output: {}",
+                        w.log().display()
+                    );
+                    Some(w)
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    println!("!! the background warm-up did not start: {e:#}");
+                    None
+                }
+            };
             server::start(&project, &env, &opts, &folder)
         }
         Command::Test(opts) => {
-            let env = setup::set_up(&project, Warm::No)?;
+            let env = setup::set_up(&project, Warm::No, For::Tests)?;
             testing::run(&project, &env, &opts)
         }
         Command::Bench(args) => bench::run(&project, &args),
         Command::Lint => lint::run(&project),
+        Command::Rehearse { yes } => rehearse::run(&project, yes),
         Command::Publish => {
-            let env = setup::set_up(&project, Warm::No)?;
+            let env = setup::set_up(&project, Warm::No, For::Course)?;
             let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             publish::run(&project, &env)
         }
         Command::Execute(notebooks) => {
-            let env = setup::set_up(&project, Warm::No)?;
+            let env = setup::set_up(&project, Warm::No, For::Course)?;
             let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             executed::execute_command(&project, &env, &notebooks)
         }

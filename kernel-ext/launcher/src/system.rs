@@ -2,11 +2,160 @@
 //! folders, and whether it runs under CI.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The folder, under the user's cache folder, that holds the course's
 /// machine-wide state: the kernels' build folder and the publisher's
 /// downloads.
 const CACHE_FOLDER: &str = "parallel-course";
+
+/// What to do when the launcher is told to stop: the registered stops, by
+/// id.
+type Stops = Vec<(u64, Arc<dyn Fn() + Send + Sync>)>;
+
+static STOPS: Mutex<Stops> = Mutex::new(Vec::new());
+
+/// A stop registered with [`on_terminate`]; dropped, it is forgotten
+/// (its owner stops what it started itself).
+pub struct OnTerminate(u64);
+
+impl Drop for OnTerminate {
+    fn drop(&mut self) {
+        if let Ok(mut stops) = STOPS.lock() {
+            stops.retain(|(id, _)| *id != self.0);
+        }
+    }
+}
+
+/// Registers `stop`, to be run if the launcher receives SIGTERM or SIGHUP
+/// (see [`stop_on_signals`]) while the returned guard lives: for what
+/// runs outside the launcher's own process tree (the cluster's daemons)
+/// or in a process group of its own (the background warm-up).
+pub fn on_terminate(stop: impl Fn() + Send + Sync + 'static) -> OnTerminate {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Ok(mut stops) = STOPS.lock() {
+        stops.push((id, Arc::new(stop)));
+    }
+    OnTerminate(id)
+}
+
+/// Makes SIGTERM and SIGHUP (a service manager stopping the launcher, its
+/// terminal closed) stop everything the launcher started, as Ctrl-C and a
+/// normal end do: the registered stops run ([`on_terminate`]), every
+/// process below the launcher gets SIGTERM (JupyterLab then shuts its
+/// kernels down), what is left after 10 s gets SIGKILL, and the launcher
+/// exits with 128 + the signal's number.
+pub fn stop_on_signals() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use anyhow::Context as _;
+        use signal_hook::consts::{SIGHUP, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])
+            .context("could not watch for SIGTERM and SIGHUP")?;
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let Some(signal) = signals.forever().next() else {
+                    return;
+                };
+                let name = if signal == SIGHUP {
+                    "SIGHUP"
+                } else {
+                    "SIGTERM"
+                };
+                eprintln!("\n./lab received {name}: stopping everything it started.");
+                let stops: Vec<_> = STOPS
+                    .lock()
+                    .map(|s| s.iter().map(|(_, f)| f.clone()).collect())
+                    .unwrap_or_default();
+                for stop in stops {
+                    stop();
+                }
+                stop_descendants(Duration::from_secs(10));
+                std::process::exit(128 + signal);
+            })
+            .context("could not start the signal thread")?;
+    }
+    Ok(())
+}
+
+/// SIGTERM to every process below this one, then SIGKILL to those left
+/// after `grace` (Linux, where `/proc` lists them; elsewhere nothing).
+fn stop_descendants(grace: Duration) {
+    #[cfg(target_os = "linux")]
+    {
+        let me = std::process::id();
+        let signal_all = |signal: i32| {
+            let left = course_kernel_core::procfs::descendants(me);
+            for pid in &left {
+                if let Ok(pid) = libc::pid_t::try_from(*pid) {
+                    // SAFETY: kill has no memory effects; the pids are this
+                    // process's own descendants, just listed.
+                    unsafe { libc::kill(pid, signal) };
+                }
+            }
+            left.len()
+        };
+        if signal_all(libc::SIGTERM) == 0 {
+            return;
+        }
+        let start = std::time::Instant::now();
+        while start.elapsed() < grace {
+            if course_kernel_core::procfs::descendants(me).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        signal_all(libc::SIGKILL);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = grace;
+}
+
+/// Makes `cmd` start in a process group of its own (so that
+/// [`stop_group`] reaches everything it starts) at the lowest CPU priority
+/// (`nice` 19: a learner's cells go first).
+pub fn lowest_priority_group(cmd: &mut std::process::Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        // SAFETY: setpriority is async-signal-safe and touches only the
+        // new process, between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = cmd;
+}
+
+/// Stops a child started with [`lowest_priority_group`] and its group:
+/// SIGTERM, up to 10 s to finish, then SIGKILL; and waits for it.
+pub fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: signals the group this child leads; the child has not
+        // been waited for, so its pid (and the group's id) still names it.
+        unsafe { libc::kill(-pid, libc::SIGTERM) };
+        for _ in 0..100 {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                // The leader is gone; anything left in its group goes too.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
 
 /// Whether this process runs as root (user id 0).
 pub fn running_as_root() -> bool {

@@ -34,7 +34,7 @@ pub const FROM_PYTHON_LOCK: &str = "target/from-python/.course-build.lock";
 /// with `VIRTUAL_ENV` set to [`MATURIN_VENV`] and `CARGO_TARGET_DIR` to
 /// [`FROM_PYTHON_TARGET`]: one command, so that neither rebuilds what the
 /// other built.
-pub const MATURIN_ARGS: [&str; 2] = ["develop", "--release"];
+pub const MATURIN_ARGS: [&str; 3] = ["develop", "--release", "--locked"];
 
 /// The course's own one-node Slurm cluster (episode 8), relative to the
 /// checkout's root: its configuration ([`SLURM_CONF`]), state, logs and

@@ -29,6 +29,7 @@ pub fn run(project: &Project, args: &[OsString]) -> anyhow::Result<ExitCode> {
         .args([
             "run",
             "--release",
+            "--locked",
             "--quiet",
             "--package",
             "course-bench",

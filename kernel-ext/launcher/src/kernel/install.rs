@@ -67,9 +67,9 @@ pub fn ensure_kernel(
     };
     let built = target.join("release").join(&exe);
     if !built.is_file() {
-        println!(
-            "      Building the course kernel (evcxr and the course's extensions), once per machine:\n      \
-             about 6 minutes on 2 cores, less with more. Cargo shows its progress below."
+        steps::say(
+            "Building the course kernel (evcxr and the course's extensions), once per machine: \
+             about 6 minutes on 2 cores, less with more. Cargo's progress follows.",
         );
     }
     steps::run_streamed(

@@ -3,6 +3,15 @@
 //! evcxr's cache holds it and no cell compiles for a minute in front of
 //! the room.
 //!
+//! It comes in two parts. Set-up compiles what every notebook loads first,
+//! the support crate ([`ensure_warm_first`]): the first notebook's first
+//! cell then answers in seconds. What later episodes load besides (the
+//! profiler, the C and Fortran crates, tokio, ndarray, …) is compiled by
+//! `./lab` in the background at the lowest CPU priority once JupyterLab
+//! runs ([`warm_rest_in_background`]), while the learner reads the first
+//! episodes; a cell that needs a crate still compiling waits its turn on
+//! evcxr's cache instead of compiling it twice.
+//!
 //! What is warmed follows from the notebooks alone: the runner compiles
 //! each notebook's `:dep` lines, and the fingerprint that says whether the
 //! warm-up is due hashes those lines and the sources of every path crate
@@ -10,6 +19,7 @@
 
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 
 use anyhow::Context;
 use course_kernel_core::deps::{Dep, path_of};
@@ -25,33 +35,110 @@ use crate::system;
 /// the entries the fingerprint hashes (those that exist).
 const CRATE_SOURCES: [&str; 5] = ["Cargo.toml", "Cargo.lock", "build.rs", "src", "c"];
 
-/// Runs the warm-up unless the stamp says this fingerprint is warm.
-/// Returns the outcome line.
-pub fn ensure_warm(project: &Project, env: &Env) -> anyhow::Result<String> {
-    let notebooks = project.course_notebooks()?;
-    let key = format!(
+/// The stamps: the first part's, and the whole warm-up's.
+const FIRST_STAMP: &str = "warm-first.stamp";
+const ALL_STAMP: &str = "warm.stamp";
+
+/// The key a stamp holds: evcxr's version and the fingerprint.
+fn key(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<String> {
+    Ok(format!(
         "evcxr {}\nnotebooks and crates {:016x}\n",
         evcxr_version(project)?,
-        fingerprint(project, &notebooks)?
-    );
-    let stamp = project.state_dir().join("warm.stamp");
+        fingerprint(project, notebooks)?
+    ))
+}
+
+/// Whether the stamp `name` holds `key` and evcxr's cache is there.
+fn stamped(project: &Project, name: &str, key: &str) -> bool {
     let cache_present = system::cache_home().is_some_and(|d| d.join("evcxr").is_dir());
-    if cache_present && std::fs::read_to_string(&stamp).is_ok_and(|s| s == key) {
+    cache_present
+        && std::fs::read_to_string(project.state_dir().join(name)).is_ok_and(|s| s == key)
+}
+
+fn stamp(project: &Project, name: &str, key: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(project.state_dir())?;
+    std::fs::write(project.state_dir().join(name), key)?;
+    Ok(())
+}
+
+/// Compiles the support crate in a kernel unless the stamp says this
+/// fingerprint is warm. Returns the outcome line.
+pub fn ensure_warm_first(project: &Project, env: &Env) -> anyhow::Result<String> {
+    let notebooks = project.course_notebooks()?;
+    let key = key(project, &notebooks)?;
+    if stamped(project, ALL_STAMP, &key) || stamped(project, FIRST_STAMP, &key) {
         return Ok("already warm".into());
     }
     let out = steps::run_with_spinner(
-        runner::command(project, env).arg("--warm").args(&notebooks),
-        "compiling the support crate, then each notebook's other :dep lines, in kernels",
+        runner::command(project, env)
+            .args(["--warm", "--first-only"])
+            .args(&notebooks),
+        "compiling the support crate in a kernel",
         "The kernel could not compile what the notebooks load; the output above says why.",
     )?;
-    std::fs::create_dir_all(project.state_dir())?;
-    std::fs::write(&stamp, key)?;
+    stamp(project, FIRST_STAMP, &key)?;
     let info = String::from_utf8_lossy(&out.stdout).trim().to_string();
     Ok(if info.is_empty() {
         "compiled".into()
     } else {
         format!("compiled: {info}")
     })
+}
+
+/// The rest of the warm-up, running in the background: stopped (with
+/// the kernels it started) when dropped.
+pub struct Warming {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Warming {
+    /// Where its output goes.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+}
+
+impl Drop for Warming {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        crate::system::stop_group(&mut self.child);
+    }
+}
+
+/// Starts the whole warm-up in the background, at the lowest CPU priority,
+/// unless its stamp says this fingerprint is warm (then `None`). The stamp
+/// is written when it ends well; its output goes to a log.
+pub fn warm_rest_in_background(
+    project: &Project,
+    env: &Env,
+) -> anyhow::Result<Option<Warming>> {
+    let notebooks = project.course_notebooks()?;
+    let key = key(project, &notebooks)?;
+    if stamped(project, ALL_STAMP, &key) {
+        return Ok(None);
+    }
+    let log = project.logs_dir().join("warm-rest.log");
+    std::fs::create_dir_all(project.logs_dir())?;
+    let file = std::fs::File::create(&log)
+        .with_context(|| format!("creating {}", log.display()))?;
+    let mut cmd = runner::command(project, env);
+    cmd.arg("--warm")
+        .arg("--stamp")
+        .arg(project.state_dir().join(ALL_STAMP))
+        .arg("--stamp-text")
+        .arg(&key)
+        .args(&notebooks)
+        .stdin(Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file);
+    crate::system::lowest_priority_group(&mut cmd);
+    let child = cmd
+        .spawn()
+        .context("could not start the warm-up in the background")?;
+    Ok(Some(Warming { child, log }))
 }
 
 /// A hash of everything the warm-up compiles or is configured by: the

@@ -22,7 +22,7 @@ const DOCUMENTED: [&str; 5] = [
 
 /// Builds the documentation and replaces `notebooks/api/` with it.
 pub fn build_api_docs(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
-    let mut args = vec!["doc", "--no-deps", "--quiet"];
+    let mut args = vec!["doc", "--no-deps", "--locked", "--quiet"];
     for name in DOCUMENTED {
         args.extend(["--package", name]);
     }

@@ -17,7 +17,7 @@ const PACKAGES: [&str; 2] = ["parallel_course", "matmul-worker"];
 /// Builds the helper programs in release mode.
 pub fn build(project: &Project, cargo: &OsString) -> anyhow::Result<()> {
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--release", "--bins", "--examples"]);
+    cmd.args(["build", "--release", "--locked", "--bins", "--examples"]);
     for package in PACKAGES {
         cmd.args(["--package", package]);
     }

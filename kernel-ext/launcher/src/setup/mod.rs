@@ -1,31 +1,41 @@
 //! Set-up: install what is missing, skip what is done.
 //!
-//! Set-up is a list of steps ([`plan`]), run in order and numbered as they
+//! Set-up runs its steps ([`Part`]) in a fixed order, numbered as they
 //! run. Every step first checks whether its work is already done (a
 //! version list, a stamp file, a file's content) so that a second run
-//! takes seconds.
+//! takes seconds. The order has two rules:
+//!
+//! * every system package is installed before the first `cargo` build
+//!   ([`packages`]), because build scripts probe the system when they
+//!   first run;
+//! * work that waits on the network or has idle cores to spare runs in the
+//!   background: the Python environments while apt-get installs, the
+//!   kernel's six-minute build while the course's own programs compile.
+//!   Each background step writes its output to a log under
+//!   `.course/logs/`, and the summary at the end says where the time went.
 //!
 //! | module | what |
 //! |---|---|
+//! | [`packages`] | the system packages, in one list, installed in one step |
+//! | [`apt`] | apt-get, as root |
 //! | [`toolchain`] | cargo and the `rust-src` component |
 //! | [`python`] | a system Python, and venvs installed from lock files |
 //! | [`helpers`] | the helper programs the notebooks start |
 //! | [`docs`] | the crates' documentation in `notebooks/api/` |
-//! | [`mpi`] | OpenMPI and the MPI program of episode 8 |
-//! | [`fortran`] | gfortran (with OpenMP's libgomp) for episode 9 |
-//! | [`slurm`] | Slurm and munge for episode 8's cluster |
+//! | [`mpi`] | the MPI program of episode 8 |
+//! | [`slurm`] | Slurm for episode 8's cluster |
 //! | [`snakemake`] | Snakemake, in a venv of its own, for episode 12 |
 //! | [`maturin`] | maturin, in a venv of its own, and episode 9's PyO3 module |
 //!
-//! The kernel's own steps (evcxr_jupyter, the kernelspec, the warm-up)
-//! are in [`crate::kernel`].
+//! The kernel's own steps (its build, the kernelspec, the warm-up) are in
+//! [`crate::kernel`].
 
 pub mod apt;
 pub mod docs;
-pub mod fortran;
 pub mod helpers;
 pub mod maturin;
 pub mod mpi;
+pub mod packages;
 pub mod python;
 pub mod slurm;
 pub mod snakemake;
@@ -33,17 +43,16 @@ pub mod toolchain;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context as _;
 
 use crate::env::{Env, Mpi, Slurm};
 use crate::kernel;
 use crate::project::Project;
-use crate::steps::{self, Steps};
+use crate::steps::Steps;
 use python::Python;
 
-/// Whether set-up ends by warming the kernel (compiling what the
+/// Whether set-up ends by warming the kernel (compiling what the first
 /// notebooks load), which `./lab` does and the other commands skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Warm {
@@ -53,182 +62,251 @@ pub enum Warm {
     No,
 }
 
-/// One step: its title, and the work, which returns the outcome line.
-pub struct Step {
-    /// What the step does, as its header shows it.
-    pub title: String,
-    run: fn(&mut Found<'_>) -> anyhow::Result<String>,
+/// Which command set-up serves: the tests need a browser too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum For {
+    /// `./lab`, `./lab execute`, `./lab publish`.
+    Course,
+    /// `./lab test`.
+    Tests,
 }
 
-impl Step {
-    fn new(
-        title: impl Into<String>,
-        run: fn(&mut Found<'_>) -> anyhow::Result<String>,
-    ) -> Step {
-        Step {
-            title: title.into(),
-            run,
+/// The steps of set-up, in the order their headers show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// cargo and a Python that makes venvs.
+    Tools,
+    /// JupyterLab's, Snakemake's and maturin's venvs (in the background).
+    PythonEnvs,
+    /// Every system package, in one apt-get call.
+    SystemPackages,
+    /// rustup's `rust-src`.
+    RustSrc,
+    /// The course kernel's build (in the background).
+    Kernel,
+    /// The helper programs and the documentation.
+    Helpers,
+    /// The MPI program.
+    Mpi,
+    /// Whether the cluster can run.
+    Slurm,
+    /// The PyO3 module (needs maturin's venv).
+    PyO3,
+    /// The kernelspec (needs the kernel and the venv).
+    Kernelspec,
+    /// The warm-up (only `./lab`).
+    Warm,
+}
+
+impl Part {
+    /// Every step, in order.
+    pub const ALL: [Part; 11] = [
+        Part::Tools,
+        Part::PythonEnvs,
+        Part::SystemPackages,
+        Part::RustSrc,
+        Part::Kernel,
+        Part::Helpers,
+        Part::Mpi,
+        Part::Slurm,
+        Part::PyO3,
+        Part::Kernelspec,
+        Part::Warm,
+    ];
+
+    /// The step's header.
+    pub fn title(self) -> String {
+        match self {
+            Part::Tools => "Checking for cargo and Python 3 with venv".into(),
+            Part::PythonEnvs => "Python environments: JupyterLab (.venv), Snakemake and \
+                                 maturin (locked, with hashes)"
+                .into(),
+            Part::SystemPackages => {
+                let what: Vec<&str> = packages::NEEDS.iter().map(|n| n.what).collect();
+                format!("System packages: {}", what.join("; "))
+            }
+            Part::RustSrc => {
+                "rust-src component (for the kernel's type inference)".into()
+            }
+            Part::Kernel => {
+                "The course kernel (evcxr with the course's extensions)".into()
+            }
+            Part::Helpers => {
+                "Helper programs (worker processes, release-parity check) and \
+                              the crates' documentation"
+                    .into()
+            }
+            Part::Mpi => "The MPI program of episode 8".into(),
+            Part::Slurm => "Slurm for episode 8's cluster".into(),
+            Part::PyO3 => "Episode 9's PyO3 module (Rust called from Python)".into(),
+            Part::Kernelspec => format!("Kernelspec \"{}\" in .venv", kernel::spec::NAME),
+            Part::Warm => "Warming the kernel: the support crate, which every notebook \
+                           loads first"
+                .into(),
         }
     }
+
+    /// The steps a run makes: all but the warm-up when it does not warm.
+    pub fn plan(warm: Warm) -> Vec<Part> {
+        Part::ALL
+            .into_iter()
+            .filter(|p| *p != Part::Warm || warm == Warm::Yes)
+            .collect()
+    }
 }
 
-/// The steps of set-up, in order.
-pub fn plan(warm: Warm) -> Vec<Step> {
-    let mut steps = vec![
-        Step::new("Checking for cargo and Python 3 with venv", |f| {
-            let cargo = toolchain::find_cargo()?;
-            let python = python::find_python()?;
-            let found = format!(
-                "found {} and {}",
-                toolchain::describe_version(&cargo, "--version"),
-                python.version
-            );
-            f.cargo = Some(cargo);
-            f.python = Some(python);
-            Ok(found)
-        }),
-        Step::new("Python environment (.venv)", |f| {
-            python::ensure_venv(&f.project.venv(), f.python()?)?;
-            Ok("ready".into())
-        }),
-        Step::new(
-            "JupyterLab, nbclient and nbconvert (locked, with hashes)",
-            |f| {
-                let lock = f.project.kernel_ext().join("requirements.lock");
-                let skipped = python::ensure_locked(&f.project.venv(), &lock, "jupyter")?;
-                Ok(if skipped {
-                    "already installed"
-                } else {
-                    "installed"
-                }
-                .into())
-            },
-        ),
-        Step::new(
-            "rust-src component (for the kernel's type inference)",
-            |_| toolchain::ensure_rust_src(),
-        ),
-        Step::new(
-            "The course kernel (evcxr with the course's extensions)",
-            |f| {
-                let (kernel, changed) =
-                    kernel::install::ensure_kernel(f.project, f.cargo()?)?;
-                f.kernel = Some(kernel);
-                let evcxr = kernel::install::evcxr_version(f.project)?;
-                Ok(if changed {
-                    format!("built on evcxr {evcxr}; installed in .course/bin/")
-                } else {
-                    format!("up to date (evcxr {evcxr})")
-                })
-            },
-        ),
-        Step::new(
-            format!("Kernelspec \"{}\" in .venv", kernel::spec::NAME),
-            |f| {
-                let program = f.kernel.as_deref().context(OUT_OF_ORDER)?;
-                let written =
-                    kernel::install::install_kernelspec(f.project, program, f.cargo()?)?;
-                let what = if written { "written" } else { "up to date" };
-                // Dead kernels leave their build folders behind (some 70 MB each).
-                let removed =
-                    kernel::stale::remove_stale(&kernel::install::build_dir(f.project)?);
-                Ok(format!("{what}; {removed}"))
-            },
-        ),
-        Step::new(
-            "Helper programs (worker processes, release-parity check) and the crates' documentation",
-            |f| {
-                helpers::build(f.project, f.cargo()?)?;
-                docs::build_api_docs(f.project, f.cargo()?)?;
-                Ok("built; documentation in notebooks/api/".into())
-            },
-        ),
-        Step::new("OpenMPI and the MPI program of episode 8", |f| {
-            let (mpi, outcome) = mpi::ensure(f.project, f.cargo()?)?;
-            f.mpi = Some(mpi);
-            Ok(outcome)
-        }),
-        Step::new("gfortran for episode 9's Fortran and OpenMP", |_| {
-            fortran::ensure()
-        }),
-        Step::new("Slurm for episode 8's one-node cluster", |f| {
-            let (slurm, outcome) = slurm::ensure()?;
-            f.slurm = Some(slurm);
-            Ok(outcome)
-        }),
-        Step::new("Snakemake for episode 12 (locked, with hashes)", |f| {
-            snakemake::ensure(f.project, f.python()?)
-        }),
-        Step::new(
-            "maturin and episode 9's PyO3 module (Rust called from Python)",
-            |f| maturin::ensure(f.project, f.python()?),
-        ),
-    ];
-    if warm == Warm::Yes {
-        steps.push(Step::new(
-            "Warming the kernel: the support crate, then what each notebook loads after it",
-            |f| kernel::warm::ensure_warm(f.project, &f.env()?),
-        ));
-    }
-    steps
-}
-
-/// Runs every step of [`plan`] and returns what later stages need.
-pub fn set_up(project: &Project, warm: Warm) -> anyhow::Result<Env> {
-    let started = Instant::now();
-    let plan = plan(warm);
-    let mut steps = Steps::new(plan.len());
-    let mut found = Found {
-        project,
-        cargo: None,
-        python: None,
-        kernel: None,
-        mpi: None,
-        slurm: None,
-    };
-    for step in &plan {
-        steps.run(&step.title, || {
-            let outcome = (step.run)(&mut found)?;
-            Ok(((), outcome))
-        })?;
-    }
-    println!("Set-up took {}.", steps::seconds(started.elapsed()));
-    found.env()
+/// The log of a background step.
+fn log_of(project: &Project, name: &str) -> PathBuf {
+    project.logs_dir().join(format!("setup-{name}.log"))
 }
 
 /// Said when a step needs what an earlier one finds and it is missing:
-/// a mistake in [`plan`], not in the machine.
+/// a mistake in [`Part::ALL`]'s order, not in the machine.
 const OUT_OF_ORDER: &str = "set-up's steps ran out of order (a step needs what an earlier one \
                             finds); please report this";
 
-/// What the steps have found so far.
-pub struct Found<'a> {
-    project: &'a Project,
-    cargo: Option<OsString>,
-    python: Option<Python>,
-    kernel: Option<PathBuf>,
-    mpi: Option<Mpi>,
-    slurm: Option<Slurm>,
+/// Runs every step of set-up, in [`Part::plan`]'s order, and returns what
+/// later stages need.
+pub fn set_up(project: &Project, warm: Warm, serves: For) -> anyhow::Result<Env> {
+    let plan = Part::plan(warm);
+    let mut steps = Steps::new(plan.len());
+    let plan = plan.into_iter().filter(|p| *p != Part::Tools);
+    // Found first, outside the scope: the background steps borrow them.
+    let (cargo, python) = steps.run(&Part::Tools.title(), || {
+        let cargo = toolchain::find_cargo()?;
+        let python = python::find_python()?;
+        let found = format!(
+            "found {} and {}",
+            toolchain::describe_version(&cargo, "--version"),
+            python.version
+        );
+        Ok(((cargo, python), found))
+    })?;
+    let (cargo, python) = (&cargo, &python);
+    let env = std::thread::scope(|scope| -> anyhow::Result<Env> {
+        let mut envs = None;
+        let mut kernel_build = None;
+        let mut program: Option<PathBuf> = None;
+        let (mut mpi, mut slurm) = (None, None);
+        for part in plan {
+            let title = part.title();
+            match part {
+                // Run above.
+                Part::Tools => {}
+                Part::PythonEnvs => {
+                    let log = log_of(project, "python");
+                    envs = Some(steps.start(scope, &title, &log, move || {
+                        python_envs(project, python)
+                    })?);
+                }
+                Part::SystemPackages => steps
+                    .run(&title, || Ok(((), packages::ensure(serves == For::Tests)?)))?,
+                Part::RustSrc => {
+                    steps.run(&title, || Ok(((), toolchain::ensure_rust_src()?)))?
+                }
+                Part::Kernel => {
+                    let log = log_of(project, "kernel");
+                    kernel_build = Some(steps.start(scope, &title, &log, move || {
+                        let (program, changed) =
+                            kernel::install::ensure_kernel(project, cargo)?;
+                        let evcxr = kernel::install::evcxr_version(project)?;
+                        let outcome = if changed {
+                            format!("built on evcxr {evcxr}; installed in .course/bin/")
+                        } else {
+                            format!("up to date (evcxr {evcxr})")
+                        };
+                        Ok((program, outcome))
+                    })?);
+                }
+                Part::Helpers => steps.run(&title, || {
+                    helpers::build(project, cargo)?;
+                    docs::build_api_docs(project, cargo)?;
+                    Ok(((), "built; documentation in notebooks/api/".into()))
+                })?,
+                Part::Mpi => {
+                    mpi = Some(steps.run(&title, || mpi::ensure(project, cargo))?);
+                }
+                Part::Slurm => slurm = Some(steps.run(&title, slurm::ensure)?),
+                Part::PyO3 => {
+                    if let Some(envs) = envs.take() {
+                        steps.wait(envs)?;
+                    }
+                    steps.run(&title, || Ok(((), maturin::build(project)?)))?
+                }
+                Part::Kernelspec => {
+                    if let Some(build) = kernel_build.take() {
+                        program = Some(steps.wait(build)?);
+                    }
+                    let program = program.as_deref().context(OUT_OF_ORDER)?;
+                    steps.run(&title, || {
+                        let written =
+                            kernel::install::install_kernelspec(project, program, cargo)?;
+                        let what = if written { "written" } else { "up to date" };
+                        // Dead kernels leave their build folders behind (some
+                        // 70 MB each).
+                        let removed = kernel::stale::remove_stale(
+                            &kernel::install::build_dir(project)?,
+                        );
+                        Ok(((), format!("{what}; {removed}")))
+                    })?
+                }
+                Part::Warm => {
+                    let env = env_of(project, cargo, &mpi, &slurm)?;
+                    steps.run(&title, || {
+                        Ok(((), kernel::warm::ensure_warm_first(project, &env)?))
+                    })?
+                }
+            }
+        }
+        // A background step the plan never waited for is waited for here,
+        // so that its failure is not lost.
+        if let Some(envs) = envs {
+            steps.wait(envs)?;
+        }
+        if let Some(build) = kernel_build {
+            steps.wait(build)?;
+        }
+        env_of(project, cargo, &mpi, &slurm)
+    })?;
+    println!("{}", steps.summary());
+    Ok(env)
 }
 
-impl Found<'_> {
-    fn cargo(&self) -> anyhow::Result<&OsString> {
-        self.cargo.as_ref().context(OUT_OF_ORDER)
-    }
+/// What the commands after set-up need, from what its steps found.
+fn env_of(
+    project: &Project,
+    cargo: &OsString,
+    mpi: &Option<Mpi>,
+    slurm: &Option<Slurm>,
+) -> anyhow::Result<Env> {
+    Ok(Env {
+        python: project.venv_bin("python"),
+        jupyter: project.venv_bin("jupyter"),
+        cargo: cargo.clone(),
+        mpi: mpi.clone().context(OUT_OF_ORDER)?,
+        slurm: slurm.clone().context(OUT_OF_ORDER)?,
+    })
+}
 
-    fn python(&self) -> anyhow::Result<&Python> {
-        self.python.as_ref().context(OUT_OF_ORDER)
-    }
-
-    fn env(&self) -> anyhow::Result<Env> {
-        Ok(Env {
-            python: self.project.venv_bin("python"),
-            jupyter: self.project.venv_bin("jupyter"),
-            cargo: self.cargo()?.clone(),
-            mpi: self.mpi.clone().context(OUT_OF_ORDER)?,
-            slurm: self.slurm.clone().context(OUT_OF_ORDER)?,
-        })
-    }
+/// The three Python environments, one after the other (pip's work is
+/// mostly waiting on the network, done while apt-get installs).
+fn python_envs(project: &Project, python: &Python) -> anyhow::Result<((), String)> {
+    python::ensure_venv(&project.venv(), python)?;
+    let lock = project.kernel_ext().join("requirements.lock");
+    let jupyter = python::ensure_locked(&project.venv(), &lock, "jupyter")?;
+    let snakemake = snakemake::ensure(project, python)?;
+    let maturin = maturin::install(project, python)?;
+    Ok((
+        (),
+        format!(
+            "JupyterLab {}; Snakemake {snakemake}; maturin {maturin}",
+            if jupyter {
+                "already installed"
+            } else {
+                "installed"
+            }
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -237,10 +315,24 @@ mod tests {
 
     #[test]
     fn warming_adds_one_last_step() {
-        let cold = plan(Warm::No);
-        let warm = plan(Warm::Yes);
+        let cold = Part::plan(Warm::No);
+        let warm = Part::plan(Warm::Yes);
         assert_eq!(warm.len(), cold.len() + 1);
-        assert!(warm.last().unwrap().title.starts_with("Warming the kernel"));
-        assert!(cold.iter().all(|s| !s.title.starts_with("Warming")));
+        assert_eq!(warm.last(), Some(&Part::Warm));
+        assert!(!cold.contains(&Part::Warm));
+    }
+
+    #[test]
+    fn system_packages_come_before_every_cargo_build() {
+        let at = |p: Part| Part::ALL.iter().position(|q| *q == p).unwrap_or(usize::MAX);
+        for build in [
+            Part::Kernel,
+            Part::Helpers,
+            Part::Mpi,
+            Part::PyO3,
+            Part::Warm,
+        ] {
+            assert!(at(Part::SystemPackages) < at(build), "{build:?}");
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! OpenMPI for episode 8: found, installed from Debian's packages when
-//! `./lab` runs as root, or the exact command printed; then the course's
-//! MPI program built.
+//! OpenMPI for episode 8: found (the system packages step,
+//! [`crate::setup::packages`], installs it first when it can), then the
+//! course's MPI program built.
 //!
 //! The MPI program is a workspace of its own (`crates/mpi/`): rsmpi
 //! generates its bindings with bindgen, which needs libclang, and links
@@ -11,25 +11,18 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use anyhow::bail;
-
 use crate::env::Mpi;
 use crate::project::Project;
-use crate::setup::apt;
+use crate::setup::packages;
 use crate::steps::{self, capture};
 
 /// Debian/Ubuntu packages: the `mpirun` launcher, the headers and `mpicc`
 /// that rsmpi builds against, and the libclang that bindgen loads.
-const PACKAGES: [&str; 3] = ["openmpi-bin", "libopenmpi-dev", "libclang-dev"];
-
-/// The command that installs [`PACKAGES`], for a person to run.
-fn install_command() -> String {
-    format!("sudo apt-get install {}", PACKAGES.join(" "))
-}
+pub const PACKAGES: [&str; 3] = ["openmpi-bin", "libopenmpi-dev", "libclang-dev"];
 
 /// What of OpenMPI and libclang is missing, in words (empty when all is
 /// there).
-fn missing() -> Vec<&'static str> {
+pub fn missing() -> Vec<&'static str> {
     let mut missing = Vec::new();
     if capture(Command::new("mpirun").arg("--version")).is_none() {
         missing.push("mpirun (openmpi-bin)");
@@ -46,39 +39,31 @@ fn missing() -> Vec<&'static str> {
     missing
 }
 
-/// Makes sure OpenMPI is there (installing it when allowed) and builds
-/// the MPI program. Returns whether MPI is ready and the outcome line; a
-/// machine where OpenMPI cannot be installed is not an error here (the
-/// test command then skips episode 8 loudly), so the outcome says what
-/// to run.
+/// Builds the MPI program when OpenMPI and libclang are there. Returns
+/// whether MPI is ready and the outcome line; a machine without them is
+/// not an error here (the test command then skips episode 8 loudly, and
+/// fails under `CI=true`), so the outcome says what to run.
 pub fn ensure(project: &Project, cargo: &OsString) -> anyhow::Result<(Mpi, String)> {
-    let mut missing = missing();
-    let mut installed = false;
+    let missing = missing();
     if !missing.is_empty() {
-        if !apt::allowed() {
-            let why = format!(
-                "missing {}. Episode 8 runs MPI programs; install OpenMPI with `{}` \
-                 (Debian/Ubuntu; elsewhere the system's OpenMPI and libclang packages), then run \
-                 ./lab again.",
-                missing.join(", "),
-                install_command()
-            );
-            return Ok((Mpi::Missing(why.clone()), format!("SKIPPED: {why}")));
-        }
-        apt::install(&PACKAGES)?;
-        installed = true;
-        missing = self::missing();
-        if !missing.is_empty() {
-            bail!(
-                "after installing {}, still missing: {}.",
-                PACKAGES.join(" "),
-                missing.join(", ")
-            );
-        }
+        let why = format!(
+            "missing {}. Episode 8 runs MPI programs; install OpenMPI with `{}` \
+             (Debian/Ubuntu; elsewhere the system's OpenMPI and libclang packages), then run \
+             ./lab again.",
+            missing.join(", "),
+            packages::install_command(&PACKAGES)
+        );
+        return Ok((Mpi::Missing(why.clone()), format!("SKIPPED: {why}")));
     }
     steps::run_streamed(
         Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--manifest-path"])
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--quiet",
+                "--manifest-path",
+            ])
             .arg(project.root.join("crates/mpi/Cargo.toml"))
             .current_dir(&project.root),
         "The MPI program failed to build; the compiler's message is above. It needs OpenMPI's \
@@ -87,13 +72,8 @@ pub fn ensure(project: &Project, cargo: &OsString) -> anyhow::Result<(Mpi, Strin
     let version = capture(Command::new("mpirun").arg("--version"))
         .and_then(|v| v.lines().next().map(str::to_string))
         .unwrap_or_else(|| "OpenMPI".into());
-    let outcome = format!(
-        "{}{version}; the MPI programs built in crates/mpi/target/",
-        if installed {
-            "installed Debian packages; "
-        } else {
-            ""
-        }
-    );
-    Ok((Mpi::Ready, outcome))
+    Ok((
+        Mpi::Ready,
+        format!("{version}; the MPI programs built in crates/mpi/target/"),
+    ))
 }

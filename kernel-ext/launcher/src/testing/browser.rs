@@ -14,7 +14,7 @@ use crate::{publish, server, system, work};
 
 /// The browser the site and JupyterLab are checked in: `COURSE_CHROMIUM`
 /// if set, else Debian's `chromium` or another Chromium on the PATH.
-fn find_chromium() -> Option<PathBuf> {
+pub fn find_chromium() -> Option<PathBuf> {
     if let Some(chosen) = std::env::var_os("COURSE_CHROMIUM") {
         return Some(PathBuf::from(chosen));
     }

@@ -10,6 +10,7 @@
 //! | [`parity`] | the in-kernel against release-build ratio |
 
 mod browser;
+pub use browser::find_chromium;
 mod lab_server;
 mod parity;
 
@@ -62,14 +63,18 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
     }
     if opts.crate_tests {
         check(
-            section("Crate tests", "(cargo test --workspace)", || {
-                Ok(Command::new(&env.cargo)
-                    .args(["test", "--workspace"])
-                    .current_dir(&project.root)
-                    .status()
-                    .context("could not run cargo test")?
-                    .success())
-            })?,
+            section(
+                "Crate tests",
+                "(cargo test --workspace --locked --no-fail-fast)",
+                || {
+                    Ok(Command::new(&env.cargo)
+                        .args(["test", "--workspace", "--locked", "--no-fail-fast"])
+                        .current_dir(&project.root)
+                        .status()
+                        .context("could not run cargo test")?
+                        .success())
+                },
+            )?,
             "crate tests",
         );
     }
