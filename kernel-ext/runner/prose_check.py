@@ -236,8 +236,6 @@ def agrees(kind, value, printed):
 
 
 def shown(kind, value):
-    if isinstance(value, tuple):
-        return f"{value[0]:g}–{value[1]:g} s"
     if kind == "compared":
         return "a comparison next to a number, with no reading"
     if kind == "vague":
@@ -264,11 +262,11 @@ def check(nb):
         for kind, value, sentence in stated:
             if not agrees(kind, value, printed):
                 said = (f"cell {i} makes {shown(kind, value)}" if kind in ("compared", "vague") else
-                        f"cell {i} says {shown(kind, value)}, which no output next to it shows")
+                        f"cell {i} says {shown(kind, value)}, which no output next to it shows "
+                        f"(within a factor {TOLERANCE})")
                 problems.append(
-                    f"{said} "
-                    f"(within a factor {TOLERANCE}): \"{sentence[:200]}\". Print it from the cell, "
-                    "word it as what to look for with its condition, or attribute it to its source"
+                    f"{said}: \"{sentence[:200]}\". Print it from the cell, word it as what to look "
+                    "for with its condition, or attribute it to its source"
                 )
     return problems, checked
 
