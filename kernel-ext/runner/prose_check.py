@@ -83,7 +83,7 @@ SMALL = re.compile(r"(?i)(?<![\w.\-−/·×^])(\d{1,2}|one|two|three|four|five|s
 # happens under a condition or elsewhere: what to look for, not a reading.
 NOT_A_READING = re.compile(
     r"lesson|published|measured (?:at|on)|written on|developed on|ASPP|HPC2N|UPPMAX|Numba|NumPy|Dask|"
-    r"pybind11|asyncio|OpenBLAS|seed \d|workshop|"
+    r"pybind11|asyncio|OpenBLAS|seed \d|workshop|episode \d+\w? (?:measure[sd]?|show(?:s|ed)?|found|prints?)|"
     r"\bif\b|\bwhen(?:ever)?\b(?! to\b)|\bunless\b|\bexpect|\bshould\b|\bwould\b|\bidle\b|\bquiet\b|"
     r"\bbusy machine|\btypical|on a laptop|on other machines|on a (?:larger|bigger|server|cluster)|"
     r"on (?:a )?\d+-core|on many cores|on more cores|look for|\?",
