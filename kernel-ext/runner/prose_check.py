@@ -71,7 +71,7 @@ VAGUE = [
 # Words that make a number next to them a comparison of readings ("one
 # thread is slower", "the two rows are close", "4096 tasks stay flat").
 COMPARE = re.compile(
-    r"\b(?:slower|faster|quicker|flat|close|closer|as fast|as slow|noise|beats?|"
+    r"\b(?:slower|faster|quicker|flat|close|closer|as fast|as slow|noise|beats? (?:the|it|them|its)|"
     r"(?:gains?|adds?|costs?|loses?|helps?) (?:nothing|little|much|most|least)|(?:gains?|loses?) \w+ than|"
     r"wins?|ahead|behind|halves the|halving|twice as|longer|shorter|cheaper|dearer|costlier|higher|lower|"
     r"rises?|falls?|drops?|stays? (?:flat|close|near|level|below|above|under)|barely|hardly|"
@@ -83,7 +83,7 @@ SMALL = re.compile(r"(?i)(?<![\w.\-−/·×^])(\d{1,2}|one|two|three|four|five|s
 # happens under a condition or elsewhere: what to look for, not a reading.
 NOT_A_READING = re.compile(
     r"lesson|published|measured (?:at|on)|written on|developed on|ASPP|HPC2N|UPPMAX|Numba|NumPy|Dask|"
-    r"pybind11|asyncio|OpenBLAS|seed \d|workshop|episode \d+\w? (?:measure[sd]?|show(?:s|ed)?|found|prints?)|"
+    r"pybind11|asyncio|OpenBLAS|seed \d|workshop|Guide\b|PCI-SIG|episode \d+\w? (?:measure[sd]?|show(?:s|ed)?|found|prints?)|"
     r"\bif\b|\bwhen(?:ever)?\b(?! to\b)|\bunless\b|\bexpect|\bshould\b|\bwould\b|\bidle\b|\bquiet\b|"
     r"\bbusy machine|\btypical|on a laptop|on other machines|on a (?:larger|bigger|server|cluster)|"
     r"on (?:a )?\d+-core|on many cores|on more cores|look for|\?",
@@ -108,7 +108,7 @@ SETTING_AFTER = re.compile(
     r"books?|words?|letters?|squares?|calls?|additions?|sines?|puzzles?|keys?|amounts?|coins?|"
     r"tiles?|blocks?|blocks?|parts?|files?|samples?|readings?|values?|entries|times|minutes?|"
     r"min\b|hours?|days?|KiB|MiB|GiB|kB|KB|MB|GB|TB|B\b|f64|f32|u64|u32|i32|bytes|registers?|"
-    r"instructions?|operations?|flops?|GFLOP|cycles?|lines?|processes|process|teams?|"
+    r"instructions?|operations?|flops?|GFLOP|cycles?|lines?|processes|process|teams?|confidence|"
     r"pennies|p\b|pence|coins|in \d|of \d|out of|weeks?|months?|years?|people|learners?|"
     r"cooks?|friends?|steps?|promises?|machines?|CPUs?|GHz|MHz|million|billion|thousand))",
     re.IGNORECASE,
