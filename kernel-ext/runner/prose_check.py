@@ -142,55 +142,82 @@ def near_comparison(flat, m, words=6):
     return COMPARE.search(" ".join(before + after))
 
 
-def claims(text):
-    """(sentences checked, claims): each claim is (kind, value or (low,
-    high), the sentence) for a number the prose states as a reading of this
-    run. Kinds: "s" (seconds), "×" (a ratio), "%", "n" (a plain number)."""
-    found, checked = [], 0
+def sentence_claims(flat):
+    """The readings one sentence states: (kind, value or (low, high), the
+    sentence) for each number it gives as a reading of a run. Kinds: "s"
+    (seconds), "×" (a ratio), "%", "n" (a plain number), "vague" (an amount
+    of time in words) and "compared" (a comparison next to a number)."""
+    mine = []
+    taken = []
+    for m in TIME.finditer(flat):
+        if not is_setting(flat, m):
+            mine.append(("s", number(m.group(1)) * UNITS[m.group(2)], flat))
+        taken.append(m.span(1))
+    for m in RATIO.finditer(flat):
+        mine.append(("×", number(m.group(1)), flat))
+        taken.append(m.span(1))
+    for m in PERCENT.finditer(flat):
+        if not is_setting(flat, m):
+            mine.append(("%", number(m.group(1)), flat))
+        taken.append(m.span(1))
+    for m in TIMES_WORD.finditer(flat):
+        word = m.group(1)
+        mine.append(("×", float(WORDS.get(word, 0) or word), flat))
+    if TWICE.search(flat):
+        mine.append(("×", 2.0, flat))
+    for pattern, low, high in VAGUE:
+        if pattern.search(flat):
+            mine.append(("vague", (low, high), flat))
+    inside = lambda m: any(a <= m.start(1) < b for a, b in taken)
+    for m in DECIMAL.finditer(flat):
+        if not inside(m) and not is_setting(flat, m):
+            mine.append(("n", number(m.group(1)), flat))
+    for m in INTEGER.finditer(flat):
+        if inside(m) or is_setting(flat, m) or number(m.group(1)) < 100:
+            continue
+        if near_comparison(flat, m):
+            mine.append(("n", number(m.group(1)), flat))
+    # A comparison next to a small number ("on two cores the rows are
+    # close") compares readings without giving them: unless the sentence
+    # gives a reading that is checked, it must print them or say its
+    # condition.
+    if not mine and any(near_comparison(flat, m) for m in SMALL.finditer(flat)):
+        mine.append(("compared", None, flat))
+    return mine
+
+
+def sentences(text):
+    """A markdown cell's prose, one sentence (or list item) at a time."""
     for sentence in SENTENCE_END.split(prose(text)):
         flat = re.sub(r"^(?:[-*]|\d+\.)\s+", "", " ".join(sentence.split()))
-        if not flat or NOT_A_READING.search(flat):
+        if flat:
+            yield flat
+
+
+def claims(text):
+    """(sentences checked, claims): the claims (see `sentence_claims`) of
+    the sentences that state readings as facts of this run. A sentence that
+    quotes another source or states its condition is not checked."""
+    found, checked = [], 0
+    for flat in sentences(text):
+        if NOT_A_READING.search(flat):
             continue
-        mine = []
-        taken = []
-        for m in TIME.finditer(flat):
-            if not is_setting(flat, m):
-                mine.append(("s", number(m.group(1)) * UNITS[m.group(2)], flat))
-            taken.append(m.span(1))
-        for m in RATIO.finditer(flat):
-            mine.append(("×", number(m.group(1)), flat))
-            taken.append(m.span(1))
-        for m in PERCENT.finditer(flat):
-            if not is_setting(flat, m):
-                mine.append(("%", number(m.group(1)), flat))
-            taken.append(m.span(1))
-        for m in TIMES_WORD.finditer(flat):
-            word = m.group(1)
-            mine.append(("×", float(WORDS.get(word, 0) or word), flat))
-        if TWICE.search(flat):
-            mine.append(("×", 2.0, flat))
-        for pattern, low, high in VAGUE:
-            if pattern.search(flat):
-                mine.append(("vague", (low, high), flat))
-        inside = lambda m: any(a <= m.start(1) < b for a, b in taken)
-        for m in DECIMAL.finditer(flat):
-            if not inside(m) and not is_setting(flat, m):
-                mine.append(("n", number(m.group(1)), flat))
-        for m in INTEGER.finditer(flat):
-            if inside(m) or is_setting(flat, m) or number(m.group(1)) < 100:
-                continue
-            if near_comparison(flat, m):
-                mine.append(("n", number(m.group(1)), flat))
-        # A comparison next to a small number ("on two cores the rows are
-        # close") compares readings without giving them: unless the sentence
-        # gives a reading that is checked, it must print them or say its
-        # condition.
-        if not mine and any(near_comparison(flat, m) for m in SMALL.finditer(flat)):
-            mine.append(("compared", None, flat))
+        mine = sentence_claims(flat)
         if mine:
             checked += 1
             found += mine
     return checked, found
+
+
+def tally(text):
+    """(sentences with a reading in them, of which worded with a condition
+    or a source): what the check looked at, checked or let pass."""
+    with_readings = conditional = 0
+    for flat in sentences(text):
+        if sentence_claims(flat):
+            with_readings += 1
+            conditional += bool(NOT_A_READING.search(flat))
+    return with_readings, conditional
 
 
 def readings(text):
@@ -244,10 +271,11 @@ def shown(kind, value):
 
 
 def check(nb):
-    """(problems, sentences checked): a problem is a stated reading that no
-    neighbouring output supports."""
+    """(problems, sentences checked against outputs, sentences with a
+    reading worded with a condition or a source): a problem is a stated
+    reading that no neighbouring output supports."""
     cells = nb["cells"]
-    problems, checked = [], 0
+    problems, checked, worded = [], 0, 0
     first = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"), None)
     for i, cell in enumerate(cells):
         # The first cell is the title, the times, the questions and objectives.
@@ -256,6 +284,7 @@ def check(nb):
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         count, stated = claims(text)
         checked += count
+        worded += tally(text)[1]
         if not stated:
             continue
         printed = readings(neighbours(cells, i))
@@ -268,7 +297,7 @@ def check(nb):
                     f"{said}: \"{sentence[:200]}\". Print it from the cell, word it as what to look "
                     "for with its condition, or attribute it to its source"
                 )
-    return problems, checked
+    return problems, checked, worded
 
 
 def contradicted(nb):
@@ -279,12 +308,14 @@ def contradicted(nb):
 if __name__ == "__main__":
     import json
 
-    status, total = 0, 0
+    status, total, total_worded = 0, 0, 0
     for path in sys.argv[1:]:
-        problems, checked = check(json.load(open(path, encoding="utf-8")))
+        problems, checked, worded = check(json.load(open(path, encoding="utf-8")))
         total += checked
+        total_worded += worded
         for problem in problems:
             print(f"{path}: {problem}")
             status = 1
-    print(f"{total} sentences with readings checked in {len(sys.argv) - 1} notebooks")
+    print(f"{len(sys.argv) - 1} notebooks: {total} sentences with readings checked against their outputs, "
+          f"{total_worded} more worded with their condition or source")
     sys.exit(status)

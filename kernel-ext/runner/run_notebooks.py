@@ -77,10 +77,11 @@ def expected_errors(cell):
 
 
 def check(nb):
-    """(problems, prose sentences checked): see `check_cells` and
+    """(problems, (prose sentences checked against the outputs, prose
+    sentences worded with a condition or a source)): see `check_cells` and
     prose_check.py."""
-    prose, checked = prose_check.check(nb)
-    return check_cells(nb) + prose, checked
+    prose, checked, worded = prose_check.check(nb)
+    return check_cells(nb) + prose, (checked, worded)
 
 
 def check_cells(nb):
@@ -347,22 +348,24 @@ def main():
             args.stamp.write_text(args.stamp_text)
         return 0
 
-    failed, prose_total = [], 0
+    failed, prose_total = [], [0, 0]
     for path in args.notebooks:
         print(f"  {path} ...", end="", flush=True)
         elapsed, problems, slow, first, prose_checked = execute(
             path, args.kernel, args.out, args.timeout, args.log_dir)
-        prose_total += prose_checked
+        prose_total = [a + b for a, b in zip(prose_total, prose_checked)]
         status = "ok" if not problems else "FAILED"
         slow_text = ", ".join(f"cell {i} {s:.1f} s" for s, i in slow)
         first_text = f"first cell {first:.1f} s, " if first is not None else ""
         print(f" {status} in {elapsed:.1f} s ({first_text}slowest: {slow_text}; "
-              f"prose: {prose_checked} sentences with readings checked)", flush=True)
+              f"prose: {prose_checked[0]} readings checked, {prose_checked[1]} worded with a condition)",
+              flush=True)
         if problems:
             failed.append(path)
             for p in problems:
                 print("    " + p.replace("\n", "\n    "), flush=True)
-    print(f"prose check: {prose_total} sentences with readings checked against their outputs")
+    print(f"prose check: {prose_total[0]} sentences with readings checked against their outputs, "
+          f"{prose_total[1]} more worded with their condition or source")
     if failed:
         print(f"{len(failed)} of {len(args.notebooks)} notebooks failed: "
               + ", ".join(str(p) for p in failed))
