@@ -555,9 +555,14 @@ impl BarChart {
 /// above `high`: a logarithmic axis labels powers of ten only, so data
 /// within one decade (0.2 s to 0.5 s, say) would otherwise get no labels.
 fn whole_decades(low: f64, high: f64) -> (f64, f64) {
-    let bottom = 10f64.powf(low.log10().floor());
-    let top = 10f64.powf(high.log10().ceil());
-    (bottom, if top > bottom { top } else { bottom * 10.0 })
+    let power =
+        |exponent: f64| format!("1e{exponent}").parse::<f64>().unwrap_or(f64::NAN);
+    let (first, mut last) = (low.log10().floor(), high.log10().ceil());
+    if last <= first {
+        last = first + 1.0;
+    }
+    // A hair beyond each power of ten, so that both ends get their label.
+    (power(first) * (1.0 - 1e-9), power(last) * (1.0 + 1e-9))
 }
 
 #[cfg(test)]
@@ -580,7 +585,7 @@ mod tests {
             );
         }
         let close = |(a, b): (f64, f64), (c, d): (f64, f64)| {
-            (a / c - 1.0).abs() < 1e-12 && (b / d - 1.0).abs() < 1e-12
+            (a / c - 1.0).abs() < 1e-8 && (b / d - 1.0).abs() < 1e-8
         };
         assert!(close(whole_decades(0.2, 0.5), (0.1, 1.0)));
         assert!(close(whole_decades(1.0, 4096.0), (1.0, 10_000.0)));

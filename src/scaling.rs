@@ -511,7 +511,9 @@ mod tests {
         assert!(
             fitted
                 .fit_note()
-                .contains("fitted to the 4 thread counts up to 4")
+                .contains("fit to the 4 thread counts up to the 4 physical cores"),
+            "{}",
+            fitted.fit_note()
         );
         // Two cores: 1 and 2 threads are all the fit could use, however many
         // thread counts above the cores the study timed.
