@@ -5,6 +5,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`wire`] | Jupyter's messages: frames, signatures, headers |
+//! | [`completeness`] | whether a cell's code is finished, for the console's Shift+Enter |
+//! | [`console_history`] | the learner's inputs across kernels, for the console's up arrow |
 //! | [`build_cache`] | locks that keep kernels started together from reading each other's half-written cache entries |
 //! | [`deps`] | evcxr's `:dep` lines, read |
 //! | [`magics`] | IPython's `%time`, `%%time`, `%timeit`, `%%timeit` and the kernel's own `%rebuild`, translated |
@@ -40,6 +42,8 @@ pub const LIVE_LOCK: &str = ".course-kernel-live";
 pub const SLOT_PREFIX: &str = "slot-";
 
 pub mod build_cache;
+pub mod completeness;
+pub mod console_history;
 pub mod deps;
 pub mod display;
 pub mod history;
