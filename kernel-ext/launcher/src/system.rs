@@ -114,6 +114,40 @@ fn stop_descendants(grace: Duration) {
     let _ = grace;
 }
 
+/// Gives the calling thread, and the processes it starts from now on, the
+/// lowest CPU priority (`nice` 19; Linux, where priority is per thread).
+pub fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority have no memory effects; they
+        // change this thread's own priority.
+        unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        }
+    }
+}
+
+/// Makes `cmd` get SIGTERM if the launcher's thread that starts it ends
+/// first (Linux; elsewhere the signal handling of [`stop_on_signals`]
+/// covers a launcher that is stopped).
+pub fn end_with_launcher(cmd: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and changes only the new
+        // process, between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
+
 /// Makes `cmd` start in a process group of its own (so that
 /// [`stop_group`] reaches everything it starts) at the lowest CPU priority
 /// (`nice` 19: a learner's cells go first).

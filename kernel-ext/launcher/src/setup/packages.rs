@@ -40,7 +40,7 @@ pub struct Need {
 
 /// Everything the course takes from the system's package manager: the one
 /// list. A later episode that needs a system package adds it here.
-pub const NEEDS: [Need; 4] = [
+pub const NEEDS: [Need; 5] = [
     Need {
         what: "OpenMPI and libclang (episode 8's MPI program)",
         packages: &crate::setup::mpi::PACKAGES,
@@ -57,6 +57,16 @@ pub const NEEDS: [Need; 4] = [
         what: "Slurm and munge (episode 8's cluster)",
         packages: &crate::setup::slurm::PACKAGES,
         found: || crate::setup::slurm::missing().is_empty(),
+        needed_by: For::Course,
+    },
+    Need {
+        what: "slurmdbd and MariaDB (the cluster's accounting)",
+        packages: &["slurmdbd", "mariadb-server"],
+        found: || {
+            crate::cluster::program("slurmdbd").is_some()
+                && (crate::cluster::program("mariadbd").is_some()
+                    || crate::cluster::program("mysqld").is_some())
+        },
         needed_by: For::Course,
     },
     Need {
