@@ -49,6 +49,10 @@ asserted: they depend on the machine.
 17. An oversized frame: a peer on the shell port declares a 2^40-byte
     frame before any handshake; the kernel drops that peer and still
     answers its client.
+18. JupyterLab's console: Shift+Enter on an unfinished `fn f() {` waits
+    for more (is_complete says incomplete, with an indent), and the up
+    arrow finds this session's inputs and an earlier kernel's
+    (history_request).
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -739,6 +743,58 @@ def check_oversized_frame(kernel, crate_dir):
           f"{'dropped' if dropped else 'left hanging'}; the kernel lived on and answered `6 * 7`")
 
 
+def check_console(kernel, crate_dir):
+    def is_complete(kc, code):
+        msg_id = kc.is_complete(code)
+        reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
+        return reply["content"]
+
+    def history(kc, **request):
+        msg_id = kc.history(**request)
+        reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
+        return [h[2] for h in reply["content"]["history"]]
+
+    marker = f"console_{os.getpid()}"
+    # The history goes to a folder of this check's own, not the tester's.
+    data_home = tempfile.mkdtemp(prefix="console-history-")
+    saved = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = data_home
+    try:
+        check_console_in(kernel, crate_dir, marker, is_complete, history)
+    finally:
+        if saved is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = saved
+        shutil.rmtree(data_home, ignore_errors=True)
+
+
+def check_console_in(kernel, crate_dir, marker, is_complete, history):
+    with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        unfinished = is_complete(kc, "fn f() {")
+        assert unfinished["status"] == "incomplete", unfinished
+        assert unfinished.get("indent") == "    ", unfinished
+        assert is_complete(kc, "fn f() {\n    1\n}")["status"] == "complete"
+        assert is_complete(kc, "let s = \"{\";")["status"] == "complete"
+        status, text = run_cell(kc, f"let {marker} = 6 * 7;")
+        assert status == "ok", text
+        status, text = run_cell(kc, f"{marker}")
+        assert status == "ok" and "42" in text, text
+        now = history(kc, hist_access_type="tail", n=10)
+        assert now[-2:] == [f"let {marker} = 6 * 7;", marker], now
+    with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        earlier = history(kc, hist_access_type="tail", n=10)
+        assert f"let {marker} = 6 * 7;" in earlier, f"the next kernel's up arrow lacks it: {earlier}"
+        found = history(kc, hist_access_type="search", pattern=f"let {marker}*", n=5, unique=True)
+        assert found == [f"let {marker} = 6 * 7;"], found
+    print("  console: `fn f() {` waits for more with a 4-space indent; the up arrow finds this "
+          "session's inputs and, in the next kernel, the last one's")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -757,6 +813,7 @@ CHECKS = {
     "forged-output": check_output_cannot_be_forged,
     "empty-key": check_empty_key_is_refused,
     "oversized-frame": check_oversized_frame,
+    "console": check_console,
 }
 
 

@@ -150,6 +150,11 @@ impl Engine {
             .unwrap_or(!silent)
         {
             self.count += 1;
+            if let Some(history) = lock(&self.shared.console_history).as_mut()
+                && let Err(e) = history.add(&code)
+            {
+                eprintln!("course-kernel: the input history was not written: {e}");
+            }
         }
         let count = self.count;
         *lock(&self.shared.current) = Some(request.clone());

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use course_kernel_core::completeness;
+use course_kernel_core::console_history::{self, ConsoleHistory};
 use course_kernel_core::wire::{Message, Session, Signer};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
@@ -49,6 +51,14 @@ async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
 
     let shared = Arc::new(Shared::default());
     crate::parent::watch(shared.clone());
+    *crate::shared::lock(&shared.console_history) = ConsoleHistory::default_file()
+        .and_then(|file| match ConsoleHistory::open(&file) {
+            Ok(history) => Some(history),
+            Err(e) => {
+                eprintln!("course-kernel: no input history ({}): {e}", file.display());
+                None
+            }
+        });
     let jobs = engine::start(iopub_tx.clone(), session.clone(), shared.clone(), input_tx);
     tokio::spawn(control_loop(
         control,
@@ -164,9 +174,11 @@ async fn shell_loop(
                 })
                 .await,
             ),
-            "is_complete_request" => Some(json!({ "status": "complete" })),
+            "is_complete_request" => {
+                Some(completeness::judge(&text(&message, "code")).reply())
+            }
             "comm_info_request" => Some(json!({ "status": "ok", "comms": {} })),
-            "history_request" => Some(json!({ "status": "ok", "history": [] })),
+            "history_request" => Some(history_reply(&message, &shared)),
             "comm_open" => {
                 let id = message.content["comm_id"].clone();
                 let _ = iopub.send(session.broadcast(
@@ -229,6 +241,24 @@ async fn control_loop(
             }
         }
     }
+}
+
+/// The learner's inputs a `history_request` asks for (the console's up
+/// arrow): `[session, line, input]` each, oldest first.
+fn history_reply(message: &Message, shared: &Shared) -> Value {
+    let history = crate::shared::lock(&shared.console_history);
+    let entries = match (
+        history.as_ref(),
+        console_history::Request::from_content(&message.content),
+    ) {
+        (Some(h), Some(request)) => h.answer(&request),
+        _ => Vec::new(),
+    };
+    let rows: Vec<Value> = entries
+        .into_iter()
+        .map(|(session, line, input)| json!([session, line, input]))
+        .collect();
+    json!({ "status": "ok", "history": rows })
 }
 
 /// Stops the cell process and every process it started, answers, and

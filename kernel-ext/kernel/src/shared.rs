@@ -70,6 +70,10 @@ pub struct Shared {
     pub panic: Mutex<Option<String>>,
     /// The kernel's build folder (about 70 MB), removed at shutdown.
     pub build_dir: Mutex<Option<std::path::PathBuf>>,
+    /// The learner's inputs, for the console's up arrow (`None` when the
+    /// history file cannot be used).
+    pub console_history:
+        Mutex<Option<course_kernel_core::console_history::ConsoleHistory>>,
 }
 
 /// A cell's state, as interrupts see it.
