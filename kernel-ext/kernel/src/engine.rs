@@ -241,6 +241,17 @@ impl Engine {
         count: u64,
         timed: bool,
     ) -> Result<(), Failure> {
+        // A learner's copy of a notebook outside the course (a room's, in
+        // their home) still means the course's crates.
+        let resolved = match (&self.preloaded, std::env::current_dir()) {
+            (Some(p), Ok(cwd)) => course_kernel_core::deps::resolve_course_paths(
+                code,
+                &cwd,
+                &p.root.join("notebooks"),
+            ),
+            _ => Cow::Borrowed(code),
+        };
+        let code: &str = &resolved;
         let code: Cow<str> = match &self.preloaded {
             Some(p) => {
                 if p.loads_another_copy(code)

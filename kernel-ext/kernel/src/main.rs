@@ -59,6 +59,7 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 /// then serves Jupyter.
 fn run(connection_file: &str) -> anyhow::Result<()> {
     let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV).map(|kernels| {
+        slots::ensure_build_config(std::path::Path::new(&kernels));
         slots::base_for(
             std::path::Path::new(&kernels),
             std::env::var_os(course_kernel_core::COURSE_ROOT_ENV).as_deref(),
