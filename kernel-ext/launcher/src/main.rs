@@ -31,6 +31,7 @@
 //! | [`bench`] | `./lab bench` |
 //! | [`lint`] | `./lab lint` |
 //! | [`rehearse`] | `./lab rehearse`: the fresh-machine rehearsal |
+//! | [`room`] | `./lab room`: JupyterHub for a workshop |
 //! | [`work`] | the learners' folder, `work/`, where JupyterLab opens |
 
 mod bench;
@@ -43,6 +44,7 @@ mod lint;
 mod project;
 mod publish;
 mod rehearse;
+mod room;
 mod server;
 mod setup;
 mod steps;
@@ -76,6 +78,12 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     if command == Command::Help {
         println!("{}", cli::USAGE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::LearnerHome(course) = &command {
+        // Run by the room as a learner, who may not be able to look around
+        // the checkout from their home: the course is named.
+        println!("{}", room::home::prepare(course)?);
         return Ok(ExitCode::SUCCESS);
     }
     let project = Project::locate()?;
@@ -143,6 +151,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(&project, &args),
         Command::Lint => lint::run(&project),
         Command::Rehearse { yes } => rehearse::run(&project, yes),
+        Command::Room(args) => room::run(&project, room::parse(args)?),
+        Command::LearnerHome(_) => Ok(ExitCode::SUCCESS),
         Command::Publish => {
             let env = setup::set_up(&project, Warm::No, For::Course, Later::Now)?.env;
             let _cluster = cluster::for_notebooks(&project, &env.slurm)?;

@@ -294,6 +294,10 @@ fn files_under(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Resul
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            // Build tools' own files (rustdoc's `.lock`), not documentation.
+            continue;
+        }
         if entry.file_type()?.is_dir() {
             files_under(base, &path, out)?;
         } else if let Ok(rel) = path.strip_prefix(base) {

@@ -159,6 +159,7 @@ pub fn install_kernelspec(
         build_dir: &build_dir,
         std_lib_dir: std_lib_dir.as_deref(),
         path_var: &path_var,
+        extra_env: &[],
     });
     let file = dir.join("kernel.json");
     if std::fs::read_to_string(&file).is_ok_and(|old| old == text) {

@@ -50,6 +50,8 @@ pub struct Spec<'a> {
     pub std_lib_dir: Option<&'a Path>,
     /// `PATH` for the kernel, reaching cargo and rustc.
     pub path_var: &'a str,
+    /// Further environment (the room's toolchain, Cargo home, offline).
+    pub extra_env: &'a [(&'a str, &'a str)],
 }
 
 /// The `kernel.json` text.
@@ -84,6 +86,9 @@ pub fn kernel_json(spec: &Spec<'_>) -> String {
         course_kernel_core::REAL_CARGO_ENV.into(),
         spec.real_cargo.to_string_lossy().into(),
     );
+    for (k, v) in spec.extra_env {
+        env.insert((*k).into(), (*v).into());
+    }
     let spec = json!({
         "argv": [spec.kernel.to_string_lossy(), "--control_file", "{connection_file}"],
         "display_name": DISPLAY_NAME,
@@ -111,6 +116,7 @@ mod tests {
             build_dir: Path::new("/home/u/.cache/parallel-course/kernels"),
             std_lib_dir: Some(Path::new("/t/lib/rustlib/x/lib")),
             path_var: "/bin",
+            extra_env: &[("CARGO_NET_OFFLINE", "true")],
         });
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(spec["argv"][0], "/r/.course/bin/course-kernel");
@@ -131,6 +137,7 @@ mod tests {
             assert_eq!(spec["env"]["LD_LIBRARY_PATH"], "/t/lib/rustlib/x/lib");
         }
         assert_eq!(spec["display_name"], DISPLAY_NAME);
+        assert_eq!(spec["env"]["CARGO_NET_OFFLINE"], "true");
     }
 
     /// The kernel is installed under [`NAME`]; every notebook must ask for

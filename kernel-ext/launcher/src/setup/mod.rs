@@ -93,11 +93,15 @@ pub struct LaterSteps {
     _thread: std::thread::JoinHandle<()>,
 }
 
-/// Which command set-up serves: the tests need a browser too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which command set-up serves; each needs what the one before it needs,
+/// and more: a room needs a Python every user can run and Node.js, the
+/// tests (which try a room) a browser too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum For {
     /// `./lab`, `./lab execute`, `./lab publish`.
     Course,
+    /// `./lab room`.
+    Room,
     /// `./lab test`.
     Tests,
 }
@@ -153,9 +157,7 @@ impl Part {
                                  maturin (locked, with hashes)"
                 .into(),
             Part::SystemPackages => {
-                let what: Vec<&str> = packages::needs(serves == For::Tests)
-                    .map(|n| n.what)
-                    .collect();
+                let what: Vec<&str> = packages::needs(serves).map(|n| n.what).collect();
                 format!("System packages: {}", what.join("; "))
             }
             Part::RustSrc => {
@@ -257,8 +259,9 @@ pub fn set_up(
                         python_envs(project, python)
                     })?);
                 }
-                Part::SystemPackages => steps
-                    .run(&title, || Ok(((), packages::ensure(serves == For::Tests)?)))?,
+                Part::SystemPackages => {
+                    steps.run(&title, || Ok(((), packages::ensure(serves)?)))?
+                }
                 Part::RustSrc => {
                     steps.run(&title, || Ok(((), toolchain::ensure_rust_src()?)))?
                 }

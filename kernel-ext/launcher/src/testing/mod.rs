@@ -98,6 +98,16 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             )?,
             "kernel behaviour",
         );
+        check(
+            section(
+                "Room",
+                "(./lab room with 8 learners logging in through JupyterHub at once, each running \
+                 00-setup-check's first cells in a course kernel; then learner B tries to reach \
+                 learner A; then the room stopped with nothing left)",
+                || room(project, env),
+            )?,
+            "room",
+        );
         if ran {
             check(
                 section(
@@ -155,6 +165,29 @@ fn notebooks_to_run(
     }
     notebooks.extend(project.kernel_check_notebooks()?);
     Ok((notebooks, complete))
+}
+
+/// How many simulated learners the room's load test logs in.
+const ROOM_LEARNERS: &str = "8";
+
+/// The room's load and isolation test (`tests/room_test.py`): root only,
+/// since a room makes Unix users; elsewhere skipped, loudly, and under
+/// `CI=true` failed.
+fn room(project: &Project, env: &Env) -> anyhow::Result<bool> {
+    if !(cfg!(target_os = "linux") && system::running_as_root()) {
+        println!(
+            "SKIPPED: a room makes Unix users and cgroups, so its test runs as root on Linux."
+        );
+        return Ok(!system::under_ci());
+    }
+    Ok(Command::new(&env.python)
+        .arg(project.root.join("tests/room_test.py"))
+        .args(["--learners", ROOM_LEARNERS])
+        .arg(&project.root)
+        .current_dir(&project.root)
+        .status()
+        .context("could not run the room's test")?
+        .success())
 }
 
 /// The kernel's own behaviour, checked by `tests/kernel_behaviour.py`.
