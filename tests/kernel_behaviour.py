@@ -419,12 +419,13 @@ def check_start_and_cell_times(kernel, crate_dir):
     results = {}
     for reading in (0, 10):
         started = time.monotonic()
-        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (km, kc):
             time.sleep(reading)
             status, text = run_cell(kc, first_cell)
             assert status == "ok", text
             results[reading] = (time.monotonic() - started, time.monotonic() - started - reading)
             if reading == 0:
+                memory = kernel_memory_mib(km, split=True)
                 run_cell(kc, ":timing")
                 times, breakdowns = [], []
                 for _ in range(11):
@@ -434,6 +435,8 @@ def check_start_and_cell_times(kernel, crate_dir):
                     assert status == "ok" and "42" in text, text
                     breakdowns.append(text)
     median = statistics.median(times)
+    print(f"  memory after the first cell: kernel process {memory[0]:.0f} MiB PSS, cell process "
+          f"{memory[1]:.0f} MiB ({memory[0] + memory[1]:.0f} MiB together)")
     inside = sorted(breakdowns, key=lambda b: int(re.search(r"Took (\d+) ms", b).group(1)))
     typical = re.search(r"Took (\d+) ms \(([^)]*)\)", inside[len(inside) // 2])
     print(f"  start: kernel start to the first cell's result {results[0][0]:.1f} s with the cell sent at "
@@ -442,22 +445,36 @@ def check_start_and_cell_times(kernel, crate_dir):
           f"{typical.group(1)} ms ({typical.group(2)}), the rest is the kernel and the Jupyter protocol")
 
 
-def kernel_memory_mib(km):
-    """Resident memory of a kernel's process and its descendants, in MiB."""
+def pss_mib(pid):
+    """A process's proportional set size (its own pages whole, shared ones
+    split among their users), in MiB; 0 when it cannot be read."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) / 1024
+    except (OSError, AttributeError):
+        return 0.0
+
+
+def kernel_memory_mib(km, split=False):
+    """PSS of a kernel's process and its descendants (the cell process),
+    in MiB; with `split`, (kernel, everything below it)."""
     pid = km.provisioner.process.pid if km.provisioner else None
     if pid is None:
-        return 0.0
-    total, todo = 0, [pid]
+        return (0.0, 0.0) if split else 0.0
+    below, todo = 0.0, []
+    try:
+        todo = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
     while todo:
         p = todo.pop()
+        below += pss_mib(p)
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS:")))
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-            todo.extend(int(c) for c in children)
-        except (OSError, StopIteration, ValueError):
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except OSError:
             pass
-    return total / 1024
+    own = pss_mib(pid)
+    return (own, below) if split else own + below
 
 
 def check_kernels_started_together(kernel, crate_dir, count=8):
