@@ -93,7 +93,8 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             section(
                 "Kernel behaviour",
                 "(edits reach new kernels, one rayon pool, interrupts keep variables, no process outlives \
-                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions)",
+                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions, \
+                 bad inputs to every helper of the prelude, a killed server, forged output, the console)",
                 || kernel_behaviour(project, env),
             )?,
             "kernel behaviour",
