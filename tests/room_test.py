@@ -350,6 +350,16 @@ def main():
                   f"{max(totals):.1f} s, median {statistics.median(totals):.1f} s"
                   + (f"; memory per learner median {statistics.median(mems):.0f} MiB, at most "
                      f"{max(mems):.0f} MiB" if mems else ""))
+        if args.slurm:
+            conf = course / ".course/slurm/slurm.conf"
+            queue = subprocess.run(["squeue", "-h", "-o", "%i %u %j %T %N"], capture_output=True,
+                                   text=True, env=dict(os.environ, SLURM_CONF=str(conf))).stdout
+            jobs = {line.split()[1]: line for line in queue.splitlines() if line.split()}
+            print("  squeue (the learners' servers as jobs):\n    "
+                  + "\n    ".join(queue.strip().splitlines()))
+            for name in results:
+                if name not in jobs or "RUNNING" not in jobs[name]:
+                    failures.append(f"{name}'s server is not a running Slurm job")
         if not args.slurm and len(names) >= 2 and names[0] in kernels:
             for what, passed, detail in isolation(base, course, learners[names[0]],
                                                   learners[names[1]], kernels[names[0]]):
