@@ -279,6 +279,20 @@ def isolation(base, course, a, b, kernel_a):
     return results
 
 
+def memory_limit(a, b, kernel_a, kernel_b):
+    """A fills memory past their limit (2 GiB); B's kernel is untouched."""
+    results = []
+    _, text, errors = a.run_cells(kernel_a, ["let big = vec![1u8; 3 << 30];\nbig.len()"], timeout=300)
+    said = " ".join(errors) + text
+    results.append(("A who fills memory gets a clear error", "out of memory" in said and "GiB" in said,
+                    said[:150]))
+    _, text, errors = b.run_cells(kernel_b, ["6 * 7"], timeout=120)
+    results.append(("B's kernel lives on", "42" in text and not errors, text[:60]))
+    _, text, errors = a.run_cells(kernel_a, ["6 * 7"], timeout=300)
+    results.append(("A's kernel runs the next cell", "42" in text and not errors, text[:60]))
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("course", type=Path)
@@ -361,8 +375,12 @@ def main():
                 if name not in jobs or "RUNNING" not in jobs[name]:
                     failures.append(f"{name}'s server is not a running Slurm job")
         if not args.slurm and len(names) >= 2 and names[0] in kernels:
-            for what, passed, detail in isolation(base, course, learners[names[0]],
-                                                  learners[names[1]], kernels[names[0]]):
+            checks = isolation(base, course, learners[names[0]], learners[names[1]],
+                               kernels[names[0]])
+            if names[1] in kernels:
+                checks += memory_limit(learners[names[0]], learners[names[1]], kernels[names[0]],
+                                       kernels[names[1]])
+            for what, passed, detail in checks:
                 print(f"  isolation: {what}: {'ok' if passed else 'FAILED'}"
                       + (f" ({detail})" if detail else ""))
                 if not passed:

@@ -264,6 +264,7 @@ impl Engine {
             None => Cow::Borrowed(code),
         };
         let before = self.variables();
+        let oom_before = procfs::memory_cgroup().map(|m| m.oom_kills);
         let pid = self.cell_pid();
         let cpu_before = pid.and_then(procfs::cpu_times);
         lock(&self.shared.panic).take();
@@ -351,8 +352,19 @@ impl Engine {
                 let lost: Vec<String> =
                     before.into_iter().map(|(name, _)| name).collect();
                 let rebuildable = self.history.rebuild_plan().len();
+                let memory = procfs::memory_cgroup();
+                let out_of_memory = match (oom_before, memory) {
+                    (Some(before), Some(now)) => now.oom_kills > before,
+                    _ => false,
+                };
                 Err(if state.stopped {
                     Failure::interrupted_lost(&lost, rebuildable)
+                } else if out_of_memory {
+                    Failure::out_of_memory(
+                        memory.and_then(|m| m.limit),
+                        &lost,
+                        rebuildable,
+                    )
                 } else {
                     Failure::process_died(&why, &lost, rebuildable)
                 })
