@@ -269,7 +269,12 @@ def isolation(base, course, a, b, kernel_a):
     before = hashlib.sha256(spec.read_bytes()).hexdigest()
     binary = course / ".course/bin/course-kernel"
     bin_before = hashlib.sha256(binary.read_bytes()).hexdigest()
-    code, out = as_user(b.name, "env", f"HOME={home(b.name)}", str(course / "lab"), "--setup-only")
+    # With a toolchain on the PATH (the room's), so that what stops B is the
+    # install's permissions, not a missing cargo.
+    toolchain = course / ".course/room/toolchain/bin"
+    code, out = as_user(b.name, "env", f"HOME={home(b.name)}",
+                        f"PATH={toolchain}:/usr/local/bin:/usr/bin:/bin",
+                        str(course / "lab"), "--setup-only")
     after = hashlib.sha256(spec.read_bytes()).hexdigest()
     bin_after = hashlib.sha256(binary.read_bytes()).hexdigest()
     check("B's ./lab --setup-only in the room's course changes nothing", code != 0 and before == after
