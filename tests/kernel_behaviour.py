@@ -52,6 +52,10 @@ asserted: they depend on the machine.
 17. An oversized frame: a peer on the shell port declares a 2^40-byte
     frame before any handshake; the kernel drops that peer and still
     answers its client.
+19. A warm spare: with COURSE_KERNEL_SPARES=1 (as ./lab's JupyterLab
+    sets it), a kernel starts a spare for the next notebook; the next
+    kernel hands it its connection, and its first cell answers at once, in
+    the notebook's folder.
 18. JupyterLab's console: Shift+Enter on an unfinished `fn f() {` waits
     for more (is_complete says incomplete, with an indent), and the up
     arrow finds this session's inputs and an earlier kernel's
@@ -1002,6 +1006,44 @@ def check_console_in(kernel, crate_dir, marker, is_complete, history):
           "session's inputs and, in the next kernel, the last one's")
 
 
+def spare_socket(crate_dir):
+    """The spare's socket in this checkout's kernels folder."""
+    spec = json.loads(Path(kernel_argv(KERNEL).resource_dir, "kernel.json").read_text())
+    kernels = Path(spec["env"]["COURSE_KERNELS_DIR"].replace("${HOME}", str(Path.home())))
+    found = sorted(kernels.glob("*/spare.sock"))
+    return [p for p in found if p.parent.name.startswith(crate_dir.name)]
+
+
+def check_spare(kernel, crate_dir):
+    first_cell = PRELUDE + "\nlet info = build_info();\ninfo"
+    saved = os.environ.get("COURSE_KERNEL_SPARES")
+    os.environ["COURSE_KERNEL_SPARES"] = "1"
+    try:
+        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+            status, text = run_cell(kc, first_cell)
+            assert status == "ok", text
+            deadline = time.monotonic() + 180
+            while not spare_socket(crate_dir) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert spare_socket(crate_dir), "no spare kernel was waiting within 180 s"
+            started = time.monotonic()
+            folder = crate_dir / "notebooks" / "books"
+            with fresh_kernel(kernel, folder, query_build_dir=False) as (_, kc2):
+                status, text = run_cell(kc2, first_cell)
+                took = time.monotonic() - started
+                assert status == "ok" and "release-grade" in text, text
+                status, text = run_cell(kc2, "std::env::current_dir().unwrap().display().to_string()")
+                assert status == "ok" and text.strip().strip('"').endswith("books"), \
+                    f"the spare did not move to the notebook's folder: {text}"
+    finally:
+        if saved is None:
+            os.environ.pop("COURSE_KERNEL_SPARES", None)
+        else:
+            os.environ["COURSE_KERNEL_SPARES"] = saved
+    print(f"  spare: the next kernel took the waiting spare; kernel start to the first cell's result "
+          f"{took:.2f} s, in the notebook's folder")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -1021,6 +1063,7 @@ CHECKS = {
     "empty-key": check_empty_key_is_refused,
     "oversized-frame": check_oversized_frame,
     "console": check_console,
+    "spare": check_spare,
 }
 
 

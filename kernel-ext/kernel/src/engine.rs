@@ -110,6 +110,12 @@ fn run(
             } => {
                 let _ = reply.send(engine.inspect(&code, cursor));
             }
+            Job::Ready { reply } => {
+                let _ = reply.send(json!({}));
+            }
+            Job::Adopt { cwd, reply } => {
+                let _ = reply.send(engine.adopt(&cwd));
+            }
         }
     }
 }
@@ -122,7 +128,9 @@ fn refuse_all(jobs: std::sync::mpsc::Receiver<Job>, why: &str) {
         let reply = match job {
             Job::Execute { reply, .. }
             | Job::Complete { reply, .. }
-            | Job::Inspect { reply, .. } => reply,
+            | Job::Inspect { reply, .. }
+            | Job::Ready { reply }
+            | Job::Adopt { reply, .. } => reply,
         };
         let _ = reply.send(error.clone());
     }
@@ -373,6 +381,28 @@ impl Engine {
                 Err(errors::compilation(&list, &code, count))
             }
             Err(e) => Err(Failure::other("Error", e.to_string())),
+        }
+    }
+
+    /// A spare kernel taken by a notebook: the kernel and its cell process
+    /// move to the notebook's folder, where the learner's relative paths
+    /// (`books/`, `../crates/…`) start.
+    fn adopt(&mut self, cwd: &std::path::Path) -> Value {
+        if let Err(e) = std::env::set_current_dir(cwd) {
+            return json!({ "ok": false, "error": format!("cannot work in {}: {e}", cwd.display()) });
+        }
+        let Some(text) = cwd.to_str() else {
+            return json!({ "ok": false, "error": "the notebook's folder is not UTF-8" });
+        };
+        let code = format!(
+            "std::env::set_current_dir({text:?}).expect(\"the notebook's folder\");"
+        );
+        self.shared.quiet.store(true, Ordering::SeqCst);
+        let result = self.ctx.execute(&code);
+        self.shared.quiet.store(false, Ordering::SeqCst);
+        match result {
+            Ok(_) => json!({ "ok": true }),
+            Err(e) => json!({ "ok": false, "error": e.to_string() }),
         }
     }
 

@@ -34,6 +34,10 @@ pub const RELEASE_GRADE: [(&str, &str); 3] = [
 pub const ALLOCATOR: [(&str, &str); 2] =
     [("MIMALLOC_ALLOW_THP", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
 
+/// The kernel's switch for a warm spare kernel (`1`): see the kernel's
+/// `spare` module.
+pub const SPARES_ENV: &str = "COURSE_KERNEL_SPARES";
+
 /// What the kernelspec points at on this machine.
 #[derive(Debug, Clone)]
 pub struct Spec<'a> {
