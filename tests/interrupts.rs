@@ -125,16 +125,7 @@ fn a_snakemake_run_stops_at_once_and_the_next_run_finds_no_lock() {
     if common::present_or_skip(snakemake_program(), "Snakemake").is_none() {
         return;
     }
-    let dir = std::env::temp_dir()
-        .join(format!("course-interrupt-{}-snake", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("Snakefile"),
-        "SECONDS = config.get(\"seconds\", 60)\n\
-         rule slow:\n    output: \"slow.txt\"\n    shell: f\"sleep {SECONDS} && touch {{output}}\"\n",
-    )
-    .unwrap();
+    let dir = common::slow_workflow("interrupt");
     // Stopping does not wait for Snakemake to start again to unlock the
     // folder (a second or two, which the kernel's grace cannot spare).
     stops_when_interrupted("a Snakemake run", || snakemake(&dir).run());
