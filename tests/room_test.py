@@ -170,7 +170,11 @@ class Learner:
                                 "user_expressions": {}, "allow_stdin": False},
                 }))
                 deadline = time.monotonic() + timeout
-                while time.monotonic() < deadline:
+                # A cell is done when its reply (shell) has come and its
+                # outputs have (IOPub says idle): the two channels share the
+                # websocket but not an order.
+                replied = idle = False
+                while time.monotonic() < deadline and not (replied and idle):
                     raw = await ws.read_message()
                     if raw is None:
                         raise RuntimeError("the kernel's websocket closed")
@@ -178,19 +182,19 @@ class Learner:
                     if msg.get("parent_header", {}).get("msg_id") != msg_id:
                         continue
                     kind, content = msg["msg_type"], msg["content"]
-                    if kind in ("stream",):
+                    if kind == "stream":
                         texts.append(content.get("text", ""))
                     elif kind in ("execute_result", "display_data"):
                         texts.append(content["data"].get("text/plain", ""))
                     elif kind == "error":
                         errors.append(content.get("evalue", ""))
-                    elif kind == "execute_reply" or (kind == "status" and
-                                                     content.get("execution_state") == "idle"):
-                        if kind == "execute_reply":
-                            if first is None:
-                                first = time.monotonic() - started
-                            break
-                else:
+                    elif kind == "execute_reply":
+                        replied = True
+                        if first is None:
+                            first = time.monotonic() - started
+                    elif kind == "status" and content.get("execution_state") == "idle":
+                        idle = True
+                if not (replied and idle):
                     raise RuntimeError(f"no reply within {timeout} s")
             ws.close()
             return first, "".join(texts), errors
