@@ -695,13 +695,13 @@ fn shape_problems(root: &Path) -> Vec<String> {
             else {
                 continue;
             };
-            if let Some(own) = minutes.get(&number) {
-                if *own != stated {
-                    problems.push(format!(
-                        "lesson-plan.md's schedule gives episode {number} {stated} min, but its \
-                         notebook says {own} (teaching + exercises)"
-                    ));
-                }
+            if let Some(own) = minutes.get(&number)
+                && *own != stated
+            {
+                problems.push(format!(
+                    "lesson-plan.md's schedule gives episode {number} {stated} min, but its \
+                     notebook says {own} (teaching + exercises)"
+                ));
             }
         }
     }
