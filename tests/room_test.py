@@ -170,7 +170,11 @@ class Learner:
                                 "user_expressions": {}, "allow_stdin": False},
                 }))
                 deadline = time.monotonic() + timeout
-                while time.monotonic() < deadline:
+                # A cell is done when its reply (shell) has come and its
+                # outputs have (IOPub says idle): the two channels share the
+                # websocket but not an order.
+                replied = idle = False
+                while time.monotonic() < deadline and not (replied and idle):
                     raw = await ws.read_message()
                     if raw is None:
                         raise RuntimeError("the kernel's websocket closed")
@@ -178,19 +182,19 @@ class Learner:
                     if msg.get("parent_header", {}).get("msg_id") != msg_id:
                         continue
                     kind, content = msg["msg_type"], msg["content"]
-                    if kind in ("stream",):
+                    if kind == "stream":
                         texts.append(content.get("text", ""))
                     elif kind in ("execute_result", "display_data"):
                         texts.append(content["data"].get("text/plain", ""))
                     elif kind == "error":
                         errors.append(content.get("evalue", ""))
-                    elif kind == "execute_reply" or (kind == "status" and
-                                                     content.get("execution_state") == "idle"):
-                        if kind == "execute_reply":
-                            if first is None:
-                                first = time.monotonic() - started
-                            break
-                else:
+                    elif kind == "execute_reply":
+                        replied = True
+                        if first is None:
+                            first = time.monotonic() - started
+                    elif kind == "status" and content.get("execution_state") == "idle":
+                        idle = True
+                if not (replied and idle):
                     raise RuntimeError(f"no reply within {timeout} s")
             ws.close()
             return first, "".join(texts), errors
@@ -269,13 +273,32 @@ def isolation(base, course, a, b, kernel_a):
     before = hashlib.sha256(spec.read_bytes()).hexdigest()
     binary = course / ".course/bin/course-kernel"
     bin_before = hashlib.sha256(binary.read_bytes()).hexdigest()
-    code, out = as_user(b.name, "env", f"HOME={home(b.name)}", str(course / "lab"), "--setup-only")
+    # With a toolchain on the PATH (the room's), so that what stops B is the
+    # install's permissions, not a missing cargo.
+    toolchain = course / ".course/room/toolchain/bin"
+    code, out = as_user(b.name, "env", f"HOME={home(b.name)}",
+                        f"PATH={toolchain}:/usr/local/bin:/usr/bin:/bin",
+                        str(course / "lab"), "--setup-only")
     after = hashlib.sha256(spec.read_bytes()).hexdigest()
     bin_after = hashlib.sha256(binary.read_bytes()).hexdigest()
     check("B's ./lab --setup-only in the room's course changes nothing", code != 0 and before == after
           and bin_before == bin_after, (out.splitlines() or [""])[-1][:120])
     code, out = as_user(b.name, "sh", "-c", f"echo x >> {spec}")
     check("B cannot rewrite the learners' kernelspec", code != 0, out)
+    return results
+
+
+def memory_limit(a, b, kernel_a, kernel_b):
+    """A fills memory past their limit (2 GiB); B's kernel is untouched."""
+    results = []
+    _, text, errors = a.run_cells(kernel_a, ["let big = vec![1u8; 3 << 30];\nbig.len()"], timeout=300)
+    said = " ".join(errors) + text
+    results.append(("A who fills memory gets a clear error", "out of memory" in said and "GiB" in said,
+                    said[:150]))
+    _, text, errors = b.run_cells(kernel_b, ["6 * 7"], timeout=120)
+    results.append(("B's kernel lives on", "42" in text and not errors, text[:60]))
+    _, text, errors = a.run_cells(kernel_a, ["6 * 7"], timeout=300)
+    results.append(("A's kernel runs the next cell", "42" in text and not errors, text[:60]))
     return results
 
 
@@ -350,9 +373,23 @@ def main():
                   f"{max(totals):.1f} s, median {statistics.median(totals):.1f} s"
                   + (f"; memory per learner median {statistics.median(mems):.0f} MiB, at most "
                      f"{max(mems):.0f} MiB" if mems else ""))
+        if args.slurm:
+            conf = course / ".course/slurm/slurm.conf"
+            queue = subprocess.run(["squeue", "-h", "-o", "%i %u %j %T %N"], capture_output=True,
+                                   text=True, env=dict(os.environ, SLURM_CONF=str(conf))).stdout
+            jobs = {line.split()[1]: line for line in queue.splitlines() if line.split()}
+            print("  squeue (the learners' servers as jobs):\n    "
+                  + "\n    ".join(queue.strip().splitlines()))
+            for name in results:
+                if name not in jobs or "RUNNING" not in jobs[name]:
+                    failures.append(f"{name}'s server is not a running Slurm job")
         if not args.slurm and len(names) >= 2 and names[0] in kernels:
-            for what, passed, detail in isolation(base, course, learners[names[0]],
-                                                  learners[names[1]], kernels[names[0]]):
+            checks = isolation(base, course, learners[names[0]], learners[names[1]],
+                               kernels[names[0]])
+            if names[1] in kernels:
+                checks += memory_limit(learners[names[0]], learners[names[1]], kernels[names[0]],
+                                       kernels[names[1]])
+            for what, passed, detail in checks:
                 print(f"  isolation: {what}: {'ok' if passed else 'FAILED'}"
                       + (f" ({detail})" if detail else ""))
                 if not passed:

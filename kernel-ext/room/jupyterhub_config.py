@@ -56,13 +56,20 @@ c.Spawner.environment = {
 }
 if mode == "slurm":
     c.JupyterHub.spawner_class = course_room.CourseSlurmSpawner
+    # batchspawner runs these with the learner's environment, not the
+    # hub's: the course's cluster is named on each command line.
+    slurm = f"env SLURM_CONF={env['SLURM_CONF']}"
     c.SlurmSpawner.exec_prefix = ""
-    c.SlurmSpawner.batch_submit_cmd = "sbatch --parsable --uid={username} --gid={username}"
-    c.SlurmSpawner.batch_query_cmd = "squeue -h -j {job_id} -o '%T %B'"
-    c.SlurmSpawner.batch_cancel_cmd = "scancel {job_id}"
+    c.SlurmSpawner.batch_submit_cmd = (
+        f"{slurm} sbatch --parsable --uid={{username}} --gid={{username}}"
+    )
+    c.SlurmSpawner.batch_query_cmd = f"{slurm} squeue -h -j {{job_id}} -o '%T %B'"
+    c.SlurmSpawner.batch_cancel_cmd = f"{slurm} scancel {{job_id}}"
     c.SlurmSpawner.req_partition = env.get("COURSE_ROOM_PARTITION", "course")
     c.SlurmSpawner.req_nprocs = env.get("COURSE_ROOM_CPUS", "1")
-    c.SlurmSpawner.req_memory = env.get("COURSE_ROOM_MEMORY_SLURM", "2G")
+    # Asked for only when the cluster's nodes declare their memory (the
+    # course's one-node cluster does not, so Slurm would refuse the job).
+    c.SlurmSpawner.req_memory = env.get("COURSE_ROOM_MEMORY_SLURM", "")
     c.SlurmSpawner.req_runtime = env.get("COURSE_ROOM_RUNTIME", "1:00:00")
     c.SlurmSpawner.cmd = [singleuser]
     c.SlurmSpawner.batchspawner_singleuser_cmd = str(venv / "bin" / "batchspawner-singleuser")

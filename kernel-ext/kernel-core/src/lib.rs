@@ -16,6 +16,7 @@
 //! | [`lockfile`] | the course's `Cargo.lock` laid over a kernel's |
 //! | [`history`] | the cells that made the variables, to rebuild them after the cell's process was stopped |
 //! | [`parent`] | whether the process that started the kernel is gone |
+//! | [`outcome`] | what became of a cell (kept, interrupted, panicked, stopped, out of memory), and the `%%time` and `:timing` lines |
 
 /// The environment variable, set by the kernelspec, that names the
 /// course's folder: the kernel preloads the support crate from there.
@@ -49,6 +50,7 @@ pub mod display;
 pub mod history;
 pub mod lockfile;
 pub mod magics;
+pub mod outcome;
 pub mod parent;
 pub mod procfs;
 pub mod text;

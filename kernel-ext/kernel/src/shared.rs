@@ -38,6 +38,21 @@ pub enum Job {
         /// Where the reply content goes.
         reply: oneshot::Sender<Value>,
     },
+    /// Answered as soon as the engine takes jobs (evcxr started, the
+    /// support crate loaded): a spare kernel waits for it before it offers
+    /// itself.
+    Ready {
+        /// Where the (empty) answer goes.
+        reply: oneshot::Sender<Value>,
+    },
+    /// A spare kernel taken by a notebook: work in the notebook's folder.
+    Adopt {
+        /// The notebook's folder, the new working directory of the kernel
+        /// and of the cell process.
+        cwd: std::path::PathBuf,
+        /// `{"ok": true}`, or the error.
+        reply: oneshot::Sender<Value>,
+    },
     /// An `inspect_request` (documentation at the cursor).
     Inspect {
         /// The cell's code.

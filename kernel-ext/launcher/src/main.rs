@@ -87,6 +87,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let project = Project::locate()?;
+    system::refuse_a_checkout_of_someone_else(&project.root)?;
     system::stop_on_signals()?;
     match command {
         Command::Help => Ok(ExitCode::SUCCESS),

@@ -182,6 +182,8 @@ fn jupyter_command(root: &Path, env: &Env, opts: &LabOptions, token: &str) -> Co
         .arg(format!("--ServerApp.root_dir={}", root.display()))
         .env("JUPYTER_TOKEN", token)
         .env("JUPYTER_PLATFORM_DIRS", "1")
+        // Each notebook opened after the first gets a warm spare kernel.
+        .env(crate::kernel::spec::SPARES_ENV, "1")
         .stderr(Stdio::piped());
     // JupyterLab ends with the launcher, however the launcher ends.
     crate::system::end_with_launcher(&mut cmd);

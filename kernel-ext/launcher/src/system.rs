@@ -191,6 +191,35 @@ pub fn stop_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Refuses to work in a checkout that belongs to another user (root may):
+/// set-up rewrites the checkout's kernelspec and kernel, and another user's
+/// next kernel would run what this user chose, as them. Two people share
+/// the course through a room (`./lab room`), or each clones their own.
+///
+/// # Errors
+///
+/// Names the owner and what to do.
+pub fn refuse_a_checkout_of_someone_else(root: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(root)?.uid();
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let me = unsafe { libc::getuid() };
+        if me != 0 && owner != me {
+            anyhow::bail!(
+                "this checkout ({}) belongs to another user (uid {owner}); ./lab would rewrite the \
+                 kernel and kernelspec they run. Clone the course into a folder of your own, or \
+                 ask them to serve it to you as a room (./lab room).",
+                root.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+    Ok(())
+}
+
 /// Whether this process runs as root (user id 0).
 pub fn running_as_root() -> bool {
     #[cfg(unix)]

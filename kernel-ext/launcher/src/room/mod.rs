@@ -223,7 +223,7 @@ pub fn run(project: &Project, command: RoomCommand) -> anyhow::Result<ExitCode> 
         RoomCommand::Start(opts) => start(project, &paths, &opts),
         RoomCommand::Status => status(&paths),
         RoomCommand::Restart(name) => restart(&paths, &name),
-        RoomCommand::Stop { remove_learners } => stop(&paths, remove_learners),
+        RoomCommand::Stop { remove_learners } => stop(project, &paths, remove_learners),
     }
 }
 
@@ -329,6 +329,14 @@ fn start(
         );
     }
     let env = setup::set_up(project, Warm::Yes, For::Room, Later::Now)?.env;
+    if opts.slurm {
+        // The learners' servers are jobs on the course's cluster, which must
+        // outlive this command; `--stop` stops it.
+        let cluster = crate::cluster::for_notebooks(project, &env.slurm)?.context(
+            "--slurm needs the course's Slurm cluster, which cannot run here (see above)",
+        )?;
+        cluster.detach();
+    }
     let mut steps = crate::steps::Steps::new(4);
     steps.run(
         "The room's install (JupyterHub, the proxy, the toolchain, the crates)",
@@ -442,10 +450,6 @@ fn hub_env(
             running.status_token.clone(),
         ),
         ("COURSE_ROOM_MEMORY".into(), opts.memory.to_string()),
-        (
-            "COURSE_ROOM_MEMORY_SLURM".into(),
-            format!("{}M", opts.memory >> 20),
-        ),
         (
             "COURSE_ROOM_CULL".into(),
             (u64::from(opts.cull_minutes) * 60).to_string(),
@@ -638,7 +642,11 @@ fn restart(paths: &RoomPaths, name: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn stop(paths: &RoomPaths, remove_learners: bool) -> anyhow::Result<ExitCode> {
+fn stop(
+    project: &Project,
+    paths: &RoomPaths,
+    remove_learners: bool,
+) -> anyhow::Result<ExitCode> {
     require_root()?;
     let running = read_running(paths).ok();
     let hub_stopped = hub::stop_pid_file(
@@ -660,11 +668,15 @@ fn stop(paths: &RoomPaths, remove_learners: bool) -> anyhow::Result<ExitCode> {
         names.sort();
         names.dedup();
         if r.slurm {
+            let conf = project.root.join(course_kernel_runtime::paths::SLURM_CONF);
             for name in &names {
                 let _ = std::process::Command::new("scancel")
                     .args(["-u", name])
+                    .env("SLURM_CONF", &conf)
                     .status();
             }
+            std::thread::sleep(Duration::from_secs(2));
+            crate::cluster::stop(project);
         }
     }
     for name in &names {

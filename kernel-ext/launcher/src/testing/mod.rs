@@ -93,7 +93,8 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             section(
                 "Kernel behaviour",
                 "(edits reach new kernels, one rayon pool, interrupts keep variables, no process outlives \
-                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions)",
+                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions, \
+                 bad inputs to every helper of the prelude, a killed server, forged output, the console)",
                 || kernel_behaviour(project, env),
             )?,
             "kernel behaviour",
@@ -103,7 +104,8 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
                 "Room",
                 "(./lab room with 8 learners logging in through JupyterHub at once, each running \
                  00-setup-check's first cells in a course kernel; then learner B tries to reach \
-                 learner A; then the room stopped with nothing left)",
+                 learner A; then the room stopped with nothing left; then 2 learners whose servers \
+                 are Slurm jobs)",
                 || room(project, env),
             )?,
             "room",
@@ -180,14 +182,26 @@ fn room(project: &Project, env: &Env) -> anyhow::Result<bool> {
         );
         return Ok(!system::under_ci());
     }
-    Ok(Command::new(&env.python)
-        .arg(project.root.join("tests/room_test.py"))
-        .args(["--learners", ROOM_LEARNERS])
-        .arg(&project.root)
-        .current_dir(&project.root)
-        .status()
-        .context("could not run the room's test")?
-        .success())
+    let run = |extra: &[&str]| -> anyhow::Result<bool> {
+        Ok(Command::new(&env.python)
+            .arg(project.root.join("tests/room_test.py"))
+            .args(extra)
+            .arg(&project.root)
+            .current_dir(&project.root)
+            .status()
+            .context("could not run the room's test")?
+            .success())
+    };
+    let local = run(&["--learners", ROOM_LEARNERS])?;
+    // HPC mode: each learner's JupyterLab a Slurm job on the course's cluster.
+    let slurm = match &env.slurm {
+        crate::env::Slurm::Ready => run(&["--learners", "2", "--slurm"])?,
+        crate::env::Slurm::Missing(why) => {
+            println!("SKIPPED the room's HPC mode: {why}");
+            !system::under_ci()
+        }
+    };
+    Ok(local && slurm)
 }
 
 /// The kernel's own behaviour, checked by `tests/kernel_behaviour.py`.
