@@ -91,7 +91,13 @@ pub fn memory_bandwidth(passes: usize) -> Result<Bandwidth> {
     if !(1..=100).contains(&passes) {
         return Err(Error::invalid("passes", passes, "1 to 100 passes"));
     }
-    crate::limits::memory_for("the bandwidth's three arrays", 3 * STREAM_LEN as u128, 8)?;
+    crate::limits::memory_for(
+        "arrays",
+        format!("3 arrays of {STREAM_LEN} values"),
+        "the bandwidth's three arrays",
+        3 * STREAM_LEN as u128,
+        8,
+    )?;
     let chunk = 1 << 16;
     let mut a = vec![0.0f64; STREAM_LEN];
     let mut b = vec![0.0f64; STREAM_LEN];

@@ -152,7 +152,7 @@ pub(crate) fn check_side(n: usize, fields: u128) -> Result<()> {
     if !(8..=MAX_SIDE).contains(&n) {
         return Err(Error::invalid("n", n, "a grid side from 8 to 4096 cells"));
     }
-    crate::limits::memory_for("the flood's grids", fields * (n * n) as u128, 8)
+    crate::limits::memory_for("n", n, "the flood's grids", fields * (n * n) as u128, 8)
 }
 
 /// Checks a number of steps.

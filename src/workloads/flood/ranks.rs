@@ -92,6 +92,8 @@ impl Block {
         check_side(n, 0)?;
         let rows = block_rows(n, rank, ranks)?;
         crate::limits::memory_for(
+            "n",
+            n,
             "the block's rows",
             3 * ((rows.len() + 2) * n) as u128,
             8,
