@@ -290,7 +290,7 @@ pub(crate) fn memory(text: &str) -> Option<u64> {
         _ => return None,
     };
     let value: f64 = number.parse().ok()?;
-    (value.is_finite() && value >= 0.0).then(|| (value * scale as f64) as u64)
+    (value.is_finite() && value >= 0.0).then_some((value * scale as f64) as u64)
 }
 
 /// What Slurm's accounting kept of job `id` (`sacct -j ID`), waiting up to

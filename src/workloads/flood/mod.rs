@@ -498,10 +498,11 @@ fn row_with<const N: bool, const S: bool>(
     if len > 1 {
         out[len - 1] = edge(len - 1);
     }
-    for j in 1..len.saturating_sub(1) {
+    let inner = len.saturating_sub(1);
+    for (j, slot) in out.iter_mut().enumerate().take(inner).skip(1) {
         let (n, s) = ns(j);
         let (w, h) = at(row, j);
-        out[j] = cell(h, w, n, s, Some(at(row, j - 1)), Some(at(row, j + 1)));
+        *slot = cell(h, w, n, s, Some(at(row, j - 1)), Some(at(row, j + 1)));
     }
 }
 
