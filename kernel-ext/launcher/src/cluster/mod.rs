@@ -3,10 +3,19 @@
 //! the daemons (`munged`, `slurmctld`, `slurmd`) started by `./lab` and
 //! `./lab test` and stopped when they end.
 //!
+//! The daemons run as root, so what they read is checked first
+//! ([`secure`]): no folder on the way that another user could change, no
+//! symbolic link under `.course/slurm/`, no munge key that anyone else
+//! made or could read; munged keeps its own checks (no `--force`).
+//! `slurmctld` and `slurmd` listen on 127.0.0.1 only.
+//!
 //! Ports and names come from the checkout's path, so two checkouts on one
 //! machine run two clusters side by side. A cluster already running for
 //! this checkout (JupyterLab's, while the tests run) is used, not restarted,
 //! and left running.
+
+#[cfg(unix)]
+pub mod secure;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +41,8 @@ pub fn program(name: &str) -> Option<PathBuf> {
 
 /// A running cluster; dropped, it stops the daemons it started.
 pub struct Cluster {
+    /// The checkout's root.
+    root: PathBuf,
     dir: PathBuf,
     conf: PathBuf,
     owned: bool,
@@ -46,6 +57,7 @@ impl Cluster {
         let dir = project.root.join(SLURM_DIR);
         let conf = project.root.join(SLURM_CONF);
         let mut cluster = Cluster {
+            root: project.root.clone(),
             dir,
             conf,
             owned: false,
@@ -76,36 +88,54 @@ impl Cluster {
         )
     }
 
+    /// Writes the configuration, after checking everything root will read
+    /// ([`secure`]).
+    #[cfg(unix)]
     fn configure(&self) -> anyhow::Result<()> {
-        for sub in ["state", "spool", "log", "munge"] {
-            std::fs::create_dir_all(self.dir.join(sub))
-                .with_context(|| format!("creating {}", self.dir.join(sub).display()))?;
+        use secure::{MUNGE_KEY_MIN, TrustedDir};
+        let slurm_dir = Path::new(SLURM_DIR);
+        let (Some(course_name), Some(slurm_name)) = (
+            slurm_dir.parent().and_then(|p| p.to_str()),
+            slurm_dir.file_name().and_then(|n| n.to_str()),
+        ) else {
+            bail!("{SLURM_DIR} is not a folder in a folder of the checkout");
+        };
+        let root = TrustedDir::open(&self.root)?;
+        let course = root.subdir(course_name, 0o755)?;
+        let slurm = course.subdir(slurm_name, 0o755)?;
+        slurm.refuse_links_below()?;
+        for (sub, mode) in [("state", 0o755), ("spool", 0o755), ("log", 0o755)] {
+            slurm.subdir(sub, mode)?;
         }
-        // Every user reaches munged's socket here (as /run/munge is): a
+        // Every user reaches munged's socket in run/ (as /run/munge is): a
         // credential names the user who asked for it, and jobs of a room's
-        // learners are submitted as them. The key itself stays root's.
-        restrict(&self.dir.join("munge"), 0o755)?;
-        let key = self.dir.join("munge/munge.key");
-        if !key.is_file() {
+        // learners are submitted as them. The key's folder is root's alone.
+        slurm.subdir("run", 0o755)?;
+        let munge = slurm.subdir("munge", 0o700)?;
+        if !munge.secret_is_usable("munge.key", MUNGE_KEY_MIN)? {
             let mut bytes = vec![0u8; 1024];
             std::fs::File::open("/dev/urandom")
                 .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
                 .context("reading /dev/urandom for the munge key")?;
-            std::fs::write(&key, bytes)
-                .with_context(|| format!("writing {}", key.display()))?;
+            munge.write("munge.key", &bytes, 0o600)?;
         }
-        restrict(&key, 0o600)?;
         let text = slurm_conf(&self.dir, &hostname()?, cpus(), port_base(&self.dir));
-        std::fs::write(&self.conf, text)
-            .with_context(|| format!("writing {}", self.conf.display()))
+        slurm.write("slurm.conf", text.as_bytes(), 0o644)?;
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn configure(&self) -> anyhow::Result<()> {
+        bail!("the course's Slurm cluster runs on Linux only")
     }
 
     fn start_daemons(&self) -> anyhow::Result<()> {
         let munged = program("munged").context("munged is not installed")?;
         let d = &self.dir;
+        // munged's own checks stay on (no --force): it refuses a key, a
+        // socket folder or a log that others could change.
         run(Command::new(munged)
-            .arg("--force")
-            .arg(format!("--socket={}", d.join("munge/socket").display()))
+            .arg(format!("--socket={}", d.join("run/munge.socket").display()))
             .arg(format!(
                 "--pid-file={}",
                 d.join("munge/munged.pid").display()
@@ -116,7 +146,7 @@ impl Cluster {
                 "--key-file={}",
                 d.join("munge/munge.key").display()
             )))?;
-        wait_for(|| d.join("munge/socket").exists(), "munged's socket")?;
+        wait_for(|| d.join("run/munge.socket").exists(), "munged's socket")?;
         for daemon in ["slurmctld", "slurmd"] {
             let path =
                 program(daemon).with_context(|| format!("{daemon} is not installed"))?;
@@ -236,12 +266,6 @@ fn wait_for(ready: impl Fn() -> bool, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn restrict(path: &Path, mode: u32) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("setting the permissions of {}", path.display()))
-}
-
 fn hostname() -> anyhow::Result<String> {
     let name =
         capture(Command::new("hostname").arg("-s")).context("running `hostname -s`")?;
@@ -263,7 +287,8 @@ fn port_base(dir: &Path) -> u16 {
     20_000 + 2 * (hash % 10_000) as u16
 }
 
-/// The configuration: one node with every CPU, one partition, jobs
+/// The configuration: one node with every CPU, the controller and the
+/// node listening on 127.0.0.1 only, one partition, jobs
 /// tracked by process (no cgroups), accounting of running steps for `sstat`,
 /// PMIx so that `srun` starts OpenMPI programs.
 fn slurm_conf(dir: &Path, host: &str, cpus: usize, port: u16) -> String {
@@ -271,13 +296,14 @@ fn slurm_conf(dir: &Path, host: &str, cpus: usize, port: u16) -> String {
     format!(
         "# The course's one-node cluster, written by ./lab: do not edit (it is rewritten).
 ClusterName=course
-SlurmctldHost={host}
+SlurmctldHost={host}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort={port}
 SlurmdPort={}
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
 AuthType=auth/munge
-AuthInfo=socket={d}/munge/socket
+AuthInfo=socket={d}/run/munge.socket
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -294,7 +320,7 @@ SlurmctldPidFile={d}/slurmctld.pid
 SlurmdPidFile={d}/slurmd.pid
 SlurmctldLogFile={d}/log/slurmctld.log
 SlurmdLogFile={d}/log/slurmd.log
-NodeName={host} CPUs={cpus} State=UNKNOWN
+NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN
 PartitionName=course Nodes={host} Default=YES MaxTime=60 State=UP
 ",
         port + 1
@@ -329,7 +355,9 @@ mod tests {
     #[test]
     fn the_configuration_keeps_everything_under_the_clusters_folder() {
         let conf = slurm_conf(Path::new("/x/.course/slurm"), "node1", 4, 20_000);
-        assert!(conf.contains("NodeName=node1 CPUs=4"));
+        assert!(conf.contains("NodeName=node1 NodeAddr=127.0.0.1 CPUs=4"));
+        assert!(conf.contains("SlurmctldHost=node1(127.0.0.1)\n"));
+        assert!(conf.contains("CommunicationParameters=NoCtldInAddrAny,NoInAddrAny\n"));
         assert!(conf.contains("SlurmctldPort=20000\nSlurmdPort=20001"));
         for line in conf.lines().filter(|l| l.contains("=/")) {
             assert!(line.contains("/x/.course/slurm/"), "{line}");
