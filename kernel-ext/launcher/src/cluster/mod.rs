@@ -119,7 +119,9 @@ impl Cluster {
                 .context("reading /dev/urandom for the munge key")?;
             munge.write("munge.key", &bytes, 0o600)?;
         }
-        let text = slurm_conf(&self.dir, &hostname()?, cpus(), port_base(&self.dir));
+        let host = hostname()?;
+        let listen = Listen::of(&host);
+        let text = slurm_conf(&self.dir, &host, &listen, cpus(), port_base(&self.dir));
         slurm.write("slurm.conf", text.as_bytes(), 0o644)?;
         Ok(())
     }
@@ -287,22 +289,93 @@ fn port_base(dir: &Path) -> u16 {
     20_000 + 2 * (hash % 10_000) as u16
 }
 
+/// Where the daemons listen. With `NoCtldInAddrAny,NoInAddrAny`, Slurm
+/// binds to what this machine's host name resolves to, so the
+/// configuration names that same address: 127.0.0.1 or Debian's
+/// 127.0.1.1 when `/etc/hosts` names the machine so (the daemons are then
+/// out of the network's reach), a network address on many servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    /// The address the daemons are reached at.
+    pub addr: std::net::IpAddr,
+    /// Whether they bind to it alone (`false`: the host name does not
+    /// resolve to an IPv4 address; they listen on every address, and
+    /// are reached at 127.0.0.1).
+    pub bound: bool,
+}
+
+impl Listen {
+    /// The address `host` resolves to (its first IPv4 one: Slurm uses
+    /// IPv4 unless told otherwise).
+    pub fn of(host: &str) -> Listen {
+        use std::net::ToSocketAddrs;
+        let first = (host, 0)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.find(std::net::SocketAddr::is_ipv4));
+        match first {
+            Some(a) => Listen {
+                addr: a.ip(),
+                bound: true,
+            },
+            None => Listen {
+                addr: std::net::Ipv4Addr::LOCALHOST.into(),
+                bound: false,
+            },
+        }
+    }
+
+    /// The line of `slurm.conf` that binds the daemons, or nothing.
+    fn conf_line(&self) -> &'static str {
+        if self.bound {
+            "CommunicationParameters=NoCtldInAddrAny,NoInAddrAny\n"
+        } else {
+            ""
+        }
+    }
+
+    /// A warning when the daemons can be reached from the network, with
+    /// what to do; `host` is the machine's name, `ports` the cluster's.
+    pub fn warning(&self, host: &str, ports: (u16, u16)) -> Option<String> {
+        let (first, last) = ports;
+        let close = format!(
+            "munge authenticates every message, but close ports {first}-{last} to the network \
+             with a firewall, or name this machine 127.0.1.1 in /etc/hosts"
+        );
+        if !self.bound {
+            Some(format!(
+                "!! The host name {host} does not resolve to an IPv4 address, so the cluster's \
+                 daemons listen on every address: {close}."
+            ))
+        } else if !self.addr.is_loopback() {
+            Some(format!(
+                "!! The cluster's daemons listen on {} (what the host name {host} resolves to), \
+                 not on the loopback interface: {close}.",
+                self.addr
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 /// The configuration: one node with every CPU, the controller and the
-/// node listening on 127.0.0.1 only, one partition, jobs
+/// node listening on the address of [`Listen`], one partition, jobs
 /// tracked by process (no cgroups), accounting of running steps for `sstat`,
 /// PMIx so that `srun` starts OpenMPI programs.
-fn slurm_conf(dir: &Path, host: &str, cpus: usize, port: u16) -> String {
+fn slurm_conf(dir: &Path, host: &str, listen: &Listen, cpus: usize, port: u16) -> String {
     let d = dir.display();
+    let addr = listen.addr;
+    let bind = listen.conf_line();
     format!(
         "# The course's one-node cluster, written by ./lab: do not edit (it is rewritten).
 ClusterName=course
-SlurmctldHost={host}(127.0.0.1)
+SlurmctldHost={host}({addr})
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort={port}
 SlurmdPort={}
-CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
-AuthType=auth/munge
+{bind}AuthType=auth/munge
 AuthInfo=socket={d}/run/munge.socket
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -320,7 +393,7 @@ SlurmctldPidFile={d}/slurmctld.pid
 SlurmdPidFile={d}/slurmd.pid
 SlurmctldLogFile={d}/log/slurmctld.log
 SlurmdLogFile={d}/log/slurmd.log
-NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN
+NodeName={host} NodeAddr={addr} CPUs={cpus} State=UNKNOWN
 PartitionName=course Nodes={host} Default=YES MaxTime=60 State=UP
 ",
         port + 1
@@ -343,6 +416,13 @@ pub fn for_notebooks(
             let cluster =
                 Cluster::start(project).context("starting the course's Slurm cluster")?;
             println!("Slurm cluster: {}", cluster.describe());
+            let port = port_base(&cluster.dir);
+            if let Some(warning) = hostname()
+                .ok()
+                .and_then(|host| Listen::of(&host).warning(&host, (port, port + 1)))
+            {
+                println!("{warning}");
+            }
             Ok(Some(cluster))
         }
     }
@@ -354,7 +434,11 @@ mod tests {
 
     #[test]
     fn the_configuration_keeps_everything_under_the_clusters_folder() {
-        let conf = slurm_conf(Path::new("/x/.course/slurm"), "node1", 4, 20_000);
+        let listen = Listen {
+            addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            bound: true,
+        };
+        let conf = slurm_conf(Path::new("/x/.course/slurm"), "node1", &listen, 4, 20_000);
         assert!(conf.contains("NodeName=node1 NodeAddr=127.0.0.1 CPUs=4"));
         assert!(conf.contains("SlurmctldHost=node1(127.0.0.1)\n"));
         assert!(conf.contains("CommunicationParameters=NoCtldInAddrAny,NoInAddrAny\n"));
@@ -362,6 +446,35 @@ mod tests {
         for line in conf.lines().filter(|l| l.contains("=/")) {
             assert!(line.contains("/x/.course/slurm/"), "{line}");
         }
+    }
+
+    #[test]
+    fn the_daemons_are_reached_where_they_bind_and_a_network_address_is_warned_of() {
+        let lan = Listen {
+            addr: "192.168.1.7".parse().unwrap(),
+            bound: true,
+        };
+        let conf = slurm_conf(Path::new("/x/.course/slurm"), "pc", &lan, 2, 20_000);
+        assert!(conf.contains("SlurmctldHost=pc(192.168.1.7)\n"));
+        assert!(conf.contains("NodeName=pc NodeAddr=192.168.1.7 "));
+        let warning = lan.warning("pc", (20_000, 20_001)).unwrap();
+        assert!(warning.contains("listen on 192.168.1.7"), "{warning}");
+        assert!(warning.contains("close ports 20000-20001"), "{warning}");
+
+        let debian = Listen {
+            addr: "127.0.1.1".parse().unwrap(),
+            bound: true,
+        };
+        assert_eq!(debian.warning("pc", (20_000, 20_001)), None);
+
+        let unresolved = Listen::of("no-such-host.invalid");
+        assert!(!unresolved.bound);
+        let conf =
+            slurm_conf(Path::new("/x/.course/slurm"), "pc", &unresolved, 2, 20_000);
+        assert!(!conf.contains("InAddrAny"));
+        assert!(conf.contains("SlurmctldHost=pc(127.0.0.1)\n"));
+        let warning = unresolved.warning("pc", (20_000, 20_001)).unwrap();
+        assert!(warning.contains("listen on every address"), "{warning}");
     }
 
     #[test]
