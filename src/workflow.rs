@@ -182,6 +182,11 @@ impl Snakemake {
                 SLURM_FIRST_CHECK,
             ]);
             if let Some(conf) = crate::cluster::course_slurm_conf() {
+                if let Some(bin) = srun_naming(&conf, &self.dir)? {
+                    let mut dirs = vec![bin];
+                    dirs.extend(std::env::split_paths(&job_path(&program)));
+                    command.env("PATH", std::env::join_paths(dirs).unwrap_or_default());
+                }
                 command.env("SLURM_CONF", conf);
             }
         }
@@ -310,6 +315,44 @@ fn wait_for_unlock() {
 
 /// `PATH` for Snakemake's jobs: the course's helper programs first, then
 /// Snakemake's environment, then the cell's own `PATH`.
+/// Snakemake's job-step executor runs each rule inside its job with
+/// `srun`, after dropping every `SLURM_*` variable but the job's identity
+/// (clusters keep their configuration in `/etc/slurm`). The course's
+/// cluster keeps its own elsewhere, so an `srun` that names it goes first
+/// on the jobs' `PATH`: a script in the workflow's `.snakemake/` folder.
+/// `None` when no `srun` is installed.
+fn srun_naming(conf: &Path, dir: &Path) -> Result<Option<PathBuf>> {
+    let Some(srun) = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("srun"))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    let bin = dir.join(".snakemake/course-slurm-bin");
+    let quote =
+        |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let script = format!(
+        "#!/bin/sh\n# srun with the course cluster's configuration (written by the course).\n\
+         SLURM_CONF={} exec {} \"$@\"\n",
+        quote(conf),
+        quote(&srun)
+    );
+    let written = std::fs::create_dir_all(&bin)
+        .and_then(|()| std::fs::write(bin.join("srun"), script))
+        .and_then(|()| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                bin.join("srun"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+        });
+    written
+        .map_err(|e| Error::io(format!("writing {}", bin.join("srun").display()), e))?;
+    Ok(Some(bin))
+}
+
 fn job_path(program: &Path) -> OsString {
     let mut dirs = vec![crate::workloads::processes::helpers_dir()];
     dirs.extend(program.parent().map(Path::to_path_buf));

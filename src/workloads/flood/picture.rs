@@ -71,7 +71,7 @@ impl FloodPicture {
     ///
     /// # Errors
     ///
-    /// [`Error::Plot`] if the encoder fails.
+    /// [`Error::Plot`](crate::Error::Plot) if the encoder fails.
     pub fn to_png(&self) -> Result<Vec<u8>> {
         encode_png(self.width, self.height, &self.rgb)
     }

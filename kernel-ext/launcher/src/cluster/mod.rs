@@ -1,19 +1,31 @@
-//! The course's own one-node Slurm cluster, for episode 8: configuration,
-//! state, logs and a munge key under `.course/slurm/` (nothing in `/etc`),
-//! the daemons (`munged`, `slurmctld`, `slurmd`) started by `./lab` and
-//! `./lab test` and stopped when they end.
+//! The course's own Slurm cluster: several emulated nodes on this machine
+//! (4 unless `COURSE_SLURM_NODES` says otherwise), each its own `slurmd
+//! -N nodeK`, with accounting (`slurmdbd` storing in a MariaDB of the
+//! cluster's own). Configuration, state, logs, the database and the munge
+//! key live under `.course/slurm/` (nothing in `/etc`); the daemons
+//! (`munged`, MariaDB, `slurmdbd`, `slurmctld`, the `slurmd`s) are started
+//! by `./lab`, `./lab test`, `./lab execute` and `./lab publish` and
+//! stopped when they end.
 //!
 //! The daemons run as root, so what they read is checked first
 //! ([`secure`]): no folder on the way that another user could change, no
 //! symbolic link under `.course/slurm/`, no munge key that anyone else
-//! made or could read; munged keeps its own checks (no `--force`).
-//! `slurmctld` and `slurmd` listen on 127.0.0.1 only.
+//! made or could read. Slurm's daemons bind to the address the host name
+//! resolves to ([`conf::Listen`]), MariaDB listens on its socket only.
 //!
 //! Ports and names come from the checkout's path, so two checkouts on one
 //! machine run two clusters side by side. A cluster already running for
-//! this checkout (JupyterLab's, while the tests run) is used, not restarted,
-//! and left running.
+//! this checkout (JupyterLab's, while the tests run) is used, not
+//! restarted, and left running.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`conf`] | the cluster's shape, `slurm.conf`, `slurmdbd.conf`, MariaDB's options |
+//! | [`secure`] | folders and files root may trust |
+//! | [`accounting`] | MariaDB and `slurmdbd` |
 
+pub mod accounting;
+pub mod conf;
 #[cfg(unix)]
 pub mod secure;
 
@@ -26,9 +38,10 @@ use course_kernel_runtime::paths::{SLURM_CONF, SLURM_DIR};
 
 use crate::project::Project;
 use crate::steps::capture;
+use conf::Shape;
 
 /// How long the daemons get to come up.
-const START_LIMIT: Duration = Duration::from_secs(30);
+const START_LIMIT: Duration = Duration::from_secs(60);
 
 /// A program on `PATH` or in `/usr/sbin` (where Debian puts the daemons).
 pub fn program(name: &str) -> Option<PathBuf> {
@@ -41,11 +54,11 @@ pub fn program(name: &str) -> Option<PathBuf> {
 
 /// A running cluster; dropped, it stops the daemons it started.
 pub struct Cluster {
-    /// The checkout's root.
-    root: PathBuf,
-    dir: PathBuf,
+    shape: Shape,
     conf: PathBuf,
     owned: bool,
+    /// Why there is no accounting, when there is none.
+    no_accounting: Option<String>,
     /// Stops the daemons if the launcher is stopped by a signal: they run
     /// detached, out of reach of the launcher's own clean-up.
     _on_terminate: Option<crate::system::OnTerminate>,
@@ -56,21 +69,37 @@ impl Cluster {
     pub fn start(project: &Project) -> anyhow::Result<Cluster> {
         let dir = project.root.join(SLURM_DIR);
         let conf = project.root.join(SLURM_CONF);
-        let mut cluster = Cluster {
-            root: project.root.clone(),
+        let no_accounting = accounting::missing();
+        if let (Some(why), true) = (&no_accounting, crate::system::under_ci()) {
+            bail!("under CI=true the cluster must keep accounting: {why}");
+        }
+        let nodes = conf::nodes_from_env()?;
+        let host = hostname()?;
+        let shape = Shape {
+            port: conf::port_base(&dir),
             dir,
+            listen: conf::Listen::of(&host),
+            host,
+            cpus: cpus(),
+            nodes,
+            memory_mib: (memory_mib()? / nodes as u64).max(1),
+            accounting: no_accounting.is_none(),
+        };
+        let mut cluster = Cluster {
+            shape,
             conf,
             owned: false,
+            no_accounting,
             _on_terminate: None,
         };
         if conf_exists_and_answers(&cluster.conf) {
             return Ok(cluster);
         }
         cluster.owned = true;
-        let dir = cluster.dir.clone();
+        let dir = cluster.shape.dir.clone();
         cluster._on_terminate =
             Some(crate::system::on_terminate(move || stop_daemons(&dir)));
-        stop_daemons(&cluster.dir); // leftovers of a run that was killed
+        stop_daemons(&cluster.shape.dir); // leftovers of a run that was killed
         cluster.configure()?;
         cluster.start_daemons()?;
         Ok(cluster)
@@ -78,50 +107,61 @@ impl Cluster {
 
     /// What `sinfo` says of the cluster, in one line.
     pub fn describe(&self) -> String {
-        let state = node_state(&self.conf).unwrap_or_default();
+        let nodes = node_states(&self.conf).unwrap_or_default();
+        let states: Vec<String> = nodes.iter().map(|(n, s)| format!("{n} {s}")).collect();
+        let accounting = match &self.no_accounting {
+            None => "accounting by slurmdbd with MariaDB".to_string(),
+            Some(why) => format!("no accounting ({why})"),
+        };
         format!(
-            "one node, {} CPUs, {} ({}{})",
-            cpus(),
-            state.trim(),
+            "{} emulated nodes of {} CPUs and {} MiB each ({}), {accounting}; {}{}",
+            nodes.len(),
+            self.shape.cpus,
+            self.shape.memory_mib,
+            states.join(", "),
             self.conf.display(),
             if self.owned { "" } else { ", already running" }
         )
     }
 
-    /// Writes the configuration, after checking everything root will read
-    /// ([`secure`]).
+    /// Writes the configuration, after checking everything root will read.
     #[cfg(unix)]
     fn configure(&self) -> anyhow::Result<()> {
         use secure::{MUNGE_KEY_MIN, TrustedDir};
-        let slurm_dir = Path::new(SLURM_DIR);
-        let (Some(course_name), Some(slurm_name)) = (
-            slurm_dir.parent().and_then(|p| p.to_str()),
-            slurm_dir.file_name().and_then(|n| n.to_str()),
-        ) else {
-            bail!("{SLURM_DIR} is not a folder in a folder of the checkout");
-        };
-        let root = TrustedDir::open(&self.root)?;
-        let course = root.subdir(course_name, 0o755)?;
-        let slurm = course.subdir(slurm_name, 0o755)?;
+        let root = TrustedDir::open(&self.conf_root()?)?;
+        let course = root.subdir(".course", 0o755)?;
+        let slurm = course.subdir("slurm", 0o755)?;
         slurm.refuse_links_below()?;
-        for (sub, mode) in [("state", 0o755), ("spool", 0o755), ("log", 0o755)] {
+        // munge's socket must be reachable by every user, its key by none.
+        for (sub, mode) in [("state", 0o755), ("log", 0o755), ("run", 0o755)] {
             slurm.subdir(sub, mode)?;
         }
-        // Every user reaches munged's socket in run/ (as /run/munge is): a
-        // credential names the user who asked for it, and jobs of a room's
-        // learners are submitted as them. The key's folder is root's alone.
-        slurm.subdir("run", 0o755)?;
+        // A folder of its own for each node: the nodes share one machine,
+        // and PMIx names what it makes there by job and step alone.
+        let spool = slurm.subdir("spool", 0o755)?;
+        let tmp = slurm.subdir("tmp", 0o755)?;
+        for node in self.shape.node_names() {
+            spool.subdir(&node, 0o755)?;
+            tmp.subdir(&node, 0o755)?;
+        }
+        // The key's folder is root's alone.
         let munge = slurm.subdir("munge", 0o700)?;
         if !munge.secret_is_usable("munge.key", MUNGE_KEY_MIN)? {
             let mut bytes = vec![0u8; 1024];
-            std::fs::File::open("/dev/urandom")
-                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-                .context("reading /dev/urandom for the munge key")?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("no random bytes for the munge key: {e}"))?;
             munge.write("munge.key", &bytes, 0o600)?;
         }
-        let host = hostname()?;
-        let listen = Listen::of(&host);
-        let text = slurm_conf(&self.dir, &host, &listen, cpus(), port_base(&self.dir));
+        if self.shape.accounting {
+            let db = slurm.subdir("mariadb", 0o700)?;
+            db.subdir("data", 0o700)?;
+            slurm.write(
+                "slurmdbd.conf",
+                conf::slurmdbd_conf(&self.shape).as_bytes(),
+                0o600,
+            )?;
+        }
+        let text = conf::slurm_conf(&self.shape);
         slurm.write("slurm.conf", text.as_bytes(), 0o644)?;
         Ok(())
     }
@@ -131,9 +171,21 @@ impl Cluster {
         bail!("the course's Slurm cluster runs on Linux only")
     }
 
+    /// The checkout's root, the folder above `.course/slurm`.
+    fn conf_root(&self) -> anyhow::Result<PathBuf> {
+        self.shape
+            .dir
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .with_context(|| {
+                format!("{} has no checkout above it", self.shape.dir.display())
+            })
+    }
+
     fn start_daemons(&self) -> anyhow::Result<()> {
         let munged = program("munged").context("munged is not installed")?;
-        let d = &self.dir;
+        let d = &self.shape.dir;
         // munged's own checks stay on (no --force): it refuses a key, a
         // socket folder or a log that others could change.
         run(Command::new(munged)
@@ -149,58 +201,112 @@ impl Cluster {
                 d.join("munge/munge.key").display()
             )))?;
         wait_for(|| d.join("run/munge.socket").exists(), "munged's socket")?;
-        for daemon in ["slurmctld", "slurmd"] {
-            let path =
-                program(daemon).with_context(|| format!("{daemon} is not installed"))?;
-            let mut command = Command::new(path);
-            if daemon == "slurmctld" {
-                command.arg("-c"); // a clean start: no jobs of an earlier run
-            }
-            run(command.env("SLURM_CONF", &self.conf))?;
+        if self.shape.accounting {
+            accounting::start(&self.shape, &self.conf)?;
         }
+        let slurmctld = program("slurmctld").context("slurmctld is not installed")?;
+        // -c: a clean start, no jobs of an earlier run.
+        run(Command::new(slurmctld)
+            .arg("-c")
+            .env("SLURM_CONF", &self.conf))?;
+        let slurmd = program("slurmd").context("slurmd is not installed")?;
+        for node in self.shape.node_names() {
+            run(Command::new(&slurmd)
+                .args(["-N", &node])
+                .env("SLURM_CONF", &self.conf))?;
+        }
+        let want = self.shape.nodes;
         let answered = wait_for(
-            || node_state(&self.conf).as_deref() == Some("idle"),
-            "the node",
+            || {
+                node_states(&self.conf).is_some_and(|nodes| {
+                    nodes.len() == want && nodes.iter().all(|(_, s)| s == "idle")
+                })
+            },
+            "the nodes",
         );
         if let Err(e) = answered {
-            let log =
-                std::fs::read_to_string(d.join("log/slurmctld.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(8).collect();
             bail!(
                 "{e}; the controller's log ({}) ends:\n{}",
                 d.join("log/slurmctld.log").display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                log_tail(&d.join("log/slurmctld.log"), 8)
             );
         }
         Ok(())
     }
 }
 
-/// Stops the daemons named in the pid files under `dir`, waiting for them
+/// The last `lines` lines of a log file.
+pub fn log_tail(path: &Path, lines: usize) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(lines).collect();
+    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+/// The daemons' pid files under `dir`, in the order they are stopped
+/// (nodes first, MariaDB and munge last), each with the program it names.
+fn pid_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let mut files: Vec<(PathBuf, &'static str)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("slurmd-") && n.ends_with(".pid"))
+        })
+        .map(|p| (p, "slurmd"))
+        .collect();
+    files.sort();
+    files.extend([
+        // The one node of an earlier version of the course.
+        (dir.join("slurmd.pid"), "slurmd"),
+        (dir.join("slurmctld.pid"), "slurmctld"),
+        (dir.join("slurmdbd.pid"), "slurmdbd"),
+        (dir.join("mariadb/mariadbd.pid"), "mariadbd"),
+        (dir.join("munge/munged.pid"), "munged"),
+    ]);
+    files
+}
+
+/// Whether process `pid` runs `program` (its first argument's file name,
+/// or `mysqld` for `mariadbd`): a stale pid file may name another process
+/// by now.
+fn runs(pid: i32, program: &str) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let first = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+    let name = Path::new(std::str::from_utf8(first).unwrap_or_default())
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    name == program || (program == "mariadbd" && name == "mysqld")
+}
+
+/// Stops the daemons named in the pid files under `dir`, waiting for each
 /// to end.
 fn stop_daemons(dir: &Path) {
-    for pid_file in ["slurmd.pid", "slurmctld.pid", "munge/munged.pid"] {
-        let Some(pid) = std::fs::read_to_string(dir.join(pid_file))
+    for (pid_file, program) in pid_files(dir) {
+        let Some(pid) = std::fs::read_to_string(&pid_file)
             .ok()
             .and_then(|t| t.trim().parse::<i32>().ok())
+            .filter(|&pid| pid > 1)
         else {
             continue;
         };
-        // A stale pid file may name another process by now: check its
-        // command line before signalling it.
-        let ours = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-            .is_ok_and(|c| c.contains("slurm") || c.contains("munged"));
-        if ours {
+        if runs(pid, program) {
             // SAFETY: kill has no memory effects.
             unsafe { libc::kill(pid, libc::SIGTERM) };
             let start = Instant::now();
             while Path::new(&format!("/proc/{pid}")).exists()
-                && start.elapsed() < Duration::from_secs(10)
+                && start.elapsed() < Duration::from_secs(20)
             {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        let _ = std::fs::remove_file(dir.join(pid_file));
+        let _ = std::fs::remove_file(&pid_file);
     }
 }
 
@@ -221,28 +327,39 @@ pub fn stop(project: &Project) {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if self.owned {
-            stop_daemons(&self.dir);
+            stop_daemons(&self.shape.dir);
         }
     }
 }
 
-/// The node's state as `sinfo` reports it (`idle`, `mix`, `alloc`, …),
-/// `None` when no controller answers for `conf`.
-fn node_state(conf: &Path) -> Option<String> {
+/// Each node's name and state as `sinfo` reports it (`idle`, `mix`,
+/// `alloc`, …); `None` when no controller answers for `conf`.
+fn node_states(conf: &Path) -> Option<Vec<(String, String)>> {
     let out = capture(
         Command::new("sinfo")
-            .args(["-h", "-o", "%t"])
+            .args(["-h", "-N", "-o", "%N %t"])
             .env("SLURM_CONF", conf),
     )?;
-    Some(out.trim().to_string())
+    Some(
+        out.lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(n, s)| (n.to_string(), s.trim().to_string()))
+            .collect(),
+    )
 }
 
 fn conf_exists_and_answers(conf: &Path) -> bool {
     conf.is_file()
-        && node_state(conf)
-            .is_some_and(|s| matches!(s.as_str(), "idle" | "mix" | "alloc"))
+        && node_states(conf).is_some_and(|nodes| {
+            !nodes.is_empty()
+                && nodes
+                    .iter()
+                    .all(|(_, s)| matches!(s.as_str(), "idle" | "mix" | "alloc"))
+        })
 }
 
+/// Runs a daemon's start command (it detaches itself), or says why it
+/// failed.
 fn run(command: &mut Command) -> anyhow::Result<()> {
     let shown = format!("{command:?}");
     let out = command
@@ -278,126 +395,15 @@ fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Two ports for this checkout's cluster, from its folder: 20 000 to 39 998.
-fn port_base(dir: &Path) -> u16 {
-    let hash = dir
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-    20_000 + 2 * (hash % 10_000) as u16
-}
-
-/// Where the daemons listen. With `NoCtldInAddrAny,NoInAddrAny`, Slurm
-/// binds to what this machine's host name resolves to, so the
-/// configuration names that same address: 127.0.0.1 or Debian's
-/// 127.0.1.1 when `/etc/hosts` names the machine so (the daemons are then
-/// out of the network's reach), a network address on many servers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listen {
-    /// The address the daemons are reached at.
-    pub addr: std::net::IpAddr,
-    /// Whether they bind to it alone (`false`: the host name does not
-    /// resolve to an IPv4 address; they listen on every address, and
-    /// are reached at 127.0.0.1).
-    pub bound: bool,
-}
-
-impl Listen {
-    /// The address `host` resolves to (its first IPv4 one: Slurm uses
-    /// IPv4 unless told otherwise).
-    pub fn of(host: &str) -> Listen {
-        use std::net::ToSocketAddrs;
-        let first = (host, 0)
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut addrs| addrs.find(std::net::SocketAddr::is_ipv4));
-        match first {
-            Some(a) => Listen {
-                addr: a.ip(),
-                bound: true,
-            },
-            None => Listen {
-                addr: std::net::Ipv4Addr::LOCALHOST.into(),
-                bound: false,
-            },
-        }
-    }
-
-    /// The line of `slurm.conf` that binds the daemons, or nothing.
-    fn conf_line(&self) -> &'static str {
-        if self.bound {
-            "CommunicationParameters=NoCtldInAddrAny,NoInAddrAny\n"
-        } else {
-            ""
-        }
-    }
-
-    /// A warning when the daemons can be reached from the network, with
-    /// what to do; `host` is the machine's name, `ports` the cluster's.
-    pub fn warning(&self, host: &str, ports: (u16, u16)) -> Option<String> {
-        let (first, last) = ports;
-        let close = format!(
-            "munge authenticates every message, but close ports {first}-{last} to the network \
-             with a firewall, or name this machine 127.0.1.1 in /etc/hosts"
-        );
-        if !self.bound {
-            Some(format!(
-                "!! The host name {host} does not resolve to an IPv4 address, so the cluster's \
-                 daemons listen on every address: {close}."
-            ))
-        } else if !self.addr.is_loopback() {
-            Some(format!(
-                "!! The cluster's daemons listen on {} (what the host name {host} resolves to), \
-                 not on the loopback interface: {close}.",
-                self.addr
-            ))
-        } else {
-            None
-        }
-    }
-}
-
-/// The configuration: one node with every CPU, the controller and the
-/// node listening on the address of [`Listen`], one partition, jobs
-/// tracked by process (no cgroups), accounting of running steps for `sstat`,
-/// PMIx so that `srun` starts OpenMPI programs.
-fn slurm_conf(dir: &Path, host: &str, listen: &Listen, cpus: usize, port: u16) -> String {
-    let d = dir.display();
-    let addr = listen.addr;
-    let bind = listen.conf_line();
-    format!(
-        "# The course's one-node cluster, written by ./lab: do not edit (it is rewritten).
-ClusterName=course
-SlurmctldHost={host}({addr})
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort={port}
-SlurmdPort={}
-{bind}AuthType=auth/munge
-AuthInfo=socket={d}/run/munge.socket
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=1
-MpiDefault=pmix
-ReturnToService=2
-EnforcePartLimits=ALL
-MinJobAge=3600
-StateSaveLocation={d}/state
-SlurmdSpoolDir={d}/spool
-SlurmctldPidFile={d}/slurmctld.pid
-SlurmdPidFile={d}/slurmd.pid
-SlurmctldLogFile={d}/log/slurmctld.log
-SlurmdLogFile={d}/log/slurmd.log
-NodeName={host} NodeAddr={addr} CPUs={cpus} State=UNKNOWN
-PartitionName=course Nodes={host} Default=YES MaxTime=60 State=UP
-",
-        port + 1
-    )
+/// This machine's memory in MiB (`MemTotal` of `/proc/meminfo`).
+fn memory_mib() -> anyhow::Result<u64> {
+    let text =
+        std::fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib / 1024)
+        .context("/proc/meminfo has no MemTotal line")
 }
 
 /// Starts the cluster for commands that run notebooks, when Slurm can run
@@ -409,18 +415,16 @@ pub fn for_notebooks(
 ) -> anyhow::Result<Option<Cluster>> {
     match slurm {
         crate::env::Slurm::Missing(why) => {
-            println!("No Slurm cluster for episode 8: {why}");
+            println!("No Slurm cluster for episodes 8 and 12: {why}");
             Ok(None)
         }
         crate::env::Slurm::Ready => {
             let cluster =
                 Cluster::start(project).context("starting the course's Slurm cluster")?;
             println!("Slurm cluster: {}", cluster.describe());
-            let port = port_base(&cluster.dir);
-            if let Some(warning) = hostname()
-                .ok()
-                .and_then(|host| Listen::of(&host).warning(&host, (port, port + 1)))
-            {
+            let shape = &cluster.shape;
+            let ports = (shape.port, shape.node_port(shape.nodes));
+            if let Some(warning) = shape.listen.warning(&shape.host, ports) {
                 println!("{warning}");
             }
             Ok(Some(cluster))
@@ -433,55 +437,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_configuration_keeps_everything_under_the_clusters_folder() {
-        let listen = Listen {
-            addr: std::net::Ipv4Addr::LOCALHOST.into(),
-            bound: true,
-        };
-        let conf = slurm_conf(Path::new("/x/.course/slurm"), "node1", &listen, 4, 20_000);
-        assert!(conf.contains("NodeName=node1 NodeAddr=127.0.0.1 CPUs=4"));
-        assert!(conf.contains("SlurmctldHost=node1(127.0.0.1)\n"));
-        assert!(conf.contains("CommunicationParameters=NoCtldInAddrAny,NoInAddrAny\n"));
-        assert!(conf.contains("SlurmctldPort=20000\nSlurmdPort=20001"));
-        for line in conf.lines().filter(|l| l.contains("=/")) {
-            assert!(line.contains("/x/.course/slurm/"), "{line}");
+    fn daemons_are_stopped_nodes_first_and_munge_last() {
+        let dir =
+            std::env::temp_dir().join(format!("course-pids-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for n in [
+            "slurmd-node2.pid",
+            "slurmd-node1.pid",
+            "slurmctld.pid",
+            "slurmdbd.pid",
+        ] {
+            std::fs::write(dir.join(n), "1\n").unwrap();
         }
+        let order: Vec<&str> = pid_files(&dir).iter().map(|(_, p)| *p).collect();
+        assert_eq!(
+            order,
+            [
+                "slurmd",
+                "slurmd",
+                "slurmd",
+                "slurmctld",
+                "slurmdbd",
+                "mariadbd",
+                "munged"
+            ]
+        );
+        assert!(pid_files(&dir)[0].0.ends_with("slurmd-node1.pid"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn the_daemons_are_reached_where_they_bind_and_a_network_address_is_warned_of() {
-        let lan = Listen {
-            addr: "192.168.1.7".parse().unwrap(),
-            bound: true,
-        };
-        let conf = slurm_conf(Path::new("/x/.course/slurm"), "pc", &lan, 2, 20_000);
-        assert!(conf.contains("SlurmctldHost=pc(192.168.1.7)\n"));
-        assert!(conf.contains("NodeName=pc NodeAddr=192.168.1.7 "));
-        let warning = lan.warning("pc", (20_000, 20_001)).unwrap();
-        assert!(warning.contains("listen on 192.168.1.7"), "{warning}");
-        assert!(warning.contains("close ports 20000-20001"), "{warning}");
-
-        let debian = Listen {
-            addr: "127.0.1.1".parse().unwrap(),
-            bound: true,
-        };
-        assert_eq!(debian.warning("pc", (20_000, 20_001)), None);
-
-        let unresolved = Listen::of("no-such-host.invalid");
-        assert!(!unresolved.bound);
-        let conf =
-            slurm_conf(Path::new("/x/.course/slurm"), "pc", &unresolved, 2, 20_000);
-        assert!(!conf.contains("InAddrAny"));
-        assert!(conf.contains("SlurmctldHost=pc(127.0.0.1)\n"));
-        let warning = unresolved.warning("pc", (20_000, 20_001)).unwrap();
-        assert!(warning.contains("listen on every address"), "{warning}");
-    }
-
-    #[test]
-    fn two_checkouts_get_different_ports() {
-        let a = port_base(Path::new("/home/a/course/.course/slurm"));
-        let b = port_base(Path::new("/tmp/ci/.course/slurm"));
-        assert_ne!(a, b);
-        assert!((20_000..40_000).contains(&a) && a.is_multiple_of(2));
+    fn a_pid_file_naming_another_program_is_not_signalled() {
+        let me = std::process::id() as i32;
+        assert!(!runs(me, "slurmctld"));
+        assert!(!runs(i32::MAX, "slurmd"));
     }
 }
