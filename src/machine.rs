@@ -1,6 +1,6 @@
 //! What this machine's memory can move: a STREAM-like measurement of
 //! memory bandwidth, the yardstick a memory-bound loop is measured against
-//! (the bench's `limit` column, episode 15's stencil).
+//! (the bench's `limit` column, the flood's stencil).
 //!
 //! Two kernels on all of rayon's threads over arrays of 128 MiB each (far
 //! larger than any cache), best of several passes, counted as STREAM

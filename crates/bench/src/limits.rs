@@ -134,8 +134,8 @@ pub fn measure(passes: usize) -> Machine {
     }
 }
 
-/// The STREAM-like copy and triad (the support crate's, which episode 15
-/// measures its stencil against too): bytes per second, best of `passes`.
+/// The STREAM-like copy and triad (the support crate's, which the flood's
+/// stencil is measured against too): bytes per second, best of `passes`.
 fn stream(passes: usize) -> (f64, f64) {
     match parallel_course::machine::memory_bandwidth(passes.clamp(1, 100)) {
         Ok(bw) => (bw.copy, bw.triad),

@@ -1,5 +1,5 @@
-//! A flood on a grid (episode 15): water spreading over a height map, one
-//! time step after another.
+//! A flood on a grid (a memory-bound stencil): water spreading over a
+//! height map, one time step after another.
 //!
 //! The land is an `n × n` grid of cells, each with a ground height `z`
 //! and a water depth `h` (both in metres; the water's surface is `z + h`).

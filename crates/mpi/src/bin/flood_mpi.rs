@@ -1,5 +1,5 @@
-//! `flood-mpi N STEPS [--seed S] [--out FILE]`: the flood of episode 15 on
-//! MPI ranks, with halo exchange.
+//! `flood-mpi N STEPS [--seed S] [--out FILE]`: the support crate's flood
+//! on MPI ranks, with halo exchange.
 //!
 //! Every rank builds its own block of rows of the `N × N` dam break (the
 //! support crate's `Block::dam_break`, the same map for the same seed) and
