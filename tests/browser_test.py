@@ -134,7 +134,9 @@ class Accessibility:
     def audit(self, page, name, edition, scheme, check):
         page.add_script_tag(content=self.axe_js)
         result = page.evaluate("""async () => {
-            const r = await axe.run(document, {resultTypes: ["violations"]});
+            // No preload: axe would fetch the stylesheets again, which a page
+            // opened from disk may not do.
+            const r = await axe.run(document, {resultTypes: ["violations"], preload: false});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map(n => ({target: n.target.join(" "),
                                           summary: (n.failureSummary || "").slice(0, 300)}))}));

@@ -378,7 +378,7 @@ class Site:
     def render(self, nb, path, title, course):
         resources = {"metadata": {"name": title}, "course": course}
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
-        body = scrolling_tables(body)
+        body = readable_inks(scrolling_tables(body))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
         self.pages.append(path)
@@ -392,6 +392,50 @@ def scrolling_tables(html):
     wider than the screen, so that the page itself never does."""
     return TABLE_OPEN.sub('<div class="course-scroll"><table', html).replace(
         "</table>", "</table></div>")
+
+
+INK = re.compile(r'<span style="color: rgb\((\d+),\s*(\d+),\s*(\d+)\)">')
+# The backgrounds that text outputs sit on that give coloured text the
+# least contrast: stderr's pink in light mode, its dark red in dark mode.
+LIGHT_GROUND, DARK_GROUND = (255, 221, 221), (81, 31, 27)
+
+
+def luminance(rgb):
+    """WCAG 2.1's relative luminance of an sRGB colour."""
+    def linear(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = map(linear, rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_for(rgb, ground, towards):
+    """`rgb` moved towards black or white (`towards`) in small steps until it
+    has 4.6:1 contrast on `ground`: the same hue, readable."""
+    colour = rgb
+    for step in range(21):
+        colour = tuple(round(c + (towards - c) * step / 20) for c in rgb)
+        if contrast(colour, ground) >= 4.6:
+            break
+    return "rgb({}, {}, {})".format(*colour)
+
+
+def readable_inks(html):
+    """Compiler messages colour some text with 256-colour escapes, which
+    nbconvert writes as inline colours (grey 148 for the frame of an error,
+    2.4:1 on the error's pink). Each becomes the nearest colour of the same
+    hue with 4.6:1 on the error background, one for light and one for dark
+    mode (course.css picks)."""
+    def replace(match):
+        rgb = tuple(int(g) for g in match.groups())
+        return (f'<span class="course-ink" style="--ink: {ink_for(rgb, LIGHT_GROUND, 0)}; '
+                f'--ink-dark: {ink_for(rgb, DARK_GROUND, 255)}">')
+    return INK.sub(replace, html)
 
 
 def course_resources(edition, assets="assets", index="index.html", mermaid=False, **extra):

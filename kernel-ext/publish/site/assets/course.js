@@ -25,7 +25,7 @@ const SCROLLERS = [
 
 function reachScrollers() {
   for (const box of document.querySelectorAll(SCROLLERS)) {
-    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
     const ours = box.dataset.courseScroller !== undefined;
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.tabIndex = 0;
