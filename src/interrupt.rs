@@ -57,6 +57,24 @@ pub(crate) fn check(what: &'static str) {
     interrupt::check(what);
 }
 
+/// Items between two looks for an interrupt in [`checked`].
+pub(crate) const ITEMS_PER_CHECK: usize = 1 << 16;
+
+/// `items`, looking for an interrupt (and stopping, as [`check`] does)
+/// before every [`ITEMS_PER_CHECK`]-th item: for the crate's iterator
+/// chains over a count the learner chose.
+pub(crate) fn checked<I: Iterator>(
+    items: I,
+    what: &'static str,
+) -> impl Iterator<Item = I::Item> {
+    items.enumerate().map(move |(k, item)| {
+        if k % ITEMS_PER_CHECK == 0 {
+            check(what);
+        }
+        item
+    })
+}
+
 /// For a piece of parallel work: whether to return at once because of an
 /// interrupt (the first piece to see it unwinds instead; see
 /// [`course_kernel_runtime::interrupt::stop_requested`]).

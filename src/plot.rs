@@ -372,7 +372,9 @@ impl LineChart {
     ///
     /// # Errors
     ///
-    /// [`Error::Plot`] if there is nothing to draw or plotters fails.
+    /// [`Error::Plot`] if there is nothing to draw or plotters fails;
+    /// [`Error::InvalidArgument`] for a `y_max` that is not finite, or
+    /// values so large that the axes would reach infinity.
     pub fn draw(&self) -> Result<Figure> {
         let all = || self.lines.iter().flat_map(|l| l.points.iter());
         if all().next().is_none() {
@@ -401,6 +403,9 @@ impl LineChart {
             y0 = y0.min(0.0);
         }
         if let Some(top) = self.y_max {
+            if !top.is_finite() {
+                return Err(Error::invalid("y_max", top, "a finite number"));
+            }
             y1 = y1.max(top);
         }
         if x1 <= x0 {
@@ -424,6 +429,17 @@ impl LineChart {
             (bottom, y1 + pad)
         };
 
+        // Values near f64's limits overflow the axes' padding; plotters
+        // would search for ticks on an infinite axis for ever.
+        if ![x0, x1, y0, y1].iter().all(|v| v.is_finite()) {
+            return Err(Error::invalid(
+                "points",
+                format!(
+                    "x from {x0} to {x1}, y from {y0} to {y1} with the axes' margins"
+                ),
+                "values whose axes (with 5 % margins) stay within f64's range, below about 1e307",
+            ));
+        }
         let mut svg = String::new();
         let (xs, ys) = (x0..x1, y0..y1);
         match (self.log_x, self.log_y) {
@@ -590,23 +606,22 @@ impl BarChart {
     ///
     /// # Errors
     ///
-    /// [`Error::Plot`] if there are no bars, a value is negative or not
-    /// finite, or plotters fails.
+    /// [`Error::Plot`] if plotters fails; [`Error::InvalidArgument`] if
+    /// there are no bars or a value is negative or not finite.
     pub fn draw(&self) -> Result<Figure> {
         if self.bars.is_empty() {
-            return Err(Error::Plot(format!(
-                "the bar chart \"{}\" has no bars",
-                self.title
-            )));
+            return Err(Error::invalid("bars", "none", "one bar or more"));
         }
         if let Some((label, v)) = self
             .bars
             .iter()
             .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
         {
-            return Err(Error::Plot(format!(
-                "bar \"{label}\" has the value {v}; bars need finite values of 0 or more"
-            )));
+            return Err(Error::invalid(
+                "bars",
+                format!("bar \"{label}\" = {v}"),
+                "finite values of 0 or more",
+            ));
         }
         let mut svg = String::new();
         self.render(&mut svg)
@@ -688,6 +703,48 @@ impl BarChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_infinite_y_max_is_refused_instead_of_drawing_for_ever() {
+        let chart = LineChart::new("t", "x", "y").line("a", [(1.0, 1.0), (2.0, 2.0)]);
+        for top in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            let err = chart.clone().y_max(top).draw().unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("invalid `y_max`: {top}; allowed: a finite number")
+            );
+        }
+        assert!(chart.y_max(100.0).draw().is_ok());
+    }
+
+    #[test]
+    fn values_whose_axes_would_reach_infinity_are_refused() {
+        let huge =
+            LineChart::new("t", "x", "y").line("a", [(0.0, -f64::MAX), (1.0, f64::MAX)]);
+        let err = huge.draw().unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid `points`: x from 0 to 1, y from -inf to inf"),
+            "{err}"
+        );
+        assert!(err.contains("allowed: values whose axes"), "{err}");
+    }
+
+    #[test]
+    fn a_bar_that_is_negative_or_not_finite_is_refused_naming_it() {
+        for v in [-1.0, f64::NAN, f64::INFINITY] {
+            let err = BarChart::new("t", "v")
+                .bars([("a", v)])
+                .draw()
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "invalid `bars`: bar \"a\" = {v}; allowed: finite values of 0 or more"
+                )
+            );
+        }
+    }
 
     #[test]
     fn a_log_axis_labels_powers_of_ten_across_the_data() {

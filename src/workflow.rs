@@ -18,6 +18,8 @@ use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use course_kernel_runtime::paths::SNAKEMAKE_VENV;
@@ -136,6 +138,7 @@ impl Snakemake {
     /// exit status, standard output and standard error.
     fn start(&self, extra: &[&str]) -> Result<(bool, String, String, Duration)> {
         self.check()?;
+        wait_for_unlock();
         let program = snakemake_program()?;
         let mut command = Command::new(&program);
         command
@@ -214,19 +217,58 @@ impl Snakemake {
 /// Runs `snakemake --unlock` in a folder whose run was stopped (an
 /// interrupt, a time limit): a killed Snakemake leaves its lock behind, and
 /// the next run would refuse to start.
+///
+/// The unlock starts Snakemake again, which takes a second or two, so it
+/// runs on a thread of its own: the stopped cell ends at once (a cell that
+/// took more than the kernel's 3 s grace to stop would lose its
+/// variables), and the next run waits for the unlock first
+/// ([`wait_for_unlock`]).
 struct UnlockOnDrop(Option<(PathBuf, PathBuf)>);
+
+/// The unlock of the last stopped run, while it may still be running.
+static PENDING_UNLOCK: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
 
 impl Drop for UnlockOnDrop {
     fn drop(&mut self) {
         if let Some((program, dir)) = self.0.take() {
-            let _ = Command::new(program)
-                .arg("--unlock")
-                .current_dir(dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            let unlock = std::thread::spawn(move || {
+                let mut command = Command::new(program);
+                course_kernel_runtime::children::die_with_parent(&mut command)
+                    .arg("--unlock")
+                    .current_dir(dir)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                let _ = command.status();
+            });
+            let earlier = pending_unlock().replace(unlock);
+            if let Some(earlier) = earlier {
+                let _ = earlier.join();
+            }
         }
     }
+}
+
+fn pending_unlock() -> std::sync::MutexGuard<'static, Option<JoinHandle<()>>> {
+    PENDING_UNLOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Waits for the unlock of a stopped run to finish, looking for an
+/// interrupt while it waits.
+fn wait_for_unlock() {
+    let Some(unlock) = pending_unlock().take() else {
+        return;
+    };
+    while !unlock.is_finished() {
+        if crate::interrupt::interrupted() {
+            // Leave it for the next run to wait for.
+            *pending_unlock() = Some(unlock);
+            crate::interrupt::check("waiting for Snakemake's unlock");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = unlock.join();
 }
 
 /// `PATH` for Snakemake's jobs: the course's helper programs first, then

@@ -29,9 +29,12 @@ asserted: they depend on the machine.
    slowest time and the memory per kernel are reported.
 10. Locked versions: the crates a kernel loads have the versions the
     course's Cargo.lock names.
-11. Mistyped sizes: zero, huge, negative, not-a-number and empty inputs
-    to the prelude's helpers are refused with a message, the cell's
-    process lives on, and the variables made before are kept.
+11. Prelude inputs: every function and builder method of the prelude
+    that takes a size, count, duration, seed or float (found in the
+    crate's source by tests/prelude_inputs.rs) is called with 0, 1, huge,
+    negative and NaN values: none aborts the cell's process, runs past
+    10 s or loses a variable, and every refusal says what was wrong and
+    what is allowed.
 12. Failed runs: the runner leaves no executed copy to publish for a
     notebook that failed (its copy goes to `failed/`).
 13. Panics keep variables: a failed `assert!`, an index past the end, an
@@ -49,6 +52,14 @@ asserted: they depend on the machine.
 17. An oversized frame: a peer on the shell port declares a 2^40-byte
     frame before any handshake; the kernel drops that peer and still
     answers its client.
+19. A warm spare: with COURSE_KERNEL_SPARES=1 (as ./lab's JupyterLab
+    sets it), a kernel starts a spare for the next notebook; the next
+    kernel hands it its connection, and its first cell answers at once, in
+    the notebook's folder.
+18. JupyterLab's console: Shift+Enter on an unfinished `fn f() {` waits
+    for more (is_complete says incomplete, with an indent), and the up
+    arrow finds this session's inputs and an earlier kernel's
+    (history_request).
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -415,12 +426,13 @@ def check_start_and_cell_times(kernel, crate_dir):
     results = {}
     for reading in (0, 10):
         started = time.monotonic()
-        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (km, kc):
             time.sleep(reading)
             status, text = run_cell(kc, first_cell)
             assert status == "ok", text
             results[reading] = (time.monotonic() - started, time.monotonic() - started - reading)
             if reading == 0:
+                memory = kernel_memory_mib(km, split=True)
                 run_cell(kc, ":timing")
                 times, breakdowns = [], []
                 for _ in range(11):
@@ -430,6 +442,8 @@ def check_start_and_cell_times(kernel, crate_dir):
                     assert status == "ok" and "42" in text, text
                     breakdowns.append(text)
     median = statistics.median(times)
+    print(f"  memory after the first cell: kernel process {memory[0]:.0f} MiB PSS, cell process "
+          f"{memory[1]:.0f} MiB ({memory[0] + memory[1]:.0f} MiB together)")
     inside = sorted(breakdowns, key=lambda b: int(re.search(r"Took (\d+) ms", b).group(1)))
     typical = re.search(r"Took (\d+) ms \(([^)]*)\)", inside[len(inside) // 2])
     print(f"  start: kernel start to the first cell's result {results[0][0]:.1f} s with the cell sent at "
@@ -438,22 +452,36 @@ def check_start_and_cell_times(kernel, crate_dir):
           f"{typical.group(1)} ms ({typical.group(2)}), the rest is the kernel and the Jupyter protocol")
 
 
-def kernel_memory_mib(km):
-    """Resident memory of a kernel's process and its descendants, in MiB."""
+def pss_mib(pid):
+    """A process's proportional set size (its own pages whole, shared ones
+    split among their users), in MiB; 0 when it cannot be read."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) / 1024
+    except (OSError, AttributeError):
+        return 0.0
+
+
+def kernel_memory_mib(km, split=False):
+    """PSS of a kernel's process and its descendants (the cell process),
+    in MiB; with `split`, (kernel, everything below it)."""
     pid = km.provisioner.process.pid if km.provisioner else None
     if pid is None:
-        return 0.0
-    total, todo = 0, [pid]
+        return (0.0, 0.0) if split else 0.0
+    below, todo = 0.0, []
+    try:
+        todo = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
     while todo:
         p = todo.pop()
+        below += pss_mib(p)
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmRSS:")))
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-            todo.extend(int(c) for c in children)
-        except (OSError, StopIteration, ValueError):
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except OSError:
             pass
-    return total / 1024
+    own = pss_mib(pid)
+    return (own, below) if split else own + below
 
 
 def check_kernels_started_together(kernel, crate_dir, count=8):
@@ -517,41 +545,228 @@ def check_locked_versions(kernel, crate_dir):
           ", as Cargo.lock names them")
 
 
-MISTYPED = (
-    ("sum_materialised(1_000_000_000_000)", "of memory"),
-    ("sum_materialised_par(u64::MAX)", "of memory"),
-    ("parallel_course::workloads::sum::vec_with_huge_pages::<u64>(usize::MAX).len()", "of memory"),
-    ("pea_soup().schedule(1 << 40)", "1 to 1024 threads"),
-    ("CpuMonitor::new().interval(Duration::MAX).run(|| 1)", "at most 60 s"),
-    ("pi_threads(1_000, 1, 1_000_000)", "1 to 1024 threads"),
-    ("pi_threads(1_000, 1, 0)", "1 to 1024 threads"),
-    ("integral_processes(1_000, 100_000)", "1 to 256 worker processes"),
-    ("sum_split(&[1, 2, 3], 1 << 20)", "1 to 1024 threads"),
-    ("Timer::new().repeats(1_000_000).run(|| 1)", "at most 10 000 runs"),
-    ("timeit!(-n 0 1 + 1)", "1 or more"),
+def prelude_input_plan(crate_dir):
+    """The calls `tests/prelude_inputs.rs` generates from the crate's own
+    source: every parameterised item of the prelude, with 0, 1, huge,
+    negative and NaN values (see that file)."""
+    import subprocess
+    cargo = os.environ.get("CARGO", "cargo")
+    with tempfile.TemporaryDirectory(prefix="course-prelude-inputs-") as tmp:
+        plan_file = Path(tmp) / "plan.json"
+        done = subprocess.run(
+            [cargo, "test", "--workspace", "--locked", "--quiet", "--test", "prelude_inputs", "--",
+             "--exact", "every_parameterised_prelude_item_is_called_or_excluded_by_name"],
+            cwd=crate_dir, env={**os.environ, "PRELUDE_INPUTS_PLAN": str(plan_file)},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert done.returncode == 0 and plan_file.exists(), \
+            f"generating the calls failed:\n{done.stdout[-3000:]}"
+        return json.loads(plan_file.read_text())
+
+
+# Past this a call is a hang; an interrupted call must stop within the
+# kernel's grace period, after which the kernel stops the cell's process.
+CALL_LIMIT_S = 10.0
+STOP_LIMIT_MS = 3000.0
+
+
+def probe_cell(calls, ids):
+    return "\n".join(f"__probe({i}, || __show(&{calls[i]['code']}));" for i in ids)
+
+
+def plain(text):
+    """`text` without the terminal's colour codes (evcxr colours its errors)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def unescape(text):
+    """Undoes `__probe`'s escapes of backslashes, line breaks and tabs."""
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def run_probes(km, kc, code, timeout=900):
+    """Runs a cell of `__probe` calls; returns (status, outcomes by call id,
+    the id of a call that ran past the limit, the cell's other text).
+    A call still running after CALL_LIMIT_S is interrupted through the
+    kernel, as the learner's button would."""
+    msg_id = kc.execute(code)
+    outcomes, pending, other = {}, "", []
+    running, started, hung = None, None, None
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            msg = None
+        now = time.monotonic()
+        if running is not None and hung is None and now - started > CALL_LIMIT_S:
+            hung = running
+            km.interrupt_kernel()
+        if now > deadline:
+            raise TimeoutError(f"a cell of calls did not finish within {timeout} s")
+        if msg is None or msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content["execution_state"] == "idle":
+            break
+        if kind == "stream" and content.get("name") == "stdout":
+            pending += content["text"]
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                fields = line.split("\t")
+                if fields[0] == "PRELUDE-INPUT-START":
+                    running, started = int(fields[1]), time.monotonic()
+                elif fields[0] == "PRELUDE-INPUT-END":
+                    outcomes[int(fields[1])] = {
+                        "outcome": fields[2], "ms": float(fields[3]), "stop_ms": float(fields[4]),
+                        "message": unescape("\t".join(fields[5:]))}
+                    running = None
+                else:
+                    other.append(line)
+        elif kind == "error":
+            other.append(plain(content.get("evalue", "") + "\n".join(content.get("traceback", []))))
+    reply = kc.get_shell_msg(timeout=60)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = kc.get_shell_msg(timeout=60)
+    if running is not None and running not in outcomes:
+        outcomes[running] = {"outcome": "died", "ms": (time.monotonic() - started) * 1e3,
+                             "stop_ms": -1, "message": "\n".join(other[-5:])}
+    return reply["content"]["status"], outcomes, hung, "\n".join(other)
+
+
+# Errors that are not refusals but what the work itself came to with a
+# value it accepted, each with why that is right.
+WORK_OUTCOMES = (
+    ("did not finish within", "the run was stopped at the time limit it was given"),
+)
+
+# Inputs refused before the cell even runs: the compiler's error names
+# what is wrong. (A batch cell cannot hold them: it would not compile.)
+COMPILE_TIME = (
     ("pi_par(-5, 1)", "u64"),
-    ("TaskGraph::new().task(\"soup\", f64::NAN, &[])", "duration"),
-    ("sum_chunked(10, 0)", "chunk_len"),
-    ("SlurmJob::new(\"j\", \"./p\").module(\"OpenMPI\\nrm -rf ~\").script()", "module"),
-    ("top_words_chart(&WordCounts::new(), 10, \"nothing\")", ""),
+    ("timeit!(-n 0 1 + 1)", "1 or more"),
+    ("timeit!(-r 0 1 + 1)", "1 or more"),
 )
 
 
-def check_mistyped_sizes(kernel, crate_dir):
-    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
-        status, text = run_cell(kc, "let keep = 41;\nstd::process::id()")
-        assert status == "ok", text
-        pid = text.strip()
-        for code, says in MISTYPED:
+def refusal_problem(call, result, baseline):
+    """Why an error or panic is not an acceptable refusal, or None."""
+    message = result["message"]
+    if call["expect"] is not None:
+        if call["expect"] not in message:
+            return f"should say {call['expect']!r}"
+        return None if "allowed" in message else "says nothing of what is allowed"
+    if call["label"] == "defaults":
+        # An environment without a part of the course (Slurm, Snakemake, a
+        # worker program) fails the ordinary call too; a refusal of the
+        # ordinary values is the test's mistake.
+        if "allowed" in message or result["outcome"] == "panic":
+            return "the ordinary values (the defaults of tests/prelude_inputs.rs) were refused"
+        return None
+    if baseline is not None and baseline["outcome"] in ("err", "panic") and message == baseline["message"]:
+        return None  # the same failure as the ordinary call: not about this value
+    if result["outcome"] == "err" and any(words in message for words, _ in WORK_OUTCOMES):
+        return None
+    if "allowed" not in message:
+        return "does not say what is allowed"
+    if not any(name in message for name in call["names"]):
+        return f"does not name what was wrong ({', '.join(call['names'])})"
+    return None
+
+
+def check_prelude_inputs(kernel, crate_dir):
+    """Every parameterised helper of the prelude, found in the crate's own
+    source by tests/prelude_inputs.rs, called with 0, 1, huge, negative and
+    NaN values in a real kernel: none aborts the cell process, runs past
+    10 s or loses a variable, and each refusal says what was wrong and what
+    is allowed."""
+    plan = prelude_input_plan(crate_dir)
+    calls = plan["calls"]
+    begun = time.monotonic()
+    problems, results, cells = [], {}, 0
+
+    def set_up(kc):
+        status, text = run_cell(kc, plan["harness"] + "\nlet keep = 41;\nstd::process::id()")
+        assert status == "ok", f"the harness did not compile: {plain(text)[-2000:]}"
+        return text.strip()
+
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (km, kc):
+        pid = set_up(kc)
+        todo = [list(range(i, min(i + plan["per_cell"], len(calls))))
+                for i in range(0, len(calls), plan["per_cell"])]
+        while todo:
+            batch = todo.pop(0)
+            cells += 1
+            status, outcomes, hung, other = run_probes(km, kc, probe_cell(calls, batch))
+            if not outcomes and status != "ok":
+                if len(batch) > 1:
+                    # A call that does not compile: halve the cell until it
+                    # is found, and run the others.
+                    half = len(batch) // 2
+                    todo[:0] = [batch[:half], batch[half:]]
+                else:
+                    problems.append(f"{calls[batch[0]]['code']}: does not compile:\n{other[-1500:]}")
+                    results[batch[0]] = {"outcome": "died", "ms": 0, "stop_ms": -1, "message": ""}
+                continue
+            results.update(outcomes)
+            if hung is not None:
+                problems.append(f"{calls[hung]['code']}: still running after {CALL_LIMIT_S:.0f} s "
+                                f"({calls[hung]['item']}, {calls[hung]['label']})")
+            status, text = run_cell(kc, "(keep + 1, std::process::id())")
+            if not (status == "ok" and text.strip() == f"(42, {pid})"):
+                culprit = next((i for i in batch if outcomes.get(i, {}).get("outcome") == "died"), hung)
+                where = calls[culprit]["code"] if culprit is not None else "a call of the cell"
+                problems.append(f"{where}: the cell process ended or `keep` was lost "
+                                f"({plain(text).strip()[-300:]})")
+                pid = set_up(kc)
+                # Go on after the call that ended the process.
+                rest = [i for i in batch if i not in outcomes and i != culprit]
+                if rest:
+                    todo.insert(0, rest)
+        for code, says in COMPILE_TIME:
             status, text = run_cell(kc, code)
-            assert says in text and ("Err" in text or status == "error"), \
-                f"{code!r} was not refused with {says!r}: {status}: {text[-400:]}"
-        status, text = run_cell(kc, "keep + 1")
-        assert status == "ok" and text.strip() == "42", f"after the mistyped sizes: {status}: {text}"
-        status, text = run_cell(kc, "std::process::id()")
-        assert text.strip() == pid, "the cell process was replaced: a mistyped size ended it"
-    print(f"  mistyped sizes: {len(MISTYPED)} zero, huge, negative, not-a-number and empty inputs "
-          "refused with a message; the same cell process, `keep` kept")
+            if not (status == "error" and says in plain(text)):
+                problems.append(f"{code}: should not compile, saying {says!r}: {plain(text)[-400:]}")
+        status, text = run_cell(kc, "(keep + 1, std::process::id())")
+        if not (status == "ok" and text.strip() == f"(42, {pid})"):
+            problems.append(f"after the cells that do not compile, `keep` was lost: {plain(text)[-300:]}")
+    for i, call in enumerate(calls):
+        result = results.get(i)
+        what = f"{call['code']} ({call['label']})"
+        if result is None:
+            problems.append(f"{what}: never reported")
+            continue
+        if result["outcome"] == "died":
+            continue  # reported with its cell
+        if result["ms"] > CALL_LIMIT_S * 1e3:
+            problems.append(f"{what}: took {result['ms'] / 1e3:.1f} s")
+        if result["outcome"] == "interrupted" and result["stop_ms"] > STOP_LIMIT_MS:
+            problems.append(f"{what}: took {result['stop_ms']:.0f} ms to stop when interrupted")
+        if result["outcome"] in ("err", "panic"):
+            baseline = next((results.get(j) for j, c in enumerate(calls)
+                             if c["item"] == call["item"] and c["label"] == "defaults"), None)
+            why = refusal_problem(call, result, baseline)
+            if why:
+                problems.append(f"{what}: {why}: {result['message'][:300]!r}")
+    counts = {}
+    for r in results.values():
+        counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+    stops = [r["stop_ms"] for r in results.values() if r["outcome"] == "interrupted"]
+    slowest = max((i for i, r in results.items() if r["outcome"] == "interrupted"),
+                  key=lambda i: results[i]["stop_ms"], default=None)
+    items = len(plan["parameterised"]) - len(plan["excluded"])
+    summary = (
+        f"{len(plan['parameterised'])} parameterised items of the prelude found in its source, {items} "
+        f"called and {len(plan['excluded'])} excluded by name ({', '.join(plan['excluded'])}); "
+        f"{len(calls)} calls in {cells} cells in {time.monotonic() - begun:.0f} s: "
+        f"{counts.get('ok', 0)} ran, {counts.get('err', 0) + counts.get('panic', 0)} refused or failed "
+        f"as their defaults do, {len(stops)} still running after {plan['interrupt_after_ms'] / 1e3:.0f} s "
+        f"were interrupted and stopped within {max(stops, default=0):.0f} ms"
+        + (f" (the slowest: {calls[slowest]['code']})" if slowest is not None else ""))
+    assert not problems, f"{len(problems)} of {len(calls)} calls misbehaved ({summary}):\n  " + \
+        "\n  ".join(problems)
+    print(f"  prelude inputs: {summary}; none ended the cell process or ran past {CALL_LIMIT_S:.0f} s, "
+          f"`keep` was kept after every cell; {len(COMPILE_TIME)} inputs "
+          f"({', '.join(c for c, _ in COMPILE_TIME)}) do not compile")
 
 
 PANICS = (
@@ -739,6 +954,96 @@ def check_oversized_frame(kernel, crate_dir):
           f"{'dropped' if dropped else 'left hanging'}; the kernel lived on and answered `6 * 7`")
 
 
+def check_console(kernel, crate_dir):
+    def is_complete(kc, code):
+        msg_id = kc.is_complete(code)
+        reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
+        return reply["content"]
+
+    def history(kc, **request):
+        msg_id = kc.history(**request)
+        reply = kc.get_shell_msg(timeout=30)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=30)
+        return [h[2] for h in reply["content"]["history"]]
+
+    marker = f"console_{os.getpid()}"
+    # The history goes to a folder of this check's own, not the tester's.
+    data_home = tempfile.mkdtemp(prefix="console-history-")
+    saved = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = data_home
+    try:
+        check_console_in(kernel, crate_dir, marker, is_complete, history)
+    finally:
+        if saved is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = saved
+        shutil.rmtree(data_home, ignore_errors=True)
+
+
+def check_console_in(kernel, crate_dir, marker, is_complete, history):
+    with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        unfinished = is_complete(kc, "fn f() {")
+        assert unfinished["status"] == "incomplete", unfinished
+        assert unfinished.get("indent") == "    ", unfinished
+        assert is_complete(kc, "fn f() {\n    1\n}")["status"] == "complete"
+        assert is_complete(kc, "let s = \"{\";")["status"] == "complete"
+        status, text = run_cell(kc, f"let {marker} = 6 * 7;")
+        assert status == "ok", text
+        status, text = run_cell(kc, f"{marker}")
+        assert status == "ok" and "42" in text, text
+        now = history(kc, hist_access_type="tail", n=10)
+        assert now[-2:] == [f"let {marker} = 6 * 7;", marker], now
+    with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+        earlier = history(kc, hist_access_type="tail", n=10)
+        assert f"let {marker} = 6 * 7;" in earlier, f"the next kernel's up arrow lacks it: {earlier}"
+        found = history(kc, hist_access_type="search", pattern=f"let {marker}*", n=5, unique=True)
+        assert found == [f"let {marker} = 6 * 7;"], found
+    print("  console: `fn f() {` waits for more with a 4-space indent; the up arrow finds this "
+          "session's inputs and, in the next kernel, the last one's")
+
+
+def spare_socket(crate_dir):
+    """The spare's socket in this checkout's kernels folder."""
+    spec = json.loads(Path(kernel_argv(KERNEL).resource_dir, "kernel.json").read_text())
+    kernels = Path(spec["env"]["COURSE_KERNELS_DIR"].replace("${HOME}", str(Path.home())))
+    found = sorted(kernels.glob("*/spare.sock"))
+    return [p for p in found if p.parent.name.startswith(crate_dir.name)]
+
+
+def check_spare(kernel, crate_dir):
+    first_cell = PRELUDE + "\nlet info = build_info();\ninfo"
+    saved = os.environ.get("COURSE_KERNEL_SPARES")
+    os.environ["COURSE_KERNEL_SPARES"] = "1"
+    try:
+        with fresh_kernel(kernel, crate_dir / "notebooks", query_build_dir=False) as (_, kc):
+            status, text = run_cell(kc, first_cell)
+            assert status == "ok", text
+            deadline = time.monotonic() + 180
+            while not spare_socket(crate_dir) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert spare_socket(crate_dir), "no spare kernel was waiting within 180 s"
+            started = time.monotonic()
+            folder = crate_dir / "notebooks" / "books"
+            with fresh_kernel(kernel, folder, query_build_dir=False) as (_, kc2):
+                status, text = run_cell(kc2, first_cell)
+                took = time.monotonic() - started
+                assert status == "ok" and "release-grade" in text, text
+                status, text = run_cell(kc2, "std::env::current_dir().unwrap().display().to_string()")
+                assert status == "ok" and text.strip().strip('"').endswith("books"), \
+                    f"the spare did not move to the notebook's folder: {text}"
+    finally:
+        if saved is None:
+            os.environ.pop("COURSE_KERNEL_SPARES", None)
+        else:
+            os.environ["COURSE_KERNEL_SPARES"] = saved
+    print(f"  spare: the next kernel took the waiting spare; kernel start to the first cell's result "
+          f"{took:.2f} s, in the notebook's folder")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -750,13 +1055,15 @@ CHECKS = {
     "times": check_start_and_cell_times,
     "together": check_kernels_started_together,
     "versions": check_locked_versions,
-    "mistyped": check_mistyped_sizes,
+    "prelude-inputs": check_prelude_inputs,
     "panics": check_panics_keep_variables,
     "failed-runs": check_failed_runs_are_not_published,
     "server-killed": check_dies_with_its_server,
     "forged-output": check_output_cannot_be_forged,
     "empty-key": check_empty_key_is_refused,
     "oversized-frame": check_oversized_frame,
+    "console": check_console,
+    "spare": check_spare,
 }
 
 

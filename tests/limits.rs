@@ -2,8 +2,10 @@
 //! takes a size, a count, an interval or a duration says what was wrong
 //! and what is allowed, instead of aborting the process (an allocation
 //! that fails), running out of threads or processes, or hanging.
-//! `tests/kernel_behaviour.py` runs the same cases in the course kernel
-//! and checks that the kernel's variables survive them.
+//! `tests/prelude_inputs.rs` generates such calls for every
+//! parameterised helper of the prelude, and `tests/kernel_behaviour.py`
+//! runs them in the course kernel, checking that the kernel's variables
+//! survive them.
 
 use std::panic::catch_unwind;
 use std::time::Duration;
@@ -32,21 +34,29 @@ fn sizes_beyond_the_machines_memory_are_refused_before_allocating() {
         || {
             let _ = sum_materialised(1_000_000_000_000);
         },
-        "needs 7.28 TiB",
+        "`n` = 1000000000000 needs 7.28 TiB of memory",
     );
     panics_with(
         || {
             let _ = sum_materialised_par(u64::MAX);
         },
-        "of memory",
+        "allowed: at most",
     );
     panics_with(
         || {
             let _ = sum_materialised_small_pages(u64::MAX / 8);
         },
-        "available",
+        "allowed: at most",
     );
-    panics_with(|| drop(vec_with_huge_pages::<u64>(usize::MAX)), "available");
+    panics_with(
+        || drop(vec_with_huge_pages::<u64>(usize::MAX)),
+        "`capacity` = 18446744073709551615",
+    );
+    refused(
+        sum_chunked(1 << 40, 1 << 40),
+        "`chunk_len` = 1099511627776 needs 8 TiB",
+    );
+    refused(BoundingBox::overview(16, 16).tiles(0), "`size`");
 }
 
 #[test]

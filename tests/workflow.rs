@@ -120,16 +120,7 @@ fn a_run_stopped_at_its_time_limit_leaves_no_lock_behind() {
     if !installed() {
         return;
     }
-    let dir = std::env::temp_dir()
-        .join(format!("course-workflow-{}-limit", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("Snakefile"),
-        "SECONDS = config.get(\"seconds\", 60)\n\
-         rule slow:\n    output: \"slow.txt\"\n    shell: f\"sleep {SECONDS} && touch {{output}}\"\n",
-    )
-    .unwrap();
+    let dir = common::slow_workflow("workflow");
     let stopped = snakemake(&dir)
         .time_limit(std::time::Duration::from_secs(4))
         .run()

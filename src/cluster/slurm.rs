@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The longest time limit a job script asks for: a year, in minutes.
+const MAX_MINUTES: u64 = 365 * 24 * 60;
+
 /// A Slurm batch script that runs an MPI program on a cluster: `sbatch
 /// job.sh` queues it, and Slurm's `srun` starts one rank per task on the
 /// nodes it was given.
@@ -96,8 +99,9 @@ impl SlurmJob {
         self
     }
 
-    /// The time limit in minutes, 1 or more: Slurm stops the job after
-    /// it, and a shorter limit often starts sooner.
+    /// The time limit in minutes, 1 to 525 600 (a year; checked by
+    /// [`script`](Self::script)): Slurm stops the job after it, and a
+    /// shorter limit often starts sooner.
     pub fn minutes(mut self, minutes: u64) -> Self {
         self.minutes = minutes;
         self
@@ -182,12 +186,12 @@ impl SlurmJob {
         }
         crate::error::positive("nodes", self.nodes, "1 or more")?;
         crate::error::positive("tasks_per_node", self.tasks_per_node, "1 or more")?;
-        if self.minutes == 0 {
-            return Err(Error::InvalidArgument {
-                name: "minutes",
-                value: "0".into(),
-                allowed: "1 or more",
-            });
+        if self.minutes == 0 || self.minutes > MAX_MINUTES {
+            return Err(Error::invalid(
+                "minutes",
+                self.minutes,
+                "1 to 525600 (a year; sites cap jobs at days)",
+            ));
         }
         let mut s = String::from("#!/bin/bash\n");
         let mut sbatch = |option: String| s.push_str(&format!("#SBATCH {option}\n"));
@@ -292,6 +296,27 @@ fn shell_words<'a>(words: impl Iterator<Item = &'a String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_limit_beyond_a_year_is_refused_with_the_range() {
+        let job = SlurmJob::new("j", "./p");
+        for minutes in [0, MAX_MINUTES + 1, u64::MAX] {
+            let err = job
+                .clone()
+                .minutes(minutes)
+                .script()
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "invalid `minutes`: {minutes}; allowed: 1 to 525600 (a year; sites cap jobs at days)"
+                )
+            );
+        }
+        let year = job.minutes(MAX_MINUTES).script().unwrap();
+        assert!(year.contains("#SBATCH --time=8760:00:00\n"), "{year}");
+    }
 
     #[test]
     fn the_slurm_script_asks_for_nodes_tasks_and_time_and_runs_srun() {

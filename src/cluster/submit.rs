@@ -126,7 +126,11 @@ impl SlurmJob {
             id,
             name: self.name.clone(),
             output: dir.join(format!("{}-{id}.out", self.name)),
-            limit: Duration::from_secs(self.minutes * 60 + 120),
+            // `script` (through `write`) bounds the minutes; saturating
+            // keeps the sum from wrapping whatever they are.
+            limit: Duration::from_secs(
+                self.minutes.saturating_mul(60).saturating_add(120),
+            ),
         })
     }
 }
@@ -427,5 +431,27 @@ impl JobCpu {
 
     fn seconds(&self) -> Option<f64> {
         (self.watched && !self.seen.is_empty()).then(|| self.seen.values().sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_limit_that_would_overflow_is_refused_before_sbatch_runs() {
+        let dir =
+            std::env::temp_dir().join(format!("submit-minutes-{}", std::process::id()));
+        let err = SlurmJob::new("j", "./p")
+            .minutes(u64::MAX)
+            .submit(&dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid `minutes`: 18446744073709551615"),
+            "{err}"
+        );
+        assert!(!dir.join("j.slurm").exists(), "nothing was written");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

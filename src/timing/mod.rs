@@ -77,13 +77,23 @@ impl Timing {
     ///
     /// # Panics
     ///
-    /// Panics if `all_runs` is empty or `loops` is zero; [`Timer::run`]
-    /// never produces either.
+    /// Panics if `all_runs` is empty or holds a time that is negative, NaN
+    /// or infinite, or if `loops` is zero ([`Timer::run`] never produces
+    /// any of these), saying which and what is allowed.
     pub fn from_runs(all_runs: &[f64], loops: u64) -> Timing {
-        assert!(
-            !all_runs.is_empty() && loops > 0,
-            "a Timing needs at least one run of at least one loop"
-        );
+        if all_runs.is_empty() {
+            panic!(
+                "invalid `all_runs`: no runs; allowed: the times of one run or more, in seconds"
+            );
+        }
+        if let Some(bad) = all_runs.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            panic!(
+                "invalid `all_runs`: a time of {bad}; allowed: finite times of 0 s or more"
+            );
+        }
+        if loops == 0 {
+            panic!("invalid `loops`: 0; allowed: 1 or more loops per run");
+        }
         let per_loop: Vec<f64> = all_runs.iter().map(|t| t / loops as f64).collect();
         let (best, worst) = crate::stats::min_max(&per_loop).unwrap_or_default();
         Timing {
@@ -505,6 +515,33 @@ pub fn __timed_runs<T, F: FnMut() -> T>(repeats: usize, f: F) -> Timing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_that_are_no_times_are_refused_naming_what_and_what_is_allowed() {
+        let said = |runs: &'static [f64], loops: u64| {
+            let payload =
+                std::panic::catch_unwind(|| Timing::from_runs(runs, loops)).unwrap_err();
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            said(&[], 1),
+            "invalid `all_runs`: no runs; allowed: the times of one run or more, in seconds"
+        );
+        assert_eq!(
+            said(&[0.5, f64::NAN], 1),
+            "invalid `all_runs`: a time of NaN; allowed: finite times of 0 s or more"
+        );
+        assert!(said(&[-1.0], 1).contains("a time of -1"));
+        assert_eq!(
+            said(&[0.5], 0),
+            "invalid `loops`: 0; allowed: 1 or more loops per run"
+        );
+        assert_eq!(Timing::from_runs(&[0.0], u64::MAX).best, 0.0);
+    }
 
     #[test]
     fn zero_repeats_is_an_error_naming_the_flag() {

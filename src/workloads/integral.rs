@@ -81,14 +81,27 @@ pub fn integral_rows(n: usize, rows: Range<usize>) -> f64 {
         }
         let x = (i as f64 + 0.5) * h;
         let mut row = 0.0;
-        for j in 0..n {
-            let y = (j as f64 + 0.5) * h;
-            row += (x + y).sin();
+        // In blocks of columns, with a look for an interrupt between them:
+        // one row of a huge grid is already a long piece of work.
+        let mut j0 = 0;
+        while j0 < n {
+            let end = n.min(j0.saturating_add(COLUMNS_PER_CHECK));
+            for j in j0..end {
+                let y = (j as f64 + 0.5) * h;
+                row += (x + y).sin();
+            }
+            j0 = end;
+            if j0 < n && crate::interrupt::stop_requested("the integral") {
+                return 0.0;
+            }
         }
         total += row;
     }
     total * h * h
 }
+
+/// Cells of a row between two looks for an interrupt.
+const COLUMNS_PER_CHECK: usize = 1 << 16;
 
 /// The rows that part `part` of `parts` computes: `0..n` cut into `parts`
 /// consecutive blocks whose sizes differ by at most one. Thread `t`, worker
@@ -102,7 +115,14 @@ pub fn integral_rows(n: usize, rows: Range<usize>) -> f64 {
 /// assert!(rows_of_part(10, 5, 3).is_empty());
 /// ```
 pub fn rows_of_part(n: usize, part: usize, parts: usize) -> Range<usize> {
-    block_ranges(n, parts).nth(part).unwrap_or(n..n)
+    if part >= parts {
+        return n..n;
+    }
+    // The block `block_ranges` gives, computed directly rather than by
+    // stepping through `part` blocks (a huge `part` would take minutes).
+    let (base, extra) = (n / parts, n % parts);
+    let start = part * base + part.min(extra);
+    start..start + base + usize::from(part < extra)
 }
 
 /// The integral on an `n × n` grid in one loop (`n = 0` gives 0).
@@ -125,6 +145,7 @@ pub fn integral_serial(n: usize) -> f64 {
 pub fn integral_par(n: usize) -> f64 {
     (0..n)
         .into_par_iter()
+        .panic_fuse() // after an interrupt, no row starts
         .map(|i| integral_rows(n, i..i + 1))
         .sum()
 }
@@ -221,6 +242,24 @@ mod tests {
             e.starts_with("invalid `processes`: 0; allowed: 1 to 256 worker processes"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn rows_of_part_is_each_block_of_block_ranges_even_for_huge_counts() {
+        for (n, parts) in [(10, 3), (10, 1), (3, 5), (0, 2), (10_000, 7)] {
+            let blocks: Vec<_> = block_ranges(n, parts).collect();
+            for (part, block) in blocks.iter().enumerate() {
+                assert_eq!(rows_of_part(n, part, parts), *block, "n {n} parts {parts}");
+            }
+            assert!(rows_of_part(n, parts, parts).is_empty());
+        }
+        // At once, where stepping through the parts would take minutes.
+        assert_eq!(rows_of_part(10, usize::MAX - 1, usize::MAX), 10..10);
+        assert_eq!(
+            rows_of_part(usize::MAX, 1, 2),
+            usize::MAX / 2 + 1..usize::MAX
+        );
+        assert!(rows_of_part(10, 0, 0).is_empty());
     }
 
     #[test]

@@ -46,7 +46,9 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use super::fractal::{BoundingBox, Complex64, FractalImage, by_rows, by_rows_par};
+use super::fractal::{
+    BoundingBox, Complex64, FractalImage, STEPS_PER_CHECK, by_rows, by_rows_par,
+};
 use crate::error::Result;
 
 /// How many values the lane arrays of this module hold: 8 `f64`, one
@@ -234,18 +236,28 @@ fn escape_body(cr: [f64; LANES], ci: [f64; LANES], max_iter: u32) -> [u32; LANES
     let (mut zr, mut zi) = ([0.0; LANES], [0.0; LANES]);
     let mut count = [0u32; LANES];
     let mut active = [true; LANES];
-    for _ in 0..max_iter {
-        let mut any = false;
-        for l in 0..LANES {
-            let (a, b) = (zr[l], zi[l]);
-            zr[l] = a * a - b * b + cr[l];
-            zi[l] = a * b + b * a + ci[l];
-            let escaped = zr[l] * zr[l] + zi[l] * zi[l] > 4.0;
-            active[l] &= !escaped; // the mask: once out, out for good
-            count[l] += u32::from(active[l]);
-            any |= active[l];
+    // In blocks of steps, with a look for an interrupt between them (one
+    // block up to 65 536 steps), as the scalar kernel does.
+    let mut done = 0;
+    while done < max_iter {
+        let block = (max_iter - done).min(STEPS_PER_CHECK);
+        for _ in 0..block {
+            let mut any = false;
+            for l in 0..LANES {
+                let (a, b) = (zr[l], zi[l]);
+                zr[l] = a * a - b * b + cr[l];
+                zi[l] = a * b + b * a + ci[l];
+                let escaped = zr[l] * zr[l] + zi[l] * zi[l] > 4.0;
+                active[l] &= !escaped; // the mask: once out, out for good
+                count[l] += u32::from(active[l]);
+                any |= active[l];
+            }
+            if !any {
+                return count;
+            }
         }
-        if !any {
+        done += block;
+        if done < max_iter && crate::interrupt::stop_requested("the fractal") {
             break;
         }
     }
@@ -436,6 +448,10 @@ fn sin_body(x: [f64; LANES]) -> [f64; LANES] {
 
 // ---------------------------------------------------------------- the integral
 
+/// Groups of [`LANES`] cells between two looks for an interrupt within a
+/// row (65 536 cells).
+const GROUPS_PER_CHECK: usize = (1 << 16) / LANES;
+
 /// The sum over the rows `rows` of the `n × n` grid, like
 /// [`integral_rows`](super::integral::integral_rows), [`LANES`] cells of a
 /// row at a time with [`sin_lanes`]'s sine; each lane keeps its own
@@ -472,11 +488,22 @@ fn rows_body(n: usize, rows: Range<usize>) -> f64 {
         // (j + ½) for the lanes' columns j, exact in f64, stepped by LANES.
         let mut jf: [f64; LANES] = std::array::from_fn(|l| l as f64 + 0.5);
         let mut acc = [0.0; LANES];
-        for _ in (0..full).step_by(LANES) {
-            let s = sin_body(std::array::from_fn(|l| x + jf[l] * h));
-            for l in 0..LANES {
-                acc[l] += s[l];
-                jf[l] += LANES as f64;
+        // In blocks of groups, with a look for an interrupt between them:
+        // one row of a huge grid is already a long piece of work.
+        let groups = full / LANES;
+        let mut g = 0;
+        while g < groups {
+            let end = groups.min(g.saturating_add(GROUPS_PER_CHECK));
+            for _ in g..end {
+                let s = sin_body(std::array::from_fn(|l| x + jf[l] * h));
+                for l in 0..LANES {
+                    acc[l] += s[l];
+                    jf[l] += LANES as f64;
+                }
+            }
+            g = end;
+            if g < groups && crate::interrupt::stop_requested("the integral") {
+                return 0.0;
             }
         }
         if full < n {
@@ -512,6 +539,7 @@ pub fn integral_lanes(n: usize) -> f64 {
 pub fn integral_lanes_par(n: usize) -> f64 {
     (0..n)
         .into_par_iter()
+        .panic_fuse() // after an interrupt, no row starts
         .map(|i| integral_rows_lanes(n, i..i + 1))
         .sum()
 }

@@ -44,7 +44,14 @@ pub fn sum_split(values: &[u64], workers: usize) -> Result<u64> {
 /// ```
 /// assert_eq!(parallel_course::workloads::patterns::squares(&[1, 2, 3]), vec![1, 4, 9]);
 /// ```
+///
+/// # Panics
+///
+/// When the vector of squares (as large as `values`) needs more memory
+/// than a helper may take ([`limits::memory`](crate::limits::memory)): the
+/// panic says how much was asked and how much is allowed.
 pub fn squares(values: &[u64]) -> Vec<u64> {
+    check_squares(values);
     values.iter().map(|x| x.wrapping_mul(*x)).collect()
 }
 
@@ -53,8 +60,25 @@ pub fn squares(values: &[u64]) -> Vec<u64> {
 /// ```
 /// assert_eq!(parallel_course::workloads::patterns::squares_par(&[1, 2, 3]), vec![1, 4, 9]);
 /// ```
+///
+/// # Panics
+///
+/// As for [`squares`].
 pub fn squares_par(values: &[u64]) -> Vec<u64> {
+    check_squares(values);
     values.par_iter().map(|x| x.wrapping_mul(*x)).collect()
+}
+
+/// Refuses (by panicking: the squares are a plain vector) when the vector
+/// of squares needs more memory than a helper may take.
+fn check_squares(values: &[u64]) {
+    let len = values.len();
+    let what = "the vector of squares, as long as `values`";
+    if let Err(e) =
+        crate::limits::memory_for("values", format!("{len} values"), what, len as u128, 8)
+    {
+        crate::limits::refuse(e);
+    }
 }
 
 /// The `n`-th Fibonacci number (`F(0) = 0`, `F(1) = 1`), step by step:
@@ -68,8 +92,15 @@ pub fn squares_par(values: &[u64]) -> Vec<u64> {
 /// ```
 pub fn fibonacci(n: u64) -> u128 {
     let (mut a, mut b) = (0u128, 1u128);
-    for _ in 0..n {
-        (a, b) = (b, a.wrapping_add(b));
+    let mut left = n;
+    // In blocks, to look for an interrupt between them.
+    while left > 0 {
+        crate::interrupt::check("fibonacci");
+        let block = left.min(1 << 20);
+        for _ in 0..block {
+            (a, b) = (b, a.wrapping_add(b));
+        }
+        left -= block;
     }
     a
 }
@@ -142,6 +173,23 @@ mod tests {
     fn parallel_squares_equal_serial_squares() {
         let v: Vec<u64> = (0..100_000).collect();
         assert_eq!(squares_par(&v), squares(&v));
+    }
+
+    #[test]
+    fn squares_that_do_not_fit_in_memory_are_refused_before_allocating() {
+        let values = vec![3u64; 1024];
+        crate::limits::tests::with_allowed(4096, || {
+            for f in [squares, squares_par] {
+                let payload = std::panic::catch_unwind(|| f(&values)).unwrap_err();
+                let text = payload.downcast_ref::<String>().unwrap();
+                assert!(
+                    text.starts_with("`values` = 1024 values needs 8 KiB"),
+                    "{text}"
+                );
+                assert!(text.contains("allowed: at most 4 KiB"), "{text}");
+            }
+            assert_eq!(squares(&values[..10]), vec![9; 10]);
+        });
     }
 
     #[test]

@@ -25,6 +25,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::error::Result;
+use crate::interrupt::checked;
 
 /// Samples per chunk in the chunked and parallel forms (65 536).
 pub const CHUNK: u64 = 1 << 16;
@@ -110,7 +111,8 @@ pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
 }
 
 /// The iterator form: `filter` the points inside, `count` them. Gives the
-/// same number as [`pi_loop`] with the same seed.
+/// same number as [`pi_loop`] with the same seed. (`checked` looks for an
+/// interrupt every 65 536 points, so that ■ stops a long run.)
 ///
 /// ```
 /// use parallel_course::workloads::pi::{pi_iter, pi_loop};
@@ -118,7 +120,9 @@ pub fn pi_std_rng(n: u64, seed: u64) -> f64 {
 /// ```
 pub fn pi_iter(n: u64, seed: u64) -> f64 {
     let mut rng = SmallRng::seed_from_u64(seed);
-    let inside = (0..n).filter(|_| draw_inside(&mut rng)).count() as u64;
+    let inside = checked(0..n, "pi_iter")
+        .filter(|_| draw_inside(&mut rng))
+        .count() as u64;
     estimate_from(inside, n)
 }
 
@@ -203,7 +207,15 @@ fn count_chunk(n: u64, seed: u64, index: u64) -> u64 {
 /// ```
 pub fn count_chunks(n: u64, seed: u64, chunks: std::ops::Range<u64>) -> u64 {
     let last = chunks.end.min(n.div_ceil(CHUNK));
-    (chunks.start..last).map(|i| count_chunk(n, seed, i)).sum()
+    let mut inside = 0;
+    for i in chunks.start..last {
+        // After an interrupt, stop (a thread's share may be 2^47 chunks).
+        if crate::interrupt::stop_requested("the pi chunks") {
+            break;
+        }
+        inside += count_chunk(n, seed, i);
+    }
+    inside
 }
 
 /// The number of chunks a run of `n` samples is cut into.
@@ -225,7 +237,10 @@ pub fn chunk_count(n: u64) -> u64 {
 pub fn chunk_ranges(n: u64, parts: u64) -> impl Iterator<Item = std::ops::Range<u64>> {
     let chunks = chunk_count(n);
     let per_part = chunks.div_ceil(parts.max(1)).max(1);
-    (0..parts).map(move |p| (p * per_part).min(chunks)..((p + 1) * per_part).min(chunks))
+    // `p · per_part` stays below `chunks + parts`, which fits in a u64
+    // (`chunks` is at most 2⁴⁸); saturating keeps that obvious.
+    let start = move |p: u64| p.saturating_mul(per_part).min(chunks);
+    (0..parts).map(move |p| start(p)..start(p.saturating_add(1)))
 }
 
 /// The chunks of [`pi_par`] run one after the other on one thread: the
@@ -249,6 +264,9 @@ pub fn pi_chunked(n: u64, seed: u64) -> f64 {
 pub fn pi_par(n: u64, seed: u64) -> f64 {
     let inside = (0..chunk_count(n))
         .into_par_iter()
+        // After an interrupt stops one chunk, no other chunk starts (of
+        // 2^48 chunks, even skipping each would take days).
+        .panic_fuse()
         .map(|i| count_chunk(n, seed, i))
         .sum();
     estimate_from(inside, n)
@@ -343,6 +361,26 @@ mod tests {
         assert!(pi_loop(0, 1).is_nan());
         assert!(pi_par(0, 1).is_nan());
         assert!(pi_threads(0, 1, 2).unwrap().is_nan());
+    }
+
+    #[test]
+    fn chunk_ranges_cover_every_chunk_once_at_the_extremes_of_n_and_parts() {
+        for n in [0, 1, CHUNK, 5 * CHUNK + 1, u64::MAX - 1, u64::MAX] {
+            let chunks = chunk_count(n);
+            for parts in [1, 2, 3, 1024, chunks.max(1), chunks + 1, u64::MAX / 2] {
+                // The ranges tile 0..chunks in order; only the first few
+                // thousand are looked at for huge part counts.
+                let mut next = 0;
+                for r in chunk_ranges(n, parts).take(5000) {
+                    assert_eq!(r.start, next, "n {n} parts {parts}");
+                    assert!(r.end >= r.start && r.end <= chunks);
+                    next = r.end;
+                }
+                if parts <= 5000 {
+                    assert_eq!(next, chunks, "n {n} parts {parts}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -61,17 +61,25 @@ pub fn sum_range(n: u64) -> u64 {
 ///
 /// # Panics
 ///
-/// When `capacity` values need more memory than the machine has available
-/// (an allocation that fails would abort the whole process, and with it
-/// the kernel's variables): the panic says how much was asked.
+/// When `capacity` values need more memory than a helper may take
+/// ([`limits::memory`](crate::limits::memory); an allocation that fails
+/// would abort the whole process, and with it the kernel's variables):
+/// the panic says how much was asked and how much is allowed.
 pub fn vec_with_huge_pages<T>(capacity: usize) -> Vec<T> {
     if let Err(e) = crate::limits::memory_for(
+        "capacity",
+        capacity,
         "the vector",
         capacity as u128,
         std::mem::size_of::<T>(),
     ) {
         crate::limits::refuse(e);
     }
+    huge_page_vec(capacity)
+}
+
+/// [`vec_with_huge_pages`] after its caller has checked the memory.
+fn huge_page_vec<T>(capacity: usize) -> Vec<T> {
     let v: Vec<T> = Vec::with_capacity(capacity);
     crate::os::advise_huge_pages(v.as_ptr().cast(), capacity * std::mem::size_of::<T>());
     v
@@ -103,10 +111,12 @@ pub fn huge_pages_available() -> bool {
 ///
 /// # Panics
 ///
-/// When `8 n` bytes are more than the machine has available: the panic
-/// says how much was asked (see [`sum_chunked`] for any `n`).
+/// When `8 n` bytes are more than a helper may take
+/// ([`limits::memory`](crate::limits::memory)): the panic says how much
+/// was asked and how much is allowed (see [`sum_chunked`] for any `n`).
 pub fn sum_materialised(n: u64) -> u64 {
-    let mut values = vec_with_huge_pages(usize::try_from(n).unwrap_or(usize::MAX));
+    check_vector(n);
+    let mut values = huge_page_vec(usize::try_from(n).unwrap_or(usize::MAX));
     values.extend(0..n);
     sum_slice(black_box(&values))
 }
@@ -123,9 +133,7 @@ pub fn sum_materialised(n: u64) -> u64 {
 ///
 /// As for [`sum_materialised`].
 pub fn sum_materialised_small_pages(n: u64) -> u64 {
-    if let Err(e) = crate::limits::memory_for("the vector of 0..n", u128::from(n), 8) {
-        crate::limits::refuse(e);
-    }
+    check_vector(n);
     let values: Vec<u64> = (0..n).collect();
     sum_slice(black_box(&values))
 }
@@ -141,10 +149,21 @@ pub fn sum_materialised_small_pages(n: u64) -> u64 {
 ///
 /// As for [`sum_materialised`].
 pub fn sum_materialised_par(n: u64) -> u64 {
+    check_vector(n);
     let len = usize::try_from(n).unwrap_or(usize::MAX);
-    let mut values = vec_with_huge_pages(len);
+    let mut values = huge_page_vec(len);
     values.par_extend((0..len).into_par_iter().map(|i| i as u64));
     sum_slice_par(black_box(&values))
+}
+
+/// Refuses (by panicking: these helpers return a plain number) when the
+/// vector of `0..n` needs more memory than a helper may take.
+fn check_vector(n: u64) {
+    if let Err(e) =
+        crate::limits::memory_for("n", n, "the vector of 0..n", u128::from(n), 8)
+    {
+        crate::limits::refuse(e);
+    }
 }
 
 /// Sums a slice on one thread.
@@ -168,9 +187,24 @@ pub fn sum_slice_par(values: &[u64]) -> u64 {
         .reduce(|| 0, u64::wrapping_add)
 }
 
-fn check_chunk(chunk_len: usize) -> Result<u64> {
-    crate::error::positive("chunk_len", chunk_len, "1 or more (e.g. 1 << 20)")
-        .map(|c| c as u64)
+/// Checks `chunk_len` and the memory of `buffers` buffers of one chunk
+/// each (a chunk is never longer than `n`).
+fn check_chunk(n: u64, chunk_len: usize, buffers: usize) -> Result<u64> {
+    crate::error::positive("chunk_len", chunk_len, "1 or more (e.g. 1 << 20)")?;
+    let longest = (chunk_len as u64).min(n);
+    let what = if buffers == 1 {
+        "a buffer of one chunk".to_string()
+    } else {
+        format!("a buffer of one chunk for each of {buffers} threads")
+    };
+    crate::limits::memory_for(
+        "chunk_len",
+        chunk_len,
+        &what,
+        u128::from(longest) * buffers as u128,
+        8,
+    )?;
+    Ok(chunk_len as u64)
 }
 
 /// Sums one chunk `lo..hi` by materialising just that chunk in `buf`.
@@ -197,10 +231,12 @@ fn chunk_sum(buf: &mut Vec<u64>, lo: u64, hi: u64) -> u64 {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `chunk_len` is 0.
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `chunk_len` is 0;
+/// [`Error::Resources`](crate::Error::Resources) if one chunk needs more memory
+/// than a helper may take ([`limits::memory`](crate::limits::memory)).
 pub fn sum_chunked(n: u64, chunk_len: usize) -> Result<u64> {
-    let chunk = check_chunk(chunk_len)?;
-    let mut buf = Vec::with_capacity(chunk_len.min(n as usize));
+    let chunk = check_chunk(n, chunk_len, 1)?;
+    let mut buf = Vec::with_capacity(chunk.min(n) as usize);
     let mut total = 0u64;
     let mut lo = 0;
     while lo < n {
@@ -223,17 +259,18 @@ pub fn sum_chunked(n: u64, chunk_len: usize) -> Result<u64> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `chunk_len` is 0.
+/// As for [`sum_chunked`], with one chunk per thread of the pool.
 pub fn sum_chunked_par(n: u64, chunk_len: usize) -> Result<u64> {
-    let chunk = check_chunk(chunk_len)?;
+    let chunk = check_chunk(n, chunk_len, rayon::current_num_threads())?;
     let chunks = n.div_ceil(chunk);
     Ok((0..chunks)
         .into_par_iter()
+        .panic_fuse() // after an interrupt, no chunk starts
         .map_init(
-            || Vec::with_capacity(chunk_len.min(n as usize)),
+            || Vec::with_capacity(chunk.min(n) as usize),
             |buf, c| {
-                let lo = c * chunk;
-                chunk_sum(buf, lo, (lo + chunk).min(n))
+                let lo = c * chunk; // below n: c < n / chunk, rounded up
+                chunk_sum(buf, lo, lo.saturating_add(chunk).min(n))
             },
         )
         .reduce(|| 0, u64::wrapping_add))
@@ -261,6 +298,44 @@ mod tests {
     fn triangular_does_not_overflow_in_the_intermediate_product() {
         let n = 5_000_000_000u64;
         assert_eq!(triangular(n) as u128, (n as u128) * (n as u128 - 1) / 2);
+    }
+
+    #[test]
+    fn a_chunk_too_large_for_memory_is_refused_before_allocating() {
+        // The case: 2^40 numbers in chunks of 2^40 (8 TiB).
+        let err = sum_chunked(1 << 40, 1 << 40).unwrap_err().to_string();
+        assert!(
+            err.starts_with("`chunk_len` = 1099511627776 needs 8 TiB"),
+            "{err}"
+        );
+        assert!(err.contains("allowed: at most"), "{err}");
+        let err = sum_chunked_par(u64::MAX, usize::MAX)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("for each of"), "{err}");
+        // A long chunk of a short range needs only the range.
+        assert_eq!(sum_chunked(1000, usize::MAX).unwrap(), triangular(1000));
+        crate::limits::tests::with_allowed(1 << 20, || {
+            let err = sum_chunked(1 << 20, 1 << 20).unwrap_err().to_string();
+            assert!(err.contains("needs 8 MiB"), "{err}");
+            assert!(sum_chunked(1 << 20, 1 << 10).is_ok());
+        });
+    }
+
+    #[test]
+    fn vectors_beyond_the_allowance_are_refused_naming_n() {
+        crate::limits::tests::with_allowed(1 << 20, || {
+            for f in [
+                sum_materialised,
+                sum_materialised_par,
+                sum_materialised_small_pages,
+            ] {
+                let payload = std::panic::catch_unwind(|| f(1 << 20)).unwrap_err();
+                let text = payload.downcast_ref::<String>().unwrap();
+                assert!(text.starts_with("`n` = 1048576 needs 8 MiB"), "{text}");
+            }
+            assert_eq!(sum_materialised(1000), triangular(1000));
+        });
     }
 
     #[test]

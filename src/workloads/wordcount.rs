@@ -370,10 +370,29 @@ pub fn top_words(counts: &WordCounts, n: usize) -> Vec<(String, u64)> {
 
 /// A bar chart of the `n` most frequent words.
 ///
+/// ```
+/// use parallel_course::workloads::wordcount::{count_words, top_words_chart, WordCounts};
+///
+/// assert!(top_words_chart(&count_words("a b a"), 2, "two words").is_ok());
+/// let none = top_words_chart(&WordCounts::new(), 10, "nothing").unwrap_err();
+/// assert_eq!(
+///     none.to_string(),
+///     "invalid `counts`: no words; allowed: the counts of one word or more"
+/// );
+/// ```
+///
 /// # Errors
 ///
-/// [`Error::Plot`] if `counts` is empty.
+/// [`Error::InvalidArgument`] if `n` is 0 or `counts` is empty.
 pub fn top_words_chart(counts: &WordCounts, n: usize, title: &str) -> Result<Figure> {
+    crate::error::positive("n", n, "1 or more words (e.g. 20)")?;
+    if counts.is_empty() {
+        return Err(Error::invalid(
+            "counts",
+            "no words",
+            "the counts of one word or more",
+        ));
+    }
     let top = top_words(counts, n);
     BarChart::new(title, "occurrences")
         .bars(top.into_iter().map(|(w, c)| (w, c as f64)))

@@ -5,6 +5,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`wire`] | Jupyter's messages: frames, signatures, headers |
+//! | [`completeness`] | whether a cell's code is finished, for the console's Shift+Enter |
+//! | [`console_history`] | the learner's inputs across kernels, for the console's up arrow |
 //! | [`build_cache`] | locks that keep kernels started together from reading each other's half-written cache entries |
 //! | [`deps`] | evcxr's `:dep` lines, read |
 //! | [`magics`] | IPython's `%time`, `%%time`, `%timeit`, `%%timeit` and the kernel's own `%rebuild`, translated |
@@ -14,6 +16,7 @@
 //! | [`lockfile`] | the course's `Cargo.lock` laid over a kernel's |
 //! | [`history`] | the cells that made the variables, to rebuild them after the cell's process was stopped |
 //! | [`parent`] | whether the process that started the kernel is gone |
+//! | [`outcome`] | what became of a cell (kept, interrupted, panicked, stopped, out of memory), and the `%%time` and `:timing` lines |
 
 /// The environment variable, set by the kernelspec, that names the
 /// course's folder: the kernel preloads the support crate from there.
@@ -40,11 +43,14 @@ pub const LIVE_LOCK: &str = ".course-kernel-live";
 pub const SLOT_PREFIX: &str = "slot-";
 
 pub mod build_cache;
+pub mod completeness;
+pub mod console_history;
 pub mod deps;
 pub mod display;
 pub mod history;
 pub mod lockfile;
 pub mod magics;
+pub mod outcome;
 pub mod parent;
 pub mod procfs;
 pub mod text;

@@ -34,10 +34,18 @@ impl Parent {
         }
     }
 
+    /// Only the server named by `jpy_parent_pid`, whatever the parent
+    /// process (a spare kernel's parent is another kernel, which may end
+    /// first); `None` when no server is named.
+    pub fn server_only(jpy_parent_pid: Option<&str>) -> Option<Parent> {
+        let now = Parent::now(jpy_parent_pid);
+        now.server.map(|_| Parent { pid: 0, ..now })
+    }
+
     /// Why the parent is gone, if it is; `None` while it lives (and where
     /// processes cannot be looked at, outside Unix).
     pub fn gone(&self) -> Option<String> {
-        if parent_pid() != self.pid {
+        if self.pid != 0 && parent_pid() != self.pid {
             return Some(format!(
                 "the process that started this kernel (pid {}) ended",
                 self.pid
@@ -86,6 +94,17 @@ mod tests {
         assert_eq!(Parent::now(Some(&me)).gone(), None);
         assert_eq!(Parent::now(Some("not a number")).server, None);
         assert_eq!(Parent::now(Some("1")).server, None);
+    }
+
+    #[test]
+    fn a_spare_watches_the_server_only() {
+        assert_eq!(Parent::server_only(None), None);
+        let me = std::process::id().to_string();
+        let spare = Parent::server_only(Some(&me)).unwrap();
+        assert_eq!(spare.pid, 0);
+        assert_eq!(spare.gone(), None);
+        let gone = Parent::server_only(Some(&(i32::MAX - 1).to_string())).unwrap();
+        assert!(gone.gone().is_some());
     }
 
     #[test]

@@ -91,6 +91,64 @@ pub fn descendants(pid: u32) -> Vec<u32> {
     found
 }
 
+/// What the memory cgroup of this process says: how often its OOM killer
+/// ran, and the limit, when one is set (a room's learner; a Slurm job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryCgroup {
+    /// Processes the OOM killer ended in this cgroup so far.
+    pub oom_kills: u64,
+    /// The cgroup's memory limit in bytes, if it has one.
+    pub limit: Option<u64>,
+}
+
+/// This process's memory cgroup (v1 or v2), if it can be read.
+pub fn memory_cgroup() -> Option<MemoryCgroup> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    memory_cgroup_from(&text, std::path::Path::new("/sys/fs/cgroup"))
+}
+
+/// [`memory_cgroup`] from `/proc/self/cgroup`'s text and the cgroup
+/// mount point.
+pub fn memory_cgroup_from(cgroup: &str, mount: &std::path::Path) -> Option<MemoryCgroup> {
+    let field = |text: &str, name: &str| -> Option<u64> {
+        text.lines().find_map(|l| {
+            let mut parts = l.split_whitespace();
+            (parts.next()? == name).then(|| parts.next()?.parse().ok())?
+        })
+    };
+    // v1: `N:memory:/path`.
+    if let Some(path) = cgroup.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then_some(path)
+    }) {
+        let dir = mount.join("memory").join(path.trim_start_matches('/'));
+        let control = std::fs::read_to_string(dir.join("memory.oom_control")).ok()?;
+        let limit = std::fs::read_to_string(dir.join("memory.limit_in_bytes"))
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .filter(|&l| l < (1 << 60));
+        return Some(MemoryCgroup {
+            oom_kills: field(&control, "oom_kill").unwrap_or(0),
+            limit,
+        });
+    }
+    // v2: `0::/path`.
+    let path = cgroup.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let dir = mount.join(path.trim_start_matches('/'));
+    let events = std::fs::read_to_string(dir.join("memory.events")).ok()?;
+    let limit = std::fs::read_to_string(dir.join("memory.max"))
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    Some(MemoryCgroup {
+        oom_kills: field(&events, "oom_kill").unwrap_or(0),
+        limit,
+    })
+}
+
 /// The parent of process `pid`.
 fn parent_of(pid: u32) -> Option<u32> {
     stat_fields(pid)?.get(1)?.parse().ok()
@@ -165,5 +223,59 @@ mod tests {
         assert_eq!(catches(u32::MAX, 2), None);
         assert_eq!(cpu_times(u32::MAX), None);
         assert!(descendants(u32::MAX).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod memory_cgroup_tests {
+    use super::*;
+
+    #[test]
+    fn a_v1_memory_cgroup_gives_its_oom_kills_and_limit() {
+        let dir = std::env::temp_dir().join(format!("cg-v1-{}", std::process::id()));
+        let group = dir.join("memory/parallel-course/ada");
+        std::fs::create_dir_all(&group).unwrap();
+        std::fs::write(
+            group.join("memory.oom_control"),
+            "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+        )
+        .unwrap();
+        std::fs::write(group.join("memory.limit_in_bytes"), "2147483648\n").unwrap();
+        let got = memory_cgroup_from("4:memory:/parallel-course/ada\n3:cpu:/x\n", &dir)
+            .unwrap();
+        assert_eq!(
+            got,
+            MemoryCgroup {
+                oom_kills: 2,
+                limit: Some(2 << 30)
+            }
+        );
+        std::fs::write(group.join("memory.limit_in_bytes"), "9223372036854771712\n")
+            .unwrap();
+        let got = memory_cgroup_from("4:memory:/parallel-course/ada\n", &dir).unwrap();
+        assert_eq!(got.limit, None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_v2_cgroup_gives_its_oom_kills_and_limit() {
+        let dir = std::env::temp_dir().join(format!("cg-v2-{}", std::process::id()));
+        let group = dir.join("user.slice/ada");
+        std::fs::create_dir_all(&group).unwrap();
+        std::fs::write(
+            group.join("memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+        )
+        .unwrap();
+        std::fs::write(group.join("memory.max"), "max\n").unwrap();
+        let got = memory_cgroup_from("0::/user.slice/ada\n", &dir).unwrap();
+        assert_eq!(
+            got,
+            MemoryCgroup {
+                oom_kills: 1,
+                limit: None
+            }
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -63,7 +63,10 @@ impl ConnectionInfo {
 
     /// Binds a socket of type `S` to `port`.
     pub async fn bind<S: Socket>(&self, port: u16) -> anyhow::Result<S> {
-        let endpoint = format!("{}://{}:{port}", self.transport, self.ip);
+        let endpoint = endpoint(&self.transport, &self.ip, port)?;
+        if let Some(path) = endpoint.strip_prefix("ipc://") {
+            remove_stale_socket(std::path::Path::new(path))?;
+        }
         let mut socket = S::new();
         socket
             .bind(&endpoint)
@@ -71,6 +74,49 @@ impl ConnectionInfo {
             .with_context(|| format!("binding {endpoint}"))?;
         Ok(socket)
     }
+}
+
+/// The ZeroMQ endpoint of a channel, as Jupyter names it: `tcp://IP:PORT`,
+/// or for Unix sockets `ipc://PATH-N` (the connection file's `ip` is the
+/// path's stem and each channel's "port" a small number). Unix sockets
+/// live in the user's own runtime folder, where other users cannot reach
+/// them, which a port on 127.0.0.1 is not.
+pub fn endpoint(transport: &str, ip: &str, port: u16) -> anyhow::Result<String> {
+    match transport {
+        "tcp" => Ok(format!("tcp://{ip}:{port}")),
+        "ipc" => Ok(format!("ipc://{ip}-{port}")),
+        other => bail!("transport {other} is not supported (tcp and ipc are)"),
+    }
+}
+
+/// Removes a Unix socket file left by a kernel that died, as ZeroMQ's own
+/// library does before it binds: only a socket nobody listens on.
+///
+/// # Errors
+///
+/// When something that is not a socket is in the way.
+fn remove_stale_socket(path: &std::path::Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if !meta.file_type().is_socket() {
+            bail!(
+                "{} is in the way of the kernel's socket and is not a socket; remove it",
+                path.display()
+            );
+        }
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            bail!("another kernel listens on {}", path.display());
+        }
+        std::fs::remove_file(path)
+            .with_context(|| format!("removing the stale socket {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
 }
 
 /// Receives one message from `socket`; a message that cannot be read is

@@ -11,11 +11,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use course_kernel_core::display::is_unit_result;
 use course_kernel_core::history::History;
 use course_kernel_core::magics::{self, Cell};
+use course_kernel_core::outcome::{self, Phase, Verdict};
 use course_kernel_core::procfs;
 use course_kernel_core::text;
 use course_kernel_core::wire::{Message, Session};
@@ -110,6 +111,12 @@ fn run(
             } => {
                 let _ = reply.send(engine.inspect(&code, cursor));
             }
+            Job::Ready { reply } => {
+                let _ = reply.send(json!({}));
+            }
+            Job::Adopt { cwd, reply } => {
+                let _ = reply.send(engine.adopt(&cwd));
+            }
         }
     }
 }
@@ -122,7 +129,9 @@ fn refuse_all(jobs: std::sync::mpsc::Receiver<Job>, why: &str) {
         let reply = match job {
             Job::Execute { reply, .. }
             | Job::Complete { reply, .. }
-            | Job::Inspect { reply, .. } => reply,
+            | Job::Inspect { reply, .. }
+            | Job::Ready { reply }
+            | Job::Adopt { reply, .. } => reply,
         };
         let _ = reply.send(error.clone());
     }
@@ -150,6 +159,11 @@ impl Engine {
             .unwrap_or(!silent)
         {
             self.count += 1;
+            if let Some(history) = lock(&self.shared.console_history).as_mut()
+                && let Err(e) = history.add(&code)
+            {
+                eprintln!("course-kernel: the input history was not written: {e}");
+            }
         }
         let count = self.count;
         *lock(&self.shared.current) = Some(request.clone());
@@ -236,6 +250,17 @@ impl Engine {
         count: u64,
         timed: bool,
     ) -> Result<(), Failure> {
+        // A learner's copy of a notebook outside the course (a room's, in
+        // their home) still means the course's crates.
+        let resolved = match (&self.preloaded, std::env::current_dir()) {
+            (Some(p), Ok(cwd)) => course_kernel_core::deps::resolve_course_paths(
+                code,
+                &cwd,
+                &p.root.join("notebooks"),
+            ),
+            _ => Cow::Borrowed(code),
+        };
+        let code: &str = &resolved;
         let code: Cow<str> = match &self.preloaded {
             Some(p) => {
                 if p.loads_another_copy(code)
@@ -248,6 +273,7 @@ impl Engine {
             None => Cow::Borrowed(code),
         };
         let before = self.variables();
+        let oom_before = procfs::memory_cgroup().map(|m| m.oom_kills);
         let pid = self.cell_pid();
         let cpu_before = pid.and_then(procfs::cpu_times);
         lock(&self.shared.panic).take();
@@ -278,36 +304,24 @@ impl Engine {
         }
         match result {
             Ok(out) => {
+                let phases: Vec<Phase> = out
+                    .phases
+                    .iter()
+                    .map(|p| Phase {
+                        name: p.name.clone(),
+                        duration: p.duration,
+                    })
+                    .collect();
                 if timed {
-                    let wall = out
-                        .phases
-                        .iter()
-                        .find(|p| p.name == "Execution")
-                        .map_or(Duration::ZERO, |p| p.duration);
-                    let cpu = cpu_before.zip(pid.and_then(procfs::cpu_times)).map(
-                        |((u0, s0), (u1, s1))| {
-                            (u1.saturating_sub(u0), s1.saturating_sub(s0))
-                        },
-                    );
+                    let cpu =
+                        outcome::cpu_spent(cpu_before, pid.and_then(procfs::cpu_times));
+                    let wall = outcome::execution_time(&phases);
                     let report = course_kernel_runtime::format::time_report(cpu, wall);
                     self.stream(request, "stdout", &format!("{report}\n"));
                 }
-                if let Some(took) = out.timing.filter(|_| !out.phases.is_empty()) {
-                    // evcxr's `:timing`: the whole time, then its phases.
-                    let phases: Vec<String> = out
-                        .phases
-                        .iter()
-                        .map(|p| format!("{} {} ms", p.name, p.duration.as_millis()))
-                        .collect();
-                    self.stream(
-                        request,
-                        "stdout",
-                        &format!(
-                            "Took {} ms ({})\n",
-                            took.as_millis(),
-                            phases.join(", ")
-                        ),
-                    );
+                if let Some(took) = out.timing.filter(|_| !phases.is_empty()) {
+                    let line = outcome::timing_line(took, &phases);
+                    self.stream(request, "stdout", &format!("{line}\n"));
                 }
                 if !out.is_empty() && !is_unit_result(&out.content_by_mime_type) {
                     self.broadcast(
@@ -320,31 +334,67 @@ impl Engine {
                         }),
                     );
                 }
-                if state.asked {
-                    return Err(Failure::interrupted_kept(&self.variable_names()));
+                match outcome::after_run(state.asked, lock(&self.shared.panic).take()) {
+                    Verdict::InterruptedKept => {
+                        Err(Failure::interrupted_kept(&self.variable_names()))
+                    }
+                    Verdict::Panicked(message) => {
+                        Err(Failure::panicked(&message, &self.variable_names()))
+                    }
+                    _ => {
+                        let after = self.variables();
+                        self.history
+                            .record(&code, &as_refs(&before), &as_refs(&after));
+                        Ok(())
+                    }
                 }
-                if let Some(message) = lock(&self.shared.panic).take() {
-                    return Err(Failure::panicked(&message, &self.variable_names()));
-                }
-                let after = self.variables();
-                self.history
-                    .record(&code, &as_refs(&before), &as_refs(&after));
-                Ok(())
             }
             Err(evcxr::Error::SubprocessTerminated(why)) => {
                 let lost: Vec<String> =
                     before.into_iter().map(|(name, _)| name).collect();
                 let rebuildable = self.history.rebuild_plan().len();
-                Err(if state.stopped {
-                    Failure::interrupted_lost(&lost, rebuildable)
-                } else {
-                    Failure::process_died(&why, &lost, rebuildable)
+                let verdict = outcome::after_process_ended(
+                    state.stopped,
+                    oom_before,
+                    procfs::memory_cgroup(),
+                    &why,
+                );
+                Err(match verdict {
+                    Verdict::StoppedByKernel => {
+                        Failure::interrupted_lost(&lost, rebuildable)
+                    }
+                    Verdict::OutOfMemory { limit } => {
+                        Failure::out_of_memory(limit, &lost, rebuildable)
+                    }
+                    _ => Failure::process_died(&why, &lost, rebuildable),
                 })
             }
             Err(evcxr::Error::CompilationErrors(list)) => {
                 Err(errors::compilation(&list, &code, count))
             }
             Err(e) => Err(Failure::other("Error", e.to_string())),
+        }
+    }
+
+    /// A spare kernel taken by a notebook: the kernel and its cell process
+    /// move to the notebook's folder, where the learner's relative paths
+    /// (`books/`, `../crates/…`) start.
+    fn adopt(&mut self, cwd: &std::path::Path) -> Value {
+        if let Err(e) = std::env::set_current_dir(cwd) {
+            return json!({ "ok": false, "error": format!("cannot work in {}: {e}", cwd.display()) });
+        }
+        let Some(text) = cwd.to_str() else {
+            return json!({ "ok": false, "error": "the notebook's folder is not UTF-8" });
+        };
+        let code = format!(
+            "std::env::set_current_dir({text:?}).expect(\"the notebook's folder\");"
+        );
+        self.shared.quiet.store(true, Ordering::SeqCst);
+        let result = self.ctx.execute(&code);
+        self.shared.quiet.store(false, Ordering::SeqCst);
+        match result {
+            Ok(_) => json!({ "ok": true }),
+            Err(e) => json!({ "ok": false, "error": e.to_string() }),
         }
     }
 

@@ -81,6 +81,32 @@ impl Failure {
         )
     }
 
+    /// The cell process was ended by the OOM killer of the kernel's own
+    /// memory cgroup: the cell asked for more memory than this server may
+    /// use.
+    pub fn out_of_memory(
+        limit: Option<u64>,
+        lost: &[String],
+        rebuildable: usize,
+    ) -> Failure {
+        let limit = match limit {
+            Some(bytes) => format!(
+                "this server may use at most {:.1} GiB",
+                bytes as f64 / (1u64 << 30) as f64
+            ),
+            None => "this server's memory is limited".into(),
+        };
+        Failure::other(
+            "MemoryError",
+            format!(
+                "out of memory: {limit}, and the cell asked for more, so the system stopped the \
+                 process running cells. Use a smaller size, or free memory first (`drop` a big \
+                 variable). {}",
+                lost_text(lost, rebuildable)
+            ),
+        )
+    }
+
     /// The `error` output's content.
     pub fn content(&self) -> Value {
         json!({ "ename": self.ename, "evalue": self.evalue, "traceback": self.traceback })

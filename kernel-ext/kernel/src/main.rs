@@ -30,6 +30,7 @@
 //! | [`preload`] | the support crate, loaded before the first cell asks |
 //! | [`errors`] | evcxr's errors as Jupyter shows them |
 //! | [`slots`] | warm build folders, one kernel at a time |
+//! | [`spare`] | a warm spare kernel, handed to the next notebook |
 
 mod connection;
 mod engine;
@@ -42,6 +43,7 @@ mod roles;
 mod server;
 mod shared;
 mod slots;
+mod spare;
 
 use std::process::ExitCode;
 
@@ -57,13 +59,23 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 /// Takes a kernel slot (before any thread starts, so that evcxr can be
 /// told where to build), or a folder of its own when every slot is taken,
 /// then serves Jupyter.
-fn run(connection_file: &str) -> anyhow::Result<()> {
+fn run(connection_file: Option<&str>) -> anyhow::Result<()> {
     let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV).map(|kernels| {
+        slots::ensure_build_config(std::path::Path::new(&kernels));
         slots::base_for(
             std::path::Path::new(&kernels),
             std::env::var_os(course_kernel_core::COURSE_ROOT_ENV).as_deref(),
         )
     });
+    if let (Some(file), Some(base)) = (connection_file, &base)
+        && spare::enabled()
+        && let Some(stream) = spare::hand_over(base, file)
+    {
+        // A warm spare serves this notebook; this process stays the one
+        // Jupyter knows, until the spare ends.
+        spare::wait_for(stream);
+        return Ok(());
+    }
     let slot = base.as_deref().and_then(slots::take);
     let dir = match (&slot, &base) {
         (Some(slot), _) => Some(slot.dir.clone()),
@@ -81,7 +93,19 @@ fn run(connection_file: &str) -> anyhow::Result<()> {
     // SAFETY: as above, no other thread exists yet.
     unsafe { std::env::set_var(course_kernel_runtime::display::KEY_ENV, &key) };
     outputs::set_display_key(key);
-    let result = server::run(connection_file);
+    let result = match (connection_file, &base) {
+        (Some(file), base) => {
+            if let Some(base) = base {
+                spare::start_next(base);
+            }
+            server::run(file)
+        }
+        (None, Some(base)) => spare::run(base),
+        (None, None) => Err(anyhow::anyhow!(
+            "a spare kernel needs the kernels' folder ({} is not set)",
+            course_kernel_core::KERNELS_DIR_ENV
+        )),
+    };
     drop(slot);
     result
 }
@@ -90,10 +114,18 @@ fn main() -> ExitCode {
     roles::take_role();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
-        [flag, file] if flag == "--control_file" || flag == "-f" => match run(file) {
+        [flag, file] if flag == "--control_file" || flag == "-f" => match run(Some(file))
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("course-kernel: {e:#}");
+                ExitCode::from(1)
+            }
+        },
+        [flag] if flag == "--spare" => match run(None) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("course-kernel: spare: {e:#}");
                 ExitCode::from(1)
             }
         },

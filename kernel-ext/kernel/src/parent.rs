@@ -17,9 +17,35 @@ use crate::shared::Shared;
 /// How often the parent is looked for.
 const EVERY: Duration = Duration::from_secs(1);
 
+/// What a kernel watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watch {
+    /// Its parent and the Jupyter server (`JPY_PARENT_PID`): a kernel
+    /// started by Jupyter.
+    Parent,
+    /// Only the Jupyter server, if one is named: a spare kernel, started
+    /// by another kernel that may end first.
+    ServerOnly,
+}
+
 /// Starts the watch.
-pub fn watch(shared: Arc<Shared>) {
-    let parent = Parent::now(std::env::var("JPY_PARENT_PID").ok().as_deref());
+pub fn watch(shared: Arc<Shared>, what: Watch) {
+    let server = std::env::var("JPY_PARENT_PID").ok();
+    match what {
+        Watch::Parent => watch_this(shared, Parent::now(server.as_deref())),
+        Watch::ServerOnly => watch_server(shared, server.as_deref()),
+    }
+}
+
+/// Watches only the Jupyter server `server` names (`JPY_PARENT_PID`'s
+/// text), if it names one.
+pub fn watch_server(shared: Arc<Shared>, server: Option<&str>) {
+    if let Some(parent) = Parent::server_only(server) {
+        watch_this(shared, parent);
+    }
+}
+
+fn watch_this(shared: Arc<Shared>, parent: Parent) {
     let spawned = std::thread::Builder::new()
         .name("parent-watch".into())
         .spawn(move || {

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use course_kernel_core::completeness;
+use course_kernel_core::console_history::{self, ConsoleHistory};
 use course_kernel_core::wire::{Message, Session, Signer};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
@@ -20,36 +22,92 @@ use crate::shared::{InputRequest, Iopub, Job, Shared};
 /// to shut down.
 pub fn run(path: &str) -> anyhow::Result<()> {
     let info = ConnectionInfo::read(path)?;
+    // Checked before evcxr starts: a kernel that would refuse its key
+    // should not compile anything first.
+    Signer::new(&info.key)?;
+    let prepared = prepare(crate::parent::Watch::Parent);
+    serve_prepared(info, prepared)
+}
+
+/// Serves Jupyter on `info`'s sockets with a kernel prepared earlier.
+pub fn serve_prepared(info: ConnectionInfo, prepared: Prepared) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(serve(info))
+    runtime.block_on(serve(info, prepared))
 }
 
-async fn serve(info: ConnectionInfo) -> anyhow::Result<()> {
-    let signer = Signer::new(&info.key)?;
+/// What a kernel is before it has Jupyter's sockets: the engine (evcxr,
+/// starting at once in a thread of its own, then the support crate) and
+/// the queues between the engine and the sockets.
+pub struct Prepared {
+    session: Session,
+    shared: Arc<Shared>,
+    /// Where the engine takes jobs.
+    pub jobs: std::sync::mpsc::Sender<Job>,
+    iopub_tx: mpsc::UnboundedSender<Message>,
+    iopub_rx: mpsc::UnboundedReceiver<Message>,
+    input_rx: mpsc::UnboundedReceiver<InputRequest>,
+}
+
+impl Prepared {
+    /// What the kernel's threads share.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+/// Starts the engine and the parent watch (see [`crate::parent::Watch`]).
+pub fn prepare(watch: crate::parent::Watch) -> Prepared {
     let session = Session::new("course-kernel");
+    let (iopub_tx, iopub_rx) = mpsc::unbounded_channel();
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared::default());
+    crate::parent::watch(shared.clone(), watch);
+    *crate::shared::lock(&shared.console_history) = ConsoleHistory::default_file()
+        .and_then(|file| match ConsoleHistory::open(&file) {
+            Ok(history) => Some(history),
+            Err(e) => {
+                eprintln!("course-kernel: no input history ({}): {e}", file.display());
+                None
+            }
+        });
+    let jobs = engine::start(iopub_tx.clone(), session.clone(), shared.clone(), input_tx);
+    Prepared {
+        session,
+        shared,
+        jobs,
+        iopub_tx,
+        iopub_rx,
+        input_rx,
+    }
+}
+
+async fn serve(info: ConnectionInfo, prepared: Prepared) -> anyhow::Result<()> {
+    let Prepared {
+        session,
+        shared,
+        jobs,
+        iopub_tx,
+        iopub_rx,
+        input_rx,
+    } = prepared;
+    let signer = Signer::new(&info.key)?;
     let shell: RouterSocket = info.bind(info.shell_port).await?;
     let control: RouterSocket = info.bind(info.control_port).await?;
     let stdin: RouterSocket = info.bind(info.stdin_port).await?;
     let iopub: PubSocket = info.bind(info.iopub_port).await?;
     let heartbeat: RepSocket = info.bind(info.hb_port).await?;
 
-    let (iopub_tx, iopub_rx) = mpsc::unbounded_channel();
     tokio::spawn(publish(iopub, signer.clone(), iopub_rx));
     tokio::spawn(beat(heartbeat));
-    let (input_tx, input_rx) = mpsc::unbounded_channel();
     tokio::spawn(answer_input(
         stdin,
         signer.clone(),
         session.clone(),
         input_rx,
     ));
-
-    let shared = Arc::new(Shared::default());
-    crate::parent::watch(shared.clone());
-    let jobs = engine::start(iopub_tx.clone(), session.clone(), shared.clone(), input_tx);
     tokio::spawn(control_loop(
         control,
         signer.clone(),
@@ -164,9 +222,11 @@ async fn shell_loop(
                 })
                 .await,
             ),
-            "is_complete_request" => Some(json!({ "status": "complete" })),
+            "is_complete_request" => {
+                Some(completeness::judge(&text(&message, "code")).reply())
+            }
             "comm_info_request" => Some(json!({ "status": "ok", "comms": {} })),
-            "history_request" => Some(json!({ "status": "ok", "history": [] })),
+            "history_request" => Some(history_reply(&message, &shared)),
             "comm_open" => {
                 let id = message.content["comm_id"].clone();
                 let _ = iopub.send(session.broadcast(
@@ -229,6 +289,24 @@ async fn control_loop(
             }
         }
     }
+}
+
+/// The learner's inputs a `history_request` asks for (the console's up
+/// arrow): `[session, line, input]` each, oldest first.
+fn history_reply(message: &Message, shared: &Shared) -> Value {
+    let history = crate::shared::lock(&shared.console_history);
+    let entries = match (
+        history.as_ref(),
+        console_history::Request::from_content(&message.content),
+    ) {
+        (Some(h), Some(request)) => h.answer(&request),
+        _ => Vec::new(),
+    };
+    let rows: Vec<Value> = entries
+        .into_iter()
+        .map(|(session, line, input)| json!([session, line, input]))
+        .collect();
+    json!({ "status": "ok", "history": rows })
 }
 
 /// Stops the cell process and every process it started, answers, and

@@ -38,6 +38,21 @@ pub enum Job {
         /// Where the reply content goes.
         reply: oneshot::Sender<Value>,
     },
+    /// Answered as soon as the engine takes jobs (evcxr started, the
+    /// support crate loaded): a spare kernel waits for it before it offers
+    /// itself.
+    Ready {
+        /// Where the (empty) answer goes.
+        reply: oneshot::Sender<Value>,
+    },
+    /// A spare kernel taken by a notebook: work in the notebook's folder.
+    Adopt {
+        /// The notebook's folder, the new working directory of the kernel
+        /// and of the cell process.
+        cwd: std::path::PathBuf,
+        /// `{"ok": true}`, or the error.
+        reply: oneshot::Sender<Value>,
+    },
     /// An `inspect_request` (documentation at the cursor).
     Inspect {
         /// The cell's code.
@@ -70,6 +85,10 @@ pub struct Shared {
     pub panic: Mutex<Option<String>>,
     /// The kernel's build folder (about 70 MB), removed at shutdown.
     pub build_dir: Mutex<Option<std::path::PathBuf>>,
+    /// The learner's inputs, for the console's up arrow (`None` when the
+    /// history file cannot be used).
+    pub console_history:
+        Mutex<Option<course_kernel_core::console_history::ConsoleHistory>>,
 }
 
 /// A cell's state, as interrupts see it.

@@ -60,10 +60,50 @@ pub fn base_for(kernels: &Path, root: Option<&std::ffi::OsStr>) -> PathBuf {
     kernels.join(format!("{name}-{:08x}", h.finish() as u32))
 }
 
+/// Writes the kernels' Cargo configuration (`build-folder.toml` of the
+/// kernel's configuration folder, `EVCXR_CONFIG_DIR`) into the kernels'
+/// folder, where Cargo finds it for every build folder below, unless it is
+/// there already. Without it the support crate would be compiled
+/// incrementally, which evcxr's cache skips: every kernel of a user whose
+/// folder was never set up by `./lab` (a room's learner) would compile it.
+pub fn ensure_build_config(kernels: &Path) {
+    let Some(config_dir) = std::env::var_os("EVCXR_CONFIG_DIR") else {
+        return;
+    };
+    let Ok(wanted) =
+        std::fs::read_to_string(Path::new(&config_dir).join("build-folder.toml"))
+    else {
+        return;
+    };
+    let config = kernels.join(".cargo").join("config.toml");
+    if std::fs::read_to_string(&config).is_ok_and(|c| c == wanted) {
+        return;
+    }
+    if private_dir(&kernels.join(".cargo")).is_ok() {
+        // Written beside, then renamed: a kernel starting at the same time
+        // never reads half of it.
+        let partial = config.with_extension(format!("partial-{}", std::process::id()));
+        if std::fs::write(&partial, wanted).is_ok() {
+            let _ = std::fs::rename(&partial, &config);
+        }
+    }
+}
+
+/// Makes `dir` and any missing parent readable by its owner only (`0700`);
+/// a folder that exists keeps its mode.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 /// Takes the first free slot under `base` (the course's slot folder), or `None`
 /// when every slot is taken or locks are not available.
 pub fn take(base: &Path) -> Option<Slot> {
-    std::fs::create_dir_all(base).ok()?;
+    // Private: a learner's build folders hold their compiled cells.
+    private_dir(base).ok()?;
     for n in 0..MAX_SLOTS {
         let lock = base.join(format!("{SLOT_PREFIX}{n}.lock"));
         let Ok(file) = File::options()

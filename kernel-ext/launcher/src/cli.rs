@@ -15,6 +15,9 @@ Usage: ./lab [OPTIONS]           set up what is missing, then start JupyterLab
        ./lab lint                cargo fmt --check and clippy -D warnings on every workspace
        ./lab rehearse --yes      as root: remove the course's packages and caches, then run
                                  the README's two commands in a fresh clone (see README)
+       ./lab room [OPTIONS]      JupyterHub for a workshop (see ./lab room --help)
+       ./lab learner-home --course DIR
+                                 (run by the room, as a learner: fill ~/work and the cache)
 
 Options for starting JupyterLab:
   --setup-only     set everything up but do not start the server
@@ -50,6 +53,10 @@ pub enum Command {
     Rehearse {
         yes: bool,
     },
+    /// `./lab room`: the arguments are parsed by [`crate::room::parse`].
+    Room(Vec<OsString>),
+    /// `./lab learner-home --course DIR`: a learner's home made ready.
+    LearnerHome(PathBuf),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -107,6 +114,29 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<Command
                             bail!("`bench` takes its own options after the word bench");
                         }
                         return Ok(Command::Bench(parser.raw_args()?.collect()));
+                    }
+                    "room" => {
+                        if lab != LabOptions::default()
+                            || !(test.crate_tests && test.notebooks)
+                            || test.browser_only
+                        {
+                            bail!("`room` takes its own options after the word room");
+                        }
+                        return Ok(Command::Room(parser.raw_args()?.collect()));
+                    }
+                    "learner-home" => {
+                        let mut course = None;
+                        while let Some(arg) = parser.next()? {
+                            match arg {
+                                Long("course") => {
+                                    course = Some(PathBuf::from(parser.value()?))
+                                }
+                                _ => return Err(arg.unexpected().into()),
+                            }
+                        }
+                        return Ok(Command::LearnerHome(
+                            course.context("learner-home needs --course DIR")?,
+                        ));
                     }
                     "lab" | "test" | "execute" | "publish" | "lint" | "rehearse"
                     | "help" => sub = Some(v),
@@ -286,6 +316,19 @@ mod tests {
         assert!(p(&["--yes"]).is_err());
         assert!(p(&["test", "--yes"]).is_err());
         assert!(p(&["rehearse", "--crate-only"]).is_err());
+    }
+
+    #[test]
+    fn room_passes_its_options_on() {
+        assert_eq!(
+            p(&["room", "--status"]).unwrap(),
+            Command::Room(vec!["--status".into()])
+        );
+        assert_eq!(
+            p(&["learner-home", "--course", "/srv/c"]).unwrap(),
+            Command::LearnerHome("/srv/c".into())
+        );
+        assert!(p(&["learner-home"]).is_err());
     }
 
     #[test]

@@ -81,7 +81,10 @@ impl Cluster {
             std::fs::create_dir_all(self.dir.join(sub))
                 .with_context(|| format!("creating {}", self.dir.join(sub).display()))?;
         }
-        restrict(&self.dir.join("munge"), 0o700)?;
+        // Every user reaches munged's socket here (as /run/munge is): a
+        // credential names the user who asked for it, and jobs of a room's
+        // learners are submitted as them. The key itself stays root's.
+        restrict(&self.dir.join("munge"), 0o755)?;
         let key = self.dir.join("munge/munge.key");
         if !key.is_file() {
             let mut bytes = vec![0u8; 1024];
@@ -167,6 +170,20 @@ fn stop_daemons(dir: &Path) {
         }
         let _ = std::fs::remove_file(dir.join(pid_file));
     }
+}
+
+impl Cluster {
+    /// Leaves the daemons running after this value is gone (a room's
+    /// cluster outlives the launcher; `./lab room --stop` stops it).
+    pub fn detach(mut self) {
+        self.owned = false;
+        self._on_terminate = None;
+    }
+}
+
+/// Stops the cluster of `project` if its daemons run.
+pub fn stop(project: &Project) {
+    stop_daemons(&project.root.join(SLURM_DIR));
 }
 
 impl Drop for Cluster {

@@ -31,6 +31,7 @@
 //! | [`bench`] | `./lab bench` |
 //! | [`lint`] | `./lab lint` |
 //! | [`rehearse`] | `./lab rehearse`: the fresh-machine rehearsal |
+//! | [`room`] | `./lab room`: JupyterHub for a workshop |
 //! | [`work`] | the learners' folder, `work/`, where JupyterLab opens |
 
 mod bench;
@@ -43,6 +44,7 @@ mod lint;
 mod project;
 mod publish;
 mod rehearse;
+mod room;
 mod server;
 mod setup;
 mod steps;
@@ -54,7 +56,7 @@ use std::process::ExitCode;
 
 use cli::Command;
 use project::Project;
-use setup::{For, Warm};
+use setup::{For, Later, Warm};
 
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args_os().skip(1)) {
@@ -78,12 +80,25 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         println!("{}", cli::USAGE);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::LearnerHome(course) = &command {
+        // Run by the room as a learner, who may not be able to look around
+        // the checkout from their home: the course is named.
+        println!("{}", room::home::prepare(course)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let project = Project::locate()?;
+    system::refuse_a_checkout_of_someone_else(&project.root)?;
     system::stop_on_signals()?;
     match command {
         Command::Help => Ok(ExitCode::SUCCESS),
         Command::Lab(opts) => {
-            let env = setup::set_up(&project, Warm::Yes, For::Course)?;
+            let later = if opts.setup_only {
+                Later::Now
+            } else {
+                Later::Background
+            };
+            let ready = setup::set_up(&project, Warm::Yes, For::Course, later)?;
+            let env = ready.env;
             if opts.setup_only {
                 steps::done(&format!(
                     "Set-up complete. Start JupyterLab with `./lab` (kernel \"{}\").",
@@ -103,6 +118,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     println!("!! {e:#}");
                     None
                 });
+            if let Some(later) = &ready.later {
+                println!(
+                    "Still being set up in the background, at low priority, while you read the \
+                     first episodes: {}; its output: {}",
+                    later.titles.join("; "),
+                    later.log.display()
+                );
+            }
             // What later episodes load compiles while the learner reads
             // the first ones; it stops when ./lab does.
             let _warming = match kernel::warm::warm_rest_in_background(&project, &env) {
@@ -123,19 +146,21 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             server::start(&project, &env, &opts, &folder)
         }
         Command::Test(opts) => {
-            let env = setup::set_up(&project, Warm::No, For::Tests)?;
+            let env = setup::set_up(&project, Warm::No, For::Tests, Later::Now)?.env;
             testing::run(&project, &env, &opts)
         }
         Command::Bench(args) => bench::run(&project, &args),
         Command::Lint => lint::run(&project),
         Command::Rehearse { yes } => rehearse::run(&project, yes),
+        Command::Room(args) => room::run(&project, room::parse(args)?),
+        Command::LearnerHome(_) => Ok(ExitCode::SUCCESS),
         Command::Publish => {
-            let env = setup::set_up(&project, Warm::No, For::Course)?;
+            let env = setup::set_up(&project, Warm::No, For::Course, Later::Now)?.env;
             let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             publish::run(&project, &env)
         }
         Command::Execute(notebooks) => {
-            let env = setup::set_up(&project, Warm::No, For::Course)?;
+            let env = setup::set_up(&project, Warm::No, For::Course, Later::Now)?.env;
             let _cluster = cluster::for_notebooks(&project, &env.slurm)?;
             executed::execute_command(&project, &env, &notebooks)
         }

@@ -5,7 +5,8 @@
 //!
 //! As root it
 //! 1. purges every system package the course installs ([`packages::NEEDS`])
-//!    with apt-get, and the packages only they brought;
+//!    with apt-get, and the packages only they brought, and empties
+//!    apt-get's cache of downloaded packages;
 //! 2. removes the caches a new machine lacks: `~/.cache/parallel-course`
 //!    (the kernel's build), `~/.cache/evcxr`, pip's cache and Cargo's
 //!    downloaded crates (`~/.cargo/registry`, `~/.cargo/git`);
@@ -92,6 +93,11 @@ pub fn run(project: &Project, yes: bool) -> anyhow::Result<ExitCode> {
             .args(&purge)
             .env("DEBIAN_FRONTEND", "noninteractive"),
         "apt-get could not remove the course's packages; its messages are above.",
+    )?;
+    // A new machine has not downloaded them either.
+    steps::run_streamed(
+        Command::new("apt-get").arg("clean"),
+        "apt-get could not empty its cache of downloaded packages.",
     )?;
     for cache in &caches {
         if cache.exists() {

@@ -182,8 +182,11 @@ fn jupyter_command(root: &Path, env: &Env, opts: &LabOptions, token: &str) -> Co
         .arg(format!("--ServerApp.root_dir={}", root.display()))
         .env("JUPYTER_TOKEN", token)
         .env("JUPYTER_PLATFORM_DIRS", "1")
+        // Each notebook opened after the first gets a warm spare kernel.
+        .env(crate::kernel::spec::SPARES_ENV, "1")
         .stderr(Stdio::piped());
-    stop_with_launcher(&mut cmd);
+    // JupyterLab ends with the launcher, however the launcher ends.
+    crate::system::end_with_launcher(&mut cmd);
     if opts.no_browser {
         cmd.arg("--no-browser");
     }
@@ -288,26 +291,6 @@ pub fn start(
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Makes JupyterLab get SIGTERM when the launcher's thread that started
-/// it dies, however it dies (Linux; elsewhere the launcher's own signal
-/// handling stops it, see [`crate::system::stop_on_signals`]).
-fn stop_with_launcher(cmd: &mut Command) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe and changes only the new
-        // process, between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = cmd;
 }
 
 /// Leaves Ctrl-C to JupyterLab: the launcher must outlive it to keep

@@ -180,6 +180,12 @@ thread_local! {
     static LOG: RefCell<Option<File>> = const { RefCell::new(None) };
 }
 
+/// Sends this thread's command output and [`say`] lines to `log` from now
+/// on (for work done in a thread of its own).
+pub fn log_to(log: File) {
+    LOG.with(|l| *l.borrow_mut() = Some(log));
+}
+
 /// The current background step's log, for a command's output.
 fn log_file() -> Option<File> {
     LOG.with(|l| l.borrow().as_ref().and_then(|f| f.try_clone().ok()))
@@ -296,6 +302,7 @@ pub fn run_streamed(cmd: &mut Command, hint: &str) -> anyhow::Result<()> {
         let mut head = log.try_clone()?;
         let _ = writeln!(head, "$ {what}");
         cmd.stdout(log).stderr(err);
+        crate::system::end_with_launcher(cmd);
     }
     let status = cmd
         .status()
@@ -316,6 +323,9 @@ pub fn run_with_spinner(
 ) -> anyhow::Result<Output> {
     let what = describe(cmd);
     let log = log_file();
+    if log.is_some() {
+        crate::system::end_with_launcher(cmd);
+    }
     let spinner = match &log {
         // A step in the background draws nothing: the foreground owns
         // the terminal.

@@ -114,6 +114,40 @@ fn stop_descendants(grace: Duration) {
     let _ = grace;
 }
 
+/// Gives the calling thread, and the processes it starts from now on, the
+/// lowest CPU priority (`nice` 19; Linux, where priority is per thread).
+pub fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority have no memory effects; they
+        // change this thread's own priority.
+        unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        }
+    }
+}
+
+/// Makes `cmd` get SIGTERM if the launcher's thread that starts it ends
+/// first (Linux; elsewhere the signal handling of [`stop_on_signals`]
+/// covers a launcher that is stopped).
+pub fn end_with_launcher(cmd: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and changes only the new
+        // process, between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
+
 /// Makes `cmd` start in a process group of its own (so that
 /// [`stop_group`] reaches everything it starts) at the lowest CPU priority
 /// (`nice` 19: a learner's cells go first).
@@ -155,6 +189,35 @@ pub fn stop_group(child: &mut std::process::Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Refuses to work in a checkout that belongs to another user (root may):
+/// set-up rewrites the checkout's kernelspec and kernel, and another user's
+/// next kernel would run what this user chose, as them. Two people share
+/// the course through a room (`./lab room`), or each clones their own.
+///
+/// # Errors
+///
+/// Names the owner and what to do.
+pub fn refuse_a_checkout_of_someone_else(root: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(root)?.uid();
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let me = unsafe { libc::getuid() };
+        if me != 0 && owner != me {
+            anyhow::bail!(
+                "this checkout ({}) belongs to another user (uid {owner}); ./lab would rewrite the \
+                 kernel and kernelspec they run. Clone the course into a folder of your own, or \
+                 ask them to serve it to you as a room (./lab room).",
+                root.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+    Ok(())
 }
 
 /// Whether this process runs as root (user id 0).

@@ -1,5 +1,6 @@
 //! The iteration counts of a whole image, and how they are drawn.
 
+use super::MAX_ITER;
 use super::region::{BoundingBox, Tile};
 use crate::display::{emit, escape_html};
 use crate::error::{Error, Result};
@@ -36,15 +37,32 @@ pub struct FractalImage {
 }
 
 impl FractalImage {
-    /// An image for `bbox` with every count 0, to be filled in.
+    /// An image for `bbox` with every count 0, to be filled in. Every
+    /// fractal helper starts here, so what it checks holds for all.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for `max_iter` 0.
+    /// [`Error::InvalidArgument`] for `max_iter` 0 or above
+    /// [`MAX_ITER`], or a box that [`BoundingBox::new`] would refuse (a
+    /// struct literal of 10⁶ pixels a side, say); [`Error::Resources`]
+    /// when the counts need more memory than a helper may take
+    /// ([`limits::memory`](crate::limits::memory)).
     pub fn new(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
-        if max_iter == 0 {
-            return Err(Error::invalid("max_iter", 0, "1 or more"));
+        if max_iter == 0 || max_iter > MAX_ITER {
+            return Err(Error::invalid(
+                "max_iter",
+                max_iter,
+                "1 to 16777216 (2^24) steps per point; the lesson uses 256 and 1024",
+            ));
         }
+        bbox.check()?;
+        crate::limits::memory_for(
+            "bbox",
+            format!("{} × {} pixels", bbox.width, bbox.height),
+            "the image's counts",
+            bbox.pixels() as u128,
+            std::mem::size_of::<u32>(),
+        )?;
         let (low, high) = (
             bbox.point(0, 0),
             bbox.point(bbox.width - 1, bbox.height - 1),
@@ -100,12 +118,21 @@ impl FractalImage {
     ///
     /// # Panics
     ///
-    /// If the pixel is outside the image.
+    /// If the pixel is outside the image, saying which coordinate and
+    /// what the image has.
     pub fn get(&self, col: usize, row: usize) -> u32 {
-        assert!(
-            col < self.width && row < self.height,
-            "pixel ({col}, {row}) is outside the image"
-        );
+        let outside = |name: &str, value: usize, len: usize, side: &str| -> ! {
+            panic!(
+                "invalid `{name}`: {value}; allowed: 0 to {} (the image is {len} pixels {side})",
+                len - 1
+            )
+        };
+        if col >= self.width {
+            outside("col", col, self.width, "wide");
+        }
+        if row >= self.height {
+            outside("row", row, self.height, "high");
+        }
         self.values[row * self.width + col]
     }
 

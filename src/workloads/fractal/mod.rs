@@ -43,8 +43,18 @@ pub use strategies::{
     mandelbrot_tiles_par,
 };
 
-/// The largest side of an image, in pixels, that [`BoundingBox`] accepts.
+/// The largest side of an image, in pixels, that [`BoundingBox`] and
+/// [`FractalImage`] accept.
 const MAX_SIDE: usize = 16_384;
+
+/// The largest `max_iter` an image accepts: 2²⁴ steps, where a point in
+/// the set costs some 50 ms (the lesson uses 256 and 1024).
+pub const MAX_ITER: u32 = 1 << 24;
+
+/// Steps of the escape loops between two looks for an interrupt: a point
+/// in the set takes every one of `max_iter` steps, and a few billion take
+/// seconds.
+pub(crate) const STEPS_PER_CHECK: u32 = 1 << 16;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::MAX_SIDE;
 use super::kernel::Complex64;
 use crate::error::{Error, Result};
+use crate::interrupt;
 
 /// A rectangle of the complex plane sampled on a grid of pixels: the
 /// lesson's `BoundingBox`. Pixel `(col, row)` maps to
@@ -37,28 +38,45 @@ impl BoundingBox {
         center: Complex64,
         extent: Complex64,
     ) -> Result<BoundingBox> {
-        for (name, v) in [("width", width), ("height", height)] {
+        let bbox = BoundingBox {
+            width,
+            height,
+            center,
+            extent,
+        };
+        bbox.check()?;
+        Ok(bbox)
+    }
+
+    /// Checks what [`new`](BoundingBox::new) checks, for a box written as a
+    /// struct literal (its fields are public): every helper that takes a
+    /// box calls it before any work.
+    ///
+    /// # Errors
+    ///
+    /// As for [`new`](BoundingBox::new).
+    pub(crate) fn check(&self) -> Result<()> {
+        for (name, v) in [("width", self.width), ("height", self.height)] {
             if v == 0 || v > MAX_SIDE {
                 return Err(Error::invalid(name, v, "1 to 16384 pixels"));
             }
         }
         let ok = |x: f64| x.is_finite() && x > 0.0;
-        if !(ok(extent.re) && ok(extent.im)) {
+        if !(ok(self.extent.re) && ok(self.extent.im)) {
             return Err(Error::invalid(
                 "extent",
-                extent,
+                self.extent,
                 "finite and positive real and imaginary parts",
             ));
         }
-        if !(center.re.is_finite() && center.im.is_finite()) {
-            return Err(Error::invalid("center", center, "a finite complex number"));
+        if !(self.center.re.is_finite() && self.center.im.is_finite()) {
+            return Err(Error::invalid(
+                "center",
+                self.center,
+                "a finite complex number",
+            ));
         }
-        Ok(BoundingBox {
-            width,
-            height,
-            center,
-            extent,
-        })
+        Ok(())
     }
 
     /// The whole set: centre −0.8, extent 3 + 3i (the lesson's first
@@ -138,9 +156,16 @@ impl BoundingBox {
         self.center + Complex64::new(x * s, y * s)
     }
 
-    /// The number of pixels.
+    /// How many tiles of `size` pixels a side cover the image (`size` ≥ 1,
+    /// sides checked).
+    pub(crate) fn tile_count(&self, size: usize) -> usize {
+        self.width.div_ceil(size) * self.height.div_ceil(size)
+    }
+
+    /// The number of pixels (`usize::MAX` for a box written with more than
+    /// fit in a `usize`).
     pub fn pixels(&self) -> usize {
-        self.width * self.height
+        self.width.saturating_mul(self.height)
     }
 
     /// Cuts the image into tiles of at most `size × size` pixels, row by
@@ -148,7 +173,11 @@ impl BoundingBox {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for `size` 0.
+    /// [`Error::InvalidArgument`] for `size` 0 or a box that
+    /// [`new`](BoundingBox::new) would refuse; [`Error::Resources`] when
+    /// the list of tiles needs more memory than a helper may take
+    /// ([`limits::memory`](crate::limits::memory): one-pixel tiles of the
+    /// largest image are 268 million tiles, 8.6 GB).
     ///
     /// ```
     /// use parallel_course::workloads::fractal::BoundingBox;
@@ -159,9 +188,19 @@ impl BoundingBox {
     /// # Ok::<(), parallel_course::Error>(())
     /// ```
     pub fn tiles(&self, size: usize) -> Result<Vec<Tile>> {
+        self.check()?;
         crate::error::positive("size", size, "1 or more pixels")?;
-        let mut tiles = Vec::new();
+        let count = self.tile_count(size);
+        crate::limits::memory_for(
+            "size",
+            size,
+            &format!("the list of {count} tiles"),
+            count as u128,
+            std::mem::size_of::<Tile>(),
+        )?;
+        let mut tiles = Vec::with_capacity(count);
         for r in (0..self.height).step_by(size) {
+            interrupt::check("cutting tiles");
             for c in (0..self.width).step_by(size) {
                 tiles.push(Tile {
                     rows: r..(r + size).min(self.height),

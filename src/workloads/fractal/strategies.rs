@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::image::FractalImage;
 use super::kernel::{Complex64, julia, mandelbrot};
-use super::region::BoundingBox;
+use super::region::{BoundingBox, Tile};
 use crate::error::{Error, Result};
 
 /// Fills `pixels` with the counts of row `row`, columns from `first_col`.
@@ -64,7 +64,9 @@ pub(crate) fn by_rows_par(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidArgument`] for `max_iter` 0.
+/// As for [`FractalImage::new`]: a `max_iter` of 0 or above
+/// [`MAX_ITER`](super::MAX_ITER), a box that [`BoundingBox::new`] would
+/// refuse, or an image too large for memory.
 pub fn mandelbrot_serial(bbox: &BoundingBox, max_iter: u32) -> Result<FractalImage> {
     by_rows(bbox, max_iter, |row, pixels| {
         fill_row(bbox, max_iter, row, pixels)
@@ -88,16 +90,30 @@ pub fn mandelbrot_rows_par(bbox: &BoundingBox, max_iter: u32) -> Result<FractalI
 ///
 /// # Errors
 ///
-/// As for [`mandelbrot_serial`], and for `tile` 0.
+/// As for [`mandelbrot_serial`], and for `tile` 0; [`Error::Resources`]
+/// when the tiles and their counts need more memory than a helper may take
+/// (one-pixel tiles of a large image).
 pub fn mandelbrot_tiles_par(
     bbox: &BoundingBox,
     max_iter: u32,
     tile: usize,
 ) -> Result<FractalImage> {
+    crate::error::positive("tile", tile, "1 or more pixels a side")?;
     let mut image = FractalImage::new(bbox, max_iter)?;
+    // Besides the image: the list of tiles, and each tile's own vector of
+    // counts (its header, the allocator's bookkeeping, its pixels).
+    let count = bbox.tile_count(tile) as u128;
+    let per_tile = std::mem::size_of::<Tile>() + std::mem::size_of::<Vec<u32>>() + 16;
+    crate::limits::memory(
+        "tile",
+        tile,
+        &format!("{count} tiles, each with its own vector of counts"),
+        count * per_tile as u128 + bbox.pixels() as u128 * 4,
+    )?;
     let tiles = bbox.tiles(tile)?;
     let blocks: Vec<Vec<u32>> = tiles
         .par_iter()
+        .panic_fuse() // after an interrupt, no tile starts
         .map(|t| {
             let mut block = vec![0; t.pixels()];
             for (row, values) in t.rows.clone().zip(block.chunks_mut(t.cols.len())) {

@@ -124,3 +124,154 @@ fn shown_pictures_are_shrunk_to_fit() {
     assert_eq!(size(img.to_png_fitting(100).unwrap()), (100, 60));
     assert!(img.to_png_fitting(0).is_err());
 }
+
+/// A box written as a struct literal, skipping `BoundingBox::new`.
+fn literal(width: usize, height: usize) -> BoundingBox {
+    BoundingBox {
+        width,
+        height,
+        ..BoundingBox::overview(16, 16)
+    }
+}
+
+#[test]
+fn a_box_literal_beyond_the_side_limit_is_refused_by_every_helper_before_any_work() {
+    let wide = literal(1 << 40, 16);
+    let says_width = |e: crate::Error| {
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "invalid `width`: 1099511627776; allowed: 1 to 16384 pixels"
+            ),
+            "{text}"
+        );
+    };
+    says_width(FractalImage::new(&wide, 64).unwrap_err());
+    says_width(mandelbrot_serial(&wide, 64).unwrap_err());
+    says_width(mandelbrot_rows_par(&wide, 64).unwrap_err());
+    says_width(mandelbrot_tiles_par(&wide, 64, 8).unwrap_err());
+    says_width(mandelbrot_static(&wide, 64, 2).unwrap_err());
+    says_width(julia_par(&wide, Complex64::new(0.0, 0.0), 64).unwrap_err());
+    says_width(crate::workloads::lanes::mandelbrot_lanes(&wide, 64).unwrap_err());
+    says_width(wide.tiles(1).unwrap_err());
+    let nan = BoundingBox {
+        extent: Complex64::new(f64::NAN, 1.0),
+        ..BoundingBox::overview(16, 16)
+    };
+    let err = mandelbrot_serial(&nan, 64).unwrap_err().to_string();
+    assert!(err.starts_with("invalid `extent`"), "{err}");
+}
+
+#[test]
+fn max_iter_beyond_two_to_the_24_is_refused_with_the_range() {
+    let bbox = BoundingBox::overview(8, 8);
+    for bad in [0, MAX_ITER + 1, u32::MAX] {
+        let err = mandelbrot_serial(&bbox, bad).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "invalid `max_iter`: {bad}; allowed: 1 to 16777216 (2^24) steps per point; \
+                 the lesson uses 256 and 1024"
+            )
+        );
+    }
+    assert!(mandelbrot_serial(&bbox, MAX_ITER).is_ok());
+}
+
+#[test]
+fn tiles_and_images_beyond_the_memory_allowance_are_refused_naming_the_argument() {
+    let big = BoundingBox::overview(1024, 1024);
+    crate::limits::tests::with_allowed(1 << 20, || {
+        // 2^20 one-pixel tiles of 32 bytes: 32 MiB.
+        let err = big.tiles(1).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "`size` = 1 needs 32 MiB of memory (the list of 1048576 tiles)"
+            ),
+            "{err}"
+        );
+        let err = mandelbrot_tiles_par(&big, 64, 1).unwrap_err().to_string();
+        assert!(
+            err.starts_with("`bbox` = 1024 × 1024 pixels needs 4 MiB"),
+            "{err}"
+        );
+        let small = BoundingBox::overview(256, 256);
+        let err = mandelbrot_tiles_par(&small, 64, 1).unwrap_err().to_string();
+        assert!(err.starts_with("`tile` = 1 needs "), "{err}");
+        assert!(err.contains("allowed: at most 1 MiB"), "{err}");
+        assert!(mandelbrot_tiles_par(&small, 64, 64).is_ok());
+    });
+    let err = mandelbrot_tiles_par(&big, 64, 0).unwrap_err().to_string();
+    assert!(err.starts_with("invalid `tile`: 0"), "{err}");
+}
+
+#[test]
+fn a_pixel_outside_the_image_names_the_coordinate_and_the_range() {
+    let image = mandelbrot_serial(&BoundingBox::overview(16, 8), 32).unwrap();
+    let message = |f: Box<dyn FnOnce() + std::panic::UnwindSafe>| {
+        let payload = std::panic::catch_unwind(f).unwrap_err();
+        payload.downcast_ref::<String>().cloned().unwrap()
+    };
+    let col = image.clone();
+    assert_eq!(
+        message(Box::new(move || {
+            let _ = col.get(16, 0);
+        })),
+        "invalid `col`: 16; allowed: 0 to 15 (the image is 16 pixels wide)"
+    );
+    assert_eq!(
+        message(Box::new(move || {
+            let _ = image.get(0, usize::MAX);
+        })),
+        format!(
+            "invalid `row`: {}; allowed: 0 to 7 (the image is 8 pixels high)",
+            usize::MAX
+        )
+    );
+}
+
+#[test]
+fn the_pixels_of_a_huge_literal_saturate_instead_of_wrapping() {
+    assert_eq!(literal(usize::MAX, 16).pixels(), usize::MAX);
+    assert_eq!(literal(3, 5).pixels(), 15);
+}
+
+#[test]
+fn escape_counts_past_one_block_of_steps_equal_one_plain_loop() {
+    // The kernels look for an interrupt every 65 536 steps; the counts
+    // must be those of the plain loop on either side of a block's end.
+    let plain = |c: Complex64, max_iter: u32| {
+        let mut z = Complex64::new(0.0, 0.0);
+        for k in 0..max_iter {
+            z = z * z + c;
+            if z.norm_sqr() > 4.0 {
+                return k;
+            }
+        }
+        max_iter
+    };
+    let points = [
+        Complex64::new(0.0, 0.0),        // in the set: every step
+        Complex64::new(-0.75, 0.000_01), // leaves after many steps
+        Complex64::new(0.2501, 0.0),     // leaves after about 300 steps
+        Complex64::new(1.0, 0.0),        // leaves at once
+    ];
+    for max_iter in [
+        1,
+        1000,
+        STEPS_PER_CHECK - 1,
+        STEPS_PER_CHECK,
+        STEPS_PER_CHECK + 1,
+        200_000,
+    ] {
+        for c in points {
+            let want = plain(c, max_iter);
+            assert_eq!(mandelbrot(c, max_iter), want, "{c} at {max_iter}");
+            let lanes = crate::workloads::lanes::escape_lanes(
+                [c; crate::workloads::lanes::LANES],
+                max_iter,
+            );
+            assert!(lanes.iter().all(|&k| k == want), "lanes: {c} at {max_iter}");
+        }
+    }
+}

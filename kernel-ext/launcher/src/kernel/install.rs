@@ -159,6 +159,11 @@ pub fn install_kernelspec(
         build_dir: &build_dir,
         std_lib_dir: std_lib_dir.as_deref(),
         path_var: &path_var,
+        // A warm spare kernel for the next notebook, when the program that
+        // starts kernels asks for one (./lab's JupyterLab does; the test
+        // runner does not, so that no spare warms while a notebook times
+        // its cells).
+        extra_env: &[(spec::SPARES_ENV, "${COURSE_KERNEL_SPARES}")],
     });
     let file = dir.join("kernel.json");
     if std::fs::read_to_string(&file).is_ok_and(|old| old == text) {

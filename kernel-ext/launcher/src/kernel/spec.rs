@@ -26,6 +26,18 @@ pub const RELEASE_GRADE: [(&str, &str); 3] = [
     ("CARGO_PROFILE_DEV_OVERFLOW_CHECKS", "false"),
 ];
 
+/// The kernel's allocator (mimalloc) told to leave transparent huge pages
+/// alone and to give freed memory back at once: a kernel keeps a large,
+/// sparse analysis database (rust-analyzer's), and a 2 MiB page held for a
+/// few live bytes counts whole in its resident memory. Measured: 944 MiB
+/// PSS after the first cell with the defaults, 854 MiB with these.
+pub const ALLOCATOR: [(&str, &str); 2] =
+    [("MIMALLOC_ALLOW_THP", "0"), ("MIMALLOC_PURGE_DELAY", "0")];
+
+/// The kernel's switch for a warm spare kernel (`1`): see the kernel's
+/// `spare` module.
+pub const SPARES_ENV: &str = "COURSE_KERNEL_SPARES";
+
 /// What the kernelspec points at on this machine.
 #[derive(Debug, Clone)]
 pub struct Spec<'a> {
@@ -50,12 +62,14 @@ pub struct Spec<'a> {
     pub std_lib_dir: Option<&'a Path>,
     /// `PATH` for the kernel, reaching cargo and rustc.
     pub path_var: &'a str,
+    /// Further environment (the room's toolchain, Cargo home, offline).
+    pub extra_env: &'a [(&'a str, &'a str)],
 }
 
 /// The `kernel.json` text.
 pub fn kernel_json(spec: &Spec<'_>) -> String {
     let mut env = serde_json::Map::new();
-    for (k, v) in RELEASE_GRADE {
+    for (k, v) in RELEASE_GRADE.into_iter().chain(ALLOCATOR) {
         env.insert(k.into(), v.into());
     }
     env.insert(
@@ -84,6 +98,9 @@ pub fn kernel_json(spec: &Spec<'_>) -> String {
         course_kernel_core::REAL_CARGO_ENV.into(),
         spec.real_cargo.to_string_lossy().into(),
     );
+    for (k, v) in spec.extra_env {
+        env.insert((*k).into(), (*v).into());
+    }
     let spec = json!({
         "argv": [spec.kernel.to_string_lossy(), "--control_file", "{connection_file}"],
         "display_name": DISPLAY_NAME,
@@ -111,6 +128,7 @@ mod tests {
             build_dir: Path::new("/home/u/.cache/parallel-course/kernels"),
             std_lib_dir: Some(Path::new("/t/lib/rustlib/x/lib")),
             path_var: "/bin",
+            extra_env: &[("CARGO_NET_OFFLINE", "true")],
         });
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(spec["argv"][0], "/r/.course/bin/course-kernel");
@@ -131,6 +149,8 @@ mod tests {
             assert_eq!(spec["env"]["LD_LIBRARY_PATH"], "/t/lib/rustlib/x/lib");
         }
         assert_eq!(spec["display_name"], DISPLAY_NAME);
+        assert_eq!(spec["env"]["CARGO_NET_OFFLINE"], "true");
+        assert_eq!(spec["env"]["MIMALLOC_ALLOW_THP"], "0");
     }
 
     /// The kernel is installed under [`NAME`]; every notebook must ask for

@@ -40,7 +40,11 @@ const FIRST_STAMP: &str = "warm-first.stamp";
 const ALL_STAMP: &str = "warm.stamp";
 
 /// The key a stamp holds: evcxr's version and the fingerprint.
-fn key(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<String> {
+///
+/// # Errors
+///
+/// When a notebook or a crate's source cannot be read.
+pub fn key(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<String> {
     Ok(format!(
         "evcxr {}\nnotebooks and crates {:016x}\n",
         evcxr_version(project)?,
@@ -202,7 +206,7 @@ fn fingerprint(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<u64> 
 }
 
 /// The `:dep` lines of a notebook's code cells, trimmed, in order.
-fn dep_lines(notebook: &Path) -> anyhow::Result<Vec<String>> {
+pub fn dep_lines(notebook: &Path) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(notebook)
         .with_context(|| format!("reading {}", notebook.display()))?;
     let nb: serde_json::Value = serde_json::from_str(&text).with_context(|| {

@@ -50,6 +50,10 @@ fn copy_docs(from: &Path, to: &Path) -> std::io::Result<()> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let (path, target) = (entry.path(), to.join(&name));
+        if name.starts_with('.') {
+            // rustdoc's own `.lock`, readable by the builder only.
+            continue;
+        }
         if !entry.file_type()?.is_dir() {
             std::fs::copy(&path, target)?;
         } else if name == "src" {

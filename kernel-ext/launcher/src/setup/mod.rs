@@ -62,11 +62,46 @@ pub enum Warm {
     No,
 }
 
-/// Which command set-up serves: the tests need a browser too.
+/// When the steps no notebook needs first run: the helper programs and
+/// documentation, the MPI program, the PyO3 module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Later {
+    /// In order, before set-up returns (tests, `--setup-only`, publishing).
+    Now,
+    /// After set-up returns, in a thread of their own at the lowest CPU
+    /// priority, while JupyterLab starts and the learner reads episode 0
+    /// (`./lab`).
+    Background,
+}
+
+/// What set-up leaves: what later stages need, and the steps still running
+/// in the background (see [`Later`]).
+pub struct Ready {
+    /// What the commands after set-up need.
+    pub env: Env,
+    /// The steps set-up left to the background, if any; dropping it leaves
+    /// them running until the launcher ends.
+    pub later: Option<LaterSteps>,
+}
+
+/// Steps running in the background after set-up returned.
+pub struct LaterSteps {
+    /// Their log.
+    pub log: PathBuf,
+    /// Their titles.
+    pub titles: Vec<String>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+/// Which command set-up serves; each needs what the one before it needs,
+/// and more: a room needs a Python every user can run and Node.js, the
+/// tests (which try a room) a browser too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum For {
     /// `./lab`, `./lab execute`, `./lab publish`.
     Course,
+    /// `./lab room`.
+    Room,
     /// `./lab test`.
     Tests,
 }
@@ -114,15 +149,15 @@ impl Part {
         Part::Warm,
     ];
 
-    /// The step's header.
-    pub fn title(self) -> String {
+    /// The step's header, for a run serving `serves`.
+    pub fn title(self, serves: For) -> String {
         match self {
             Part::Tools => "Checking for cargo and Python 3 with venv".into(),
             Part::PythonEnvs => "Python environments: JupyterLab (.venv), Snakemake and \
                                  maturin (locked, with hashes)"
                 .into(),
             Part::SystemPackages => {
-                let what: Vec<&str> = packages::NEEDS.iter().map(|n| n.what).collect();
+                let what: Vec<&str> = packages::needs(serves).map(|n| n.what).collect();
                 format!("System packages: {}", what.join("; "))
             }
             Part::RustSrc => {
@@ -146,6 +181,12 @@ impl Part {
         }
     }
 
+    /// Whether a step can wait until JupyterLab runs: nothing the first
+    /// notebook runs needs it.
+    pub fn can_wait(self) -> bool {
+        matches!(self, Part::Helpers | Part::Mpi | Part::PyO3)
+    }
+
     /// The steps a run makes: all but the warm-up when it does not warm.
     pub fn plan(warm: Warm) -> Vec<Part> {
         Part::ALL
@@ -165,14 +206,25 @@ fn log_of(project: &Project, name: &str) -> PathBuf {
 const OUT_OF_ORDER: &str = "set-up's steps ran out of order (a step needs what an earlier one \
                             finds); please report this";
 
-/// Runs every step of set-up, in [`Part::plan`]'s order, and returns what
-/// later stages need.
-pub fn set_up(project: &Project, warm: Warm, serves: For) -> anyhow::Result<Env> {
+/// Runs every step of set-up, in [`Part::plan`]'s order (those that can
+/// wait in the background when `later` says so), and returns what later
+/// stages need.
+pub fn set_up(
+    project: &Project,
+    warm: Warm,
+    serves: For,
+    later: Later,
+) -> anyhow::Result<Ready> {
     let plan = Part::plan(warm);
-    let mut steps = Steps::new(plan.len());
+    let deferred: Vec<Part> = plan
+        .iter()
+        .copied()
+        .filter(|p| later == Later::Background && p.can_wait())
+        .collect();
+    let mut steps = Steps::new(plan.len() - deferred.len());
     let plan = plan.into_iter().filter(|p| *p != Part::Tools);
     // Found first, outside the scope: the background steps borrow them.
-    let (cargo, python) = steps.run(&Part::Tools.title(), || {
+    let (cargo, python) = steps.run(&Part::Tools.title(serves), || {
         let cargo = toolchain::find_cargo()?;
         let python = python::find_python()?;
         let found = format!(
@@ -189,7 +241,15 @@ pub fn set_up(project: &Project, warm: Warm, serves: For) -> anyhow::Result<Env>
         let mut program: Option<PathBuf> = None;
         let (mut mpi, mut slurm) = (None, None);
         for part in plan {
-            let title = part.title();
+            let title = part.title(serves);
+            if deferred.contains(&part) {
+                if part == Part::Mpi {
+                    mpi = Some(Mpi::Missing(
+                        "the MPI program is being built in the background".into(),
+                    ));
+                }
+                continue;
+            }
             match part {
                 // Run above.
                 Part::Tools => {}
@@ -199,8 +259,9 @@ pub fn set_up(project: &Project, warm: Warm, serves: For) -> anyhow::Result<Env>
                         python_envs(project, python)
                     })?);
                 }
-                Part::SystemPackages => steps
-                    .run(&title, || Ok(((), packages::ensure(serves == For::Tests)?)))?,
+                Part::SystemPackages => {
+                    steps.run(&title, || Ok(((), packages::ensure(serves)?)))?
+                }
                 Part::RustSrc => {
                     steps.run(&title, || Ok(((), toolchain::ensure_rust_src()?)))?
                 }
@@ -269,7 +330,62 @@ pub fn set_up(project: &Project, warm: Warm, serves: For) -> anyhow::Result<Env>
         env_of(project, cargo, &mpi, &slurm)
     })?;
     println!("{}", steps.summary());
-    Ok(env)
+    let later = if deferred.is_empty() {
+        None
+    } else {
+        Some(start_later(project, cargo, serves, &deferred)?)
+    };
+    Ok(Ready { env, later })
+}
+
+/// Runs `parts` one after the other in a thread of its own, at the lowest
+/// CPU priority, with their output in `.course/logs/setup-later.log`.
+fn start_later(
+    project: &Project,
+    cargo: &OsString,
+    serves: For,
+    parts: &[Part],
+) -> anyhow::Result<LaterSteps> {
+    let log = log_of(project, "later");
+    std::fs::create_dir_all(project.logs_dir())?;
+    let file = std::fs::File::create(&log)
+        .with_context(|| format!("creating {}", log.display()))?;
+    let titles: Vec<String> = parts.iter().map(|p| p.title(serves)).collect();
+    let (project, cargo, parts) = (project.clone(), cargo.clone(), parts.to_vec());
+    let thread = std::thread::Builder::new()
+        .name("set-up later".into())
+        .spawn(move || {
+            crate::system::lower_this_threads_priority();
+            crate::steps::log_to(file);
+            for part in parts {
+                let title = part.title(serves);
+                crate::steps::say(&format!("== {title}"));
+                let started = std::time::Instant::now();
+                let outcome = match part {
+                    Part::Helpers => helpers::build(&project, &cargo)
+                        .and_then(|()| docs::build_api_docs(&project, &cargo))
+                        .map(|()| "built; documentation in notebooks/api/".to_string()),
+                    Part::Mpi => {
+                        mpi::ensure(&project, &cargo).map(|(_, outcome)| outcome)
+                    }
+                    Part::PyO3 => maturin::build(&project),
+                    _ => Ok(String::new()),
+                };
+                crate::steps::say(&match outcome {
+                    Ok(o) => {
+                        format!("   {o} ({})", crate::steps::seconds(started.elapsed()))
+                    }
+                    Err(e) => format!("   FAILED: {e:#}"),
+                });
+            }
+            crate::steps::say("== done");
+        })
+        .context("could not start the set-up's background thread")?;
+    Ok(LaterSteps {
+        log,
+        titles,
+        _thread: thread,
+    })
 }
 
 /// What the commands after set-up need, from what its steps found.

@@ -12,17 +12,9 @@
 
 use std::process::Command;
 
+use crate::setup::For;
 use crate::setup::apt;
 use crate::steps::capture;
-
-/// Which commands need a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum For {
-    /// Every command (`./lab`, `./lab test`, …).
-    Course,
-    /// Only `./lab test`.
-    Tests,
-}
 
 /// Something the course needs from the system: what it is for, Debian's
 /// packages, and how to tell it is there.
@@ -34,13 +26,13 @@ pub struct Need {
     /// Whether it is there (the programs, headers or libraries the
     /// course uses).
     pub found: fn() -> bool,
-    /// Which commands need it.
+    /// The least command that needs it (`./lab test` needs everything).
     pub needed_by: For,
 }
 
 /// Everything the course takes from the system's package manager: the one
 /// list. A later episode that needs a system package adds it here.
-pub const NEEDS: [Need; 4] = [
+pub const NEEDS: [Need; 7] = [
     Need {
         what: "OpenMPI and libclang (episode 8's MPI program)",
         packages: &crate::setup::mpi::PACKAGES,
@@ -60,6 +52,34 @@ pub const NEEDS: [Need; 4] = [
         needed_by: For::Course,
     },
     Need {
+        what: "slurmdbd and MariaDB (the cluster's accounting)",
+        packages: &["slurmdbd", "mariadb-server"],
+        found: || {
+            crate::cluster::program("slurmdbd").is_some()
+                && (crate::cluster::program("mariadbd").is_some()
+                    || crate::cluster::program("mysqld").is_some())
+        },
+        needed_by: For::Course,
+    },
+    Need {
+        what: "a Python every user can run (the room's JupyterHub and learners' JupyterLab)",
+        packages: &["python3", "python3-venv"],
+        found: || {
+            capture(Command::new(SYSTEM_PYTHON).args(["-c", "import venv, ensurepip"]))
+                .is_some()
+        },
+        needed_by: For::Room,
+    },
+    Need {
+        what: "Node.js and npm (the room's proxy)",
+        packages: &["nodejs", "npm"],
+        found: || {
+            capture(Command::new("node").arg("--version")).is_some()
+                && capture(Command::new("npm").arg("--version")).is_some()
+        },
+        needed_by: For::Room,
+    },
+    Need {
         what: "Chromium (the browser test)",
         packages: &["chromium"],
         found: || crate::testing::find_chromium().is_some(),
@@ -73,11 +93,13 @@ pub fn gfortran_version() -> Option<String> {
         .and_then(|v| v.lines().next().map(str::to_string))
 }
 
-/// The needs of a command: the course's, and the tests' when `tests`.
-pub fn needs(tests: bool) -> impl Iterator<Item = &'static Need> {
-    NEEDS
-        .iter()
-        .filter(move |n| n.needed_by == For::Course || tests)
+/// The system's own Python, which every user can run: a Python in root's
+/// home (pyenv, say) is out of learners' reach.
+pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+/// The needs of a command: those of every command up to `serves`.
+pub fn needs(serves: For) -> impl Iterator<Item = &'static Need> {
+    NEEDS.iter().filter(move |n| n.needed_by <= serves)
 }
 
 /// The packages of `needs`, each once, in the list's order.
@@ -108,12 +130,12 @@ pub fn install_command(packages: &[&str]) -> String {
 ///
 /// When apt-get was allowed but failed, or a package it installed still
 /// does not give what the course looks for.
-pub fn ensure(tests: bool) -> anyhow::Result<String> {
-    let missing: Vec<&Need> = needs(tests).filter(|n| !(n.found)()).collect();
+pub fn ensure(serves: For) -> anyhow::Result<String> {
+    let missing: Vec<&Need> = needs(serves).filter(|n| !(n.found)()).collect();
     if missing.is_empty() {
         return Ok(format!(
             "all found: {}",
-            needs(tests).map(|n| n.what).collect::<Vec<_>>().join("; ")
+            needs(serves).map(|n| n.what).collect::<Vec<_>>().join("; ")
         ));
     }
     let packages = packages_of(missing.iter().copied());
@@ -158,12 +180,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tests_need_more_than_the_course() {
-        let course: Vec<&str> = needs(false).map(|n| n.what).collect();
-        let tests: Vec<&str> = needs(true).map(|n| n.what).collect();
-        assert!(tests.len() > course.len());
-        assert!(course.iter().all(|c| tests.contains(c)));
-        assert!(!course.iter().any(|c| c.contains("Chromium")));
+    fn the_tests_need_more_than_the_room_and_the_room_more_than_the_course() {
+        let course: Vec<&str> = needs(For::Course).map(|n| n.what).collect();
+        let room: Vec<&str> = needs(For::Room).map(|n| n.what).collect();
+        let tests: Vec<&str> = needs(For::Tests).map(|n| n.what).collect();
+        assert!(tests.len() > room.len() && room.len() > course.len());
+        assert!(course.iter().all(|c| room.contains(c)));
+        assert!(room.iter().all(|c| tests.contains(c)));
+        assert!(!room.iter().any(|c| c.contains("Chromium")));
+        assert!(!course.iter().any(|c| c.contains("npm")));
     }
 
     #[test]

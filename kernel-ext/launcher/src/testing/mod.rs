@@ -93,10 +93,22 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             section(
                 "Kernel behaviour",
                 "(edits reach new kernels, one rayon pool, interrupts keep variables, no process outlives \
-                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions)",
+                 its cell, live output, magics, start and cell times, 8 kernels at once, locked versions, \
+                 bad inputs to every helper of the prelude, a killed server, forged output, the console)",
                 || kernel_behaviour(project, env),
             )?,
             "kernel behaviour",
+        );
+        check(
+            section(
+                "Room",
+                "(./lab room with 8 learners logging in through JupyterHub at once, each running \
+                 00-setup-check's first cells in a course kernel; then learner B tries to reach \
+                 learner A; then the room stopped with nothing left; then 2 learners whose servers \
+                 are Slurm jobs)",
+                || room(project, env),
+            )?,
+            "room",
         );
         if ran {
             check(
@@ -155,6 +167,41 @@ fn notebooks_to_run(
     }
     notebooks.extend(project.kernel_check_notebooks()?);
     Ok((notebooks, complete))
+}
+
+/// How many simulated learners the room's load test logs in.
+const ROOM_LEARNERS: &str = "8";
+
+/// The room's load and isolation test (`tests/room_test.py`): root only,
+/// since a room makes Unix users; elsewhere skipped, loudly, and under
+/// `CI=true` failed.
+fn room(project: &Project, env: &Env) -> anyhow::Result<bool> {
+    if !(cfg!(target_os = "linux") && system::running_as_root()) {
+        println!(
+            "SKIPPED: a room makes Unix users and cgroups, so its test runs as root on Linux."
+        );
+        return Ok(!system::under_ci());
+    }
+    let run = |extra: &[&str]| -> anyhow::Result<bool> {
+        Ok(Command::new(&env.python)
+            .arg(project.root.join("tests/room_test.py"))
+            .args(extra)
+            .arg(&project.root)
+            .current_dir(&project.root)
+            .status()
+            .context("could not run the room's test")?
+            .success())
+    };
+    let local = run(&["--learners", ROOM_LEARNERS])?;
+    // HPC mode: each learner's JupyterLab a Slurm job on the course's cluster.
+    let slurm = match &env.slurm {
+        crate::env::Slurm::Ready => run(&["--learners", "2", "--slurm"])?,
+        crate::env::Slurm::Missing(why) => {
+            println!("SKIPPED the room's HPC mode: {why}");
+            !system::under_ci()
+        }
+    };
+    Ok(local && slurm)
 }
 
 /// The kernel's own behaviour, checked by `tests/kernel_behaviour.py`.
