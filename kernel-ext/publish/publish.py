@@ -378,7 +378,7 @@ class Site:
     def render(self, nb, path, title, course):
         resources = {"metadata": {"name": title}, "course": course}
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
-        body = readable_inks(scrolling_tables(body))
+        body = readable_inks(corner_cells(scrolling_tables(body)))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
         self.pages.append(path)
@@ -392,6 +392,16 @@ def scrolling_tables(html):
     wider than the screen, so that the page itself never does."""
     return TABLE_OPEN.sub('<div class="course-scroll"><table', html).replace(
         "</table>", "</table></div>")
+
+
+EMPTY_HEADER = re.compile(r"<th>\s*</th>")
+
+
+def corner_cells(html):
+    """A table whose first column names its rows leaves the header row's
+    first cell empty. Empty, it heads nothing, so it becomes a data cell: a
+    screen reader then announces no nameless column header."""
+    return EMPTY_HEADER.sub("<td></td>", html)
 
 
 INK = re.compile(r'<span style="color: rgb\((\d+),\s*(\d+),\s*(\d+)\)">')
