@@ -23,14 +23,17 @@
 //!     [`monitor_cpus`](cpu::monitor_cpus): are we really parallel?
 //!   - [`scaling_study`](scaling::scaling_study): time, speed-up and
 //!     efficiency over thread counts, with an Amdahl fit.
+//!   - [`memory_bandwidth`](machine::memory_bandwidth): what the memory can
+//!     move, the yardstick of a memory-bound loop.
 //! * **Plots and tables**: [`Figure`](plot::Figure),
 //!   [`LineChart`](plot::LineChart) and [`BarChart`](plot::BarChart), SVG
 //!   drawn by plotters, shown inline; [`Table`](table::Table) for results
 //!   that are not timings. [`display`] holds the kernel's output protocol
 //!   they all use.
 //! * **Workloads**, serial and parallel, in [`workloads`]: sums, π, shared
-//!   counters, worker processes, word counts over public-domain books, and
-//!   the Mandelbrot and Julia sets.
+//!   counters, worker processes, word counts over public-domain books, the
+//!   Mandelbrot and Julia sets, and a flood on a grid (a stencil from
+//!   serial to halo exchange).
 //! * **Task graphs**: with durations (the pea soup) in [`taskgraph`]; of
 //!   closures, built first and run later on rayon, in [`delayed`].
 //! * **Other tools the course drives**: Snakemake workflows in [`workflow`];
@@ -89,6 +92,7 @@ pub mod error;
 pub mod format;
 pub mod interrupt;
 pub mod limits;
+pub mod machine;
 pub mod memory;
 mod os;
 pub mod plot;
@@ -115,8 +119,8 @@ pub use rayon;
 pub mod prelude {
     pub use crate::build_info::{BuildInfo, build_info};
     pub use crate::cluster::{
-        JobReport, MpiOutput, Mpirun, SlurmJob, SubmittedJob, mpi_program, mpirun,
-        slurm_status, squeue,
+        JobAccounting, JobReport, MpiOutput, Mpirun, SlurmJob, SubmittedJob, mpi_program,
+        mpirun, sacct, slurm_nodes, slurm_status, squeue,
     };
     pub use crate::cpu::{
         CoreCounts, CpuMonitor, CpuProfile, core_counts, logical_cores, monitor_cpus,
@@ -127,6 +131,7 @@ pub mod prelude {
     pub use crate::error::Error;
     pub use crate::format::format_seconds;
     pub use crate::interrupt::check_interrupt;
+    pub use crate::machine::{Bandwidth, memory_bandwidth};
     pub use crate::memory::{MemoryChart, MemoryProfile, MemorySampler, memory_usage};
     pub use crate::plot::{BarChart, Figure, LineChart};
     pub use crate::scaling::{Scaling, ScalingStudy, scaling_study};
@@ -135,6 +140,10 @@ pub mod prelude {
     pub use crate::taskgraph::{TaskGraph, TaskId, pea_soup};
     pub use crate::timing::{Timed, Timer, Timing, TimingTable, time_it, time_once};
     pub use crate::workflow::{Snakemake, SnakemakeRun, snakemake};
+    pub use crate::workloads::flood::{
+        Block, Flood, FloodFilm, Link, exchange_halos, flood_ranks, flood_rows_par,
+        flood_serial, flood_tiles_par, step_row,
+    };
     pub use crate::workloads::fractal::{
         BoundingBox, Complex64, FractalImage, Tile, julia, julia_par, mandelbrot,
         mandelbrot_rows_par, mandelbrot_serial, mandelbrot_static, mandelbrot_tiles_par,

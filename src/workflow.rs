@@ -65,6 +65,7 @@ pub fn snakemake(dir: impl AsRef<Path>) -> Snakemake {
         jobs: 1,
         args: Vec::new(),
         time_limit: Duration::from_secs(600),
+        slurm: false,
     }
 }
 
@@ -75,7 +76,12 @@ pub struct Snakemake {
     jobs: usize,
     args: Vec<OsString>,
     time_limit: Duration,
+    slurm: bool,
 }
+
+/// Seconds Slurm's executor waits before it first asks `sacct` about its
+/// jobs (40 unless told): the course's jobs take seconds, not hours.
+const SLURM_FIRST_CHECK: &str = "2";
 
 impl Snakemake {
     /// At most `jobs` jobs at once (`-j`), 1 to [`MAX_JOBS`].
@@ -96,6 +102,22 @@ impl Snakemake {
         self
     }
 
+    /// Runs every job as a Slurm job of its own (`--executor slurm`):
+    /// Snakemake submits each with `sbatch` and follows it through Slurm's
+    /// accounting (`sacct`), up to [`jobs`](Self::jobs) at once. Aimed at
+    /// the course's cluster when no other is configured, as
+    /// [`SlurmJob::submit`](crate::cluster::SlurmJob::submit) is.
+    ///
+    /// ```
+    /// use parallel_course::workflow::snakemake;
+    /// let run = snakemake("words").on_slurm().jobs(4);
+    /// assert!(run.command_line().starts_with("snakemake --executor slurm -j 4"));
+    /// ```
+    pub fn on_slurm(mut self) -> Self {
+        self.slurm = true;
+        self
+    }
+
     /// Stops the run, and every job of it, after `limit` (10 minutes unless set).
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = limit;
@@ -109,7 +131,11 @@ impl Snakemake {
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        let mut line = format!("snakemake -j {}", self.jobs);
+        let mut line = if self.slurm {
+            format!("snakemake --executor slurm -j {}", self.jobs)
+        } else {
+            format!("snakemake -j {}", self.jobs)
+        };
         for arg in args {
             line.push(' ');
             line.push_str(&arg);
@@ -148,6 +174,22 @@ impl Snakemake {
             .arg(self.jobs.to_string())
             .args(&self.args)
             .env("PATH", job_path(&program));
+        if self.slurm {
+            command.args([
+                "--executor",
+                "slurm",
+                "--slurm-init-seconds-before-status-checks",
+                SLURM_FIRST_CHECK,
+            ]);
+            if let Some(conf) = crate::cluster::course_slurm_conf() {
+                if let Some(bin) = srun_naming(&conf, &self.dir)? {
+                    let mut dirs = vec![bin];
+                    dirs.extend(std::env::split_paths(&job_path(&program)));
+                    command.env("PATH", std::env::join_paths(dirs).unwrap_or_default());
+                }
+                command.env("SLURM_CONF", conf);
+            }
+        }
         // Declared before the run, so dropped after its group: once a
         // stopped run's processes are gone, its lock on the folder is
         // released.
@@ -273,6 +315,44 @@ fn wait_for_unlock() {
 
 /// `PATH` for Snakemake's jobs: the course's helper programs first, then
 /// Snakemake's environment, then the cell's own `PATH`.
+/// Snakemake's job-step executor runs each rule inside its job with
+/// `srun`, after dropping every `SLURM_*` variable but the job's identity
+/// (clusters keep their configuration in `/etc/slurm`). The course's
+/// cluster keeps its own elsewhere, so an `srun` that names it goes first
+/// on the jobs' `PATH`: a script in the workflow's `.snakemake/` folder.
+/// `None` when no `srun` is installed.
+fn srun_naming(conf: &Path, dir: &Path) -> Result<Option<PathBuf>> {
+    let Some(srun) = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("srun"))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    let bin = dir.join(".snakemake/course-slurm-bin");
+    let quote =
+        |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let script = format!(
+        "#!/bin/sh\n# srun with the course cluster's configuration (written by the course).\n\
+         SLURM_CONF={} exec {} \"$@\"\n",
+        quote(conf),
+        quote(&srun)
+    );
+    let written = std::fs::create_dir_all(&bin)
+        .and_then(|()| std::fs::write(bin.join("srun"), script))
+        .and_then(|()| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                bin.join("srun"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+        });
+    written
+        .map_err(|e| Error::io(format!("writing {}", bin.join("srun").display()), e))?;
+    Ok(Some(bin))
+}
+
 fn job_path(program: &Path) -> OsString {
     let mut dirs = vec![crate::workloads::processes::helpers_dir()];
     dirs.extend(program.parent().map(Path::to_path_buf));
@@ -312,6 +392,29 @@ impl SnakemakeRun {
     /// The rules of the jobs that ran, in order (a rule with wildcards once per job).
     pub fn rules_run(&self) -> Vec<&str> {
         self.jobs.iter().map(|j| j.rule.as_str()).collect()
+    }
+
+    /// The Slurm job numbers of the jobs, when the run used Slurm's
+    /// executor ([`Snakemake::on_slurm`]): read from its log's
+    /// `… submitted with SLURM jobid N` lines, in order.
+    ///
+    /// ```
+    /// use parallel_course::workflow::SnakemakeRun;
+    /// let log = "Job 1 has been submitted with SLURM jobid 17 (log: x.log).\n";
+    /// let run = SnakemakeRun { command: String::new(), wall: Default::default(),
+    ///     jobs: Vec::new(), log: log.into() };
+    /// assert_eq!(run.slurm_jobs(), [17]);
+    /// ```
+    pub fn slurm_jobs(&self) -> Vec<u64> {
+        self.log
+            .lines()
+            .filter_map(|l| l.split("SLURM jobid ").nth(1))
+            .filter_map(|rest| {
+                let digits: String =
+                    rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+            .collect()
     }
 
     /// Whether Snakemake found every output up to date and ran nothing.

@@ -68,3 +68,103 @@ fn a_bad_argument_fails_the_run_with_the_programs_message() {
     let err = mpirun(&program, 1, ["zero"]).unwrap_err().to_string();
     assert!(err.contains("usage: integral-mpi"), "{err}");
 }
+
+/// The field `flood-mpi --out` wrote, as depths.
+fn field_in(path: &std::path::Path) -> Vec<f64> {
+    std::fs::read(path)
+        .unwrap()
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_flood_on_1_2_and_4_ranks_equals_the_serial_run_bit_for_bit() {
+    use parallel_course::workloads::flood::{Flood, flood_serial};
+    let Some(program) =
+        common::present_or_skip(mpi_program("flood-mpi"), "the MPI program")
+    else {
+        return;
+    };
+    let (n, steps) = (90, 40);
+    let serial = flood_serial(&Flood::dam_break(n, 3).unwrap(), steps).unwrap();
+    for ranks in [1, 2, 4] {
+        let out = std::env::temp_dir()
+            .join(format!("course-flood-{}-{ranks}.f64", std::process::id()));
+        let run = Mpirun::new(&program)
+            .ranks(ranks)
+            .args([n.to_string(), steps.to_string()])
+            .args(["--seed", "3", "--out"])
+            .arg(&out)
+            .run()
+            .unwrap();
+        let field = field_in(&out);
+        std::fs::remove_file(&out).unwrap();
+        let same = field
+            .iter()
+            .zip(&serial.water)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(
+            same && field.len() == n * n,
+            "{ranks} ranks differ from serial:\n{run}"
+        );
+        let halo = run.value("halo share").expect("a halo share line");
+        assert!((0.0..=1.0).contains(&halo), "{run}");
+        assert!(
+            run.lines().iter().any(|l| l.contains(&serial.checksum())),
+            "{run}"
+        );
+    }
+}
+
+#[test]
+fn ranks_on_two_nodes_of_the_cluster_talk_over_tcp_and_agree_with_serial() {
+    use parallel_course::cluster::{SlurmJob, slurm_status};
+    use parallel_course::workloads::flood::{Flood, flood_serial};
+    let Some(program) =
+        common::present_or_skip(mpi_program("flood-mpi"), "the MPI program")
+    else {
+        return;
+    };
+    if common::present_or_skip(slurm_status(), "the course's Slurm cluster").is_none() {
+        return;
+    }
+    let dir =
+        std::env::temp_dir().join(format!("course-mpi-nodes-{}", std::process::id()));
+    let out = dir.join("field.f64");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The emulated nodes share one machine, where OpenMPI would pass
+    // messages through shared memory: TCP only, as between machines.
+    let report = SlurmJob::new("flood-nodes", program.display().to_string())
+        .args(["64", "25", "--seed", "5", "--out"])
+        .arg(out.display().to_string())
+        .nodes(2)
+        .tasks_per_node(1)
+        .env("OMPI_MCA_btl", "self,tcp")
+        .env("OMPI_MCA_btl_tcp_if_include", "lo")
+        .minutes(2)
+        .submit(&dir)
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert!(report.succeeded(), "{report}");
+    let on: Vec<&str> = report
+        .output
+        .lines()
+        .filter(|l| l.starts_with("rank "))
+        .filter_map(|l| l.split(" on ").nth(1)?.split(':').next())
+        .collect();
+    assert_eq!(on.len(), 2, "{report}");
+    assert_ne!(on[0], on[1], "the two ranks ran on two nodes:\n{report}");
+    let serial = flood_serial(&Flood::dam_break(64, 5).unwrap(), 25).unwrap();
+    let field = field_in(&out);
+    assert!(
+        field.len() == serial.water.len()
+            && field
+                .iter()
+                .zip(&serial.water)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "{report}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -312,7 +312,10 @@ def main():
     names = [f"{PREFIX}{i}" for i in range(1, args.learners + 1)]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    sheet_file = course / ".course/room/state/learners-test.txt"
+    # The sheet sits outside the room's state folder, which ./lab room creates (on a fresh clone it does
+    # not exist yet).
+    sheet_file = course / ".course" / "room-test-learners.txt"
+    sheet_file.parent.mkdir(parents=True, exist_ok=True)
     sheet_file.write_text("\n".join(names) + "\n")
     failures = []
     try:

@@ -135,3 +135,35 @@ fn a_run_stopped_at_its_time_limit_leaves_no_lock_behind() {
     assert_eq!(after.rules_run(), ["slow"], "{after}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn slurms_executor_runs_a_two_rule_workflow_as_jobs_of_the_cluster() {
+    use parallel_course::cluster::{job_accounting, slurm_status};
+    if !installed()
+        || common::present_or_skip(slurm_status(), "the course's Slurm cluster").is_none()
+    {
+        return;
+    }
+    with_test_build_on_path();
+    let dir = workflow("slurm");
+    let run = snakemake(&dir)
+        .on_slurm()
+        .jobs(4)
+        .time_limit(std::time::Duration::from_secs(300))
+        .run()
+        .unwrap();
+    let mut rules = run.rules_run();
+    rules.sort();
+    assert_eq!(rules, ["count", "count", "top"], "{run}\n{}", run.log);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("top.tsv")).unwrap(),
+        "the\t3\nand\t1\n"
+    );
+    let ids = run.slurm_jobs();
+    assert_eq!(ids.len(), 3, "one Slurm job per rule's job:\n{}", run.log);
+    for id in ids {
+        let acct = job_accounting(id, std::time::Duration::from_secs(30)).unwrap();
+        assert_eq!(acct.job.state, "COMPLETED", "{acct}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -74,6 +74,10 @@ if mode == "slurm":
     c.SlurmSpawner.cmd = [singleuser]
     c.SlurmSpawner.batchspawner_singleuser_cmd = str(venv / "bin" / "batchspawner-singleuser")
     c.SlurmSpawner.req_keepvars_extra = "SLURM_CONF"
+    # The course's nodes are emulated on this machine (node1, node2, …: names
+    # no resolver knows), so a learner's server is reached on the loopback
+    # whichever node runs it.
+    c.SlurmSpawner.state_exechost_exp = "127.0.0.1"
 else:
     c.JupyterHub.spawner_class = course_room.CourseSpawner
     c.Spawner.cmd = [singleuser]

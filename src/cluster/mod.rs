@@ -23,11 +23,17 @@
 //! |---|---|
 //! | `mpi` | [`mpi_program`], [`mpirun`] and its builder [`Mpirun`], and [`MpiOutput`] |
 //! | `slurm` | [`SlurmJob`], the batch script for a cluster |
+//! | `submit` | [`SlurmJob::submit`], [`SubmittedJob`] and its [`JobReport`]; [`slurm_status`], [`slurm_nodes`], [`squeue`] |
+//! | `accounting` | [`JobAccounting`]: what `sacct` kept of a job, and `seff`'s efficiencies; [`sacct`] |
 
+mod accounting;
 mod mpi;
 mod slurm;
 mod submit;
 
+pub use accounting::{AccountingRow, JobAccounting, job_accounting, sacct};
 pub use mpi::{MpiOutput, Mpirun, mpi_program, mpirun};
 pub use slurm::SlurmJob;
-pub use submit::{JobReport, SubmittedJob, slurm_status, squeue};
+pub use submit::{
+    JobReport, SubmittedJob, course_slurm_conf, slurm_nodes, slurm_status, squeue,
+};

@@ -38,10 +38,12 @@ pub struct SlurmJob {
     args: Vec<String>,
     nodes: usize,
     tasks_per_node: usize,
+    cpus_per_task: Option<usize>,
     pub(super) minutes: u64,
     account: Option<String>,
     partition: Option<String>,
     modules: Vec<String>,
+    env: Vec<(String, String)>,
     srun: bool,
 }
 
@@ -55,10 +57,12 @@ impl SlurmJob {
             args: Vec::new(),
             nodes: 1,
             tasks_per_node: 1,
+            cpus_per_task: None,
             minutes: 10,
             account: None,
             partition: None,
             modules: Vec::new(),
+            env: Vec::new(),
             srun: true,
         }
     }
@@ -86,6 +90,23 @@ impl SlurmJob {
         self
     }
 
+    /// Adds arguments for the program.
+    ///
+    /// ```
+    /// use parallel_course::cluster::SlurmJob;
+    /// let script = SlurmJob::new("f", "./flood-mpi").args(["256", "100"]).script()?;
+    /// assert!(script.contains("srun ./flood-mpi 256 100\n"));
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
     /// How many machines (nodes) to ask for, 1 or more.
     pub fn nodes(mut self, nodes: usize) -> Self {
         self.nodes = nodes;
@@ -96,6 +117,27 @@ impl SlurmJob {
     /// the number of cores a node has.
     pub fn tasks_per_node(mut self, tasks: usize) -> Self {
         self.tasks_per_node = tasks;
+        self
+    }
+
+    /// CPUs for each task, 1 or more: a hybrid job, each rank running this
+    /// many threads. The script asks for them (`--cpus-per-task`), hands
+    /// them to `srun` (since Slurm 22.05 it no longer takes them from the
+    /// job by itself), and every script sets `RAYON_NUM_THREADS` from
+    /// `SLURM_CPUS_PER_TASK`, 1 when the job did not ask: a job that
+    /// forgets this line runs one thread per rank.
+    ///
+    /// ```
+    /// use parallel_course::cluster::SlurmJob;
+    /// let job = SlurmJob::new("hybrid", "./integral-mpi").nodes(2).cpus_per_task(4);
+    /// let script = job.script()?;
+    /// assert!(script.contains("#SBATCH --cpus-per-task=4\n"));
+    /// assert!(script.contains("srun --cpus-per-task=4 ./integral-mpi\n"));
+    /// assert_eq!(job.cpus(), 8);
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn cpus_per_task(mut self, cpus: usize) -> Self {
+        self.cpus_per_task = Some(cpus);
         self
     }
 
@@ -126,9 +168,28 @@ impl SlurmJob {
         self
     }
 
+    /// Sets an environment variable for the program (`export NAME=VALUE`
+    /// in the script, before `srun`).
+    ///
+    /// ```
+    /// use parallel_course::cluster::SlurmJob;
+    /// let script = SlurmJob::new("j", "./prog").env("OMPI_MCA_btl", "self,tcp").script()?;
+    /// assert!(script.contains("export OMPI_MCA_btl=self,tcp\n"));
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
     /// How many ranks the job runs: nodes × tasks per node.
     pub fn ranks(&self) -> usize {
         self.nodes.saturating_mul(self.tasks_per_node)
+    }
+
+    /// How many CPUs the job holds: ranks × CPUs per task.
+    pub fn cpus(&self) -> usize {
+        self.ranks().saturating_mul(self.cpus_per_task.unwrap_or(1))
     }
 
     /// The job script.
@@ -173,9 +234,23 @@ impl SlurmJob {
                 "a module name: letters, digits and `-_./+@=:,`, at least one (e.g. \"OpenMPI/4.1.4\")",
             ));
         }
+        let env_name = |n: &str| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if let Some((n, _)) = self.env.iter().find(|(n, _)| !env_name(n)) {
+            return Err(Error::invalid(
+                "env",
+                format!("{n:?}"),
+                "a variable name: letters, digits and `_`, not starting with a digit",
+            ));
+        }
         let controls = |v: &String| v.chars().any(char::is_control);
         if let Some(a) = std::iter::once(&self.program)
             .chain(&self.args)
+            .chain(self.env.iter().map(|(_, v)| v))
             .find(|a| controls(a))
         {
             return Err(Error::invalid(
@@ -186,6 +261,9 @@ impl SlurmJob {
         }
         crate::error::positive("nodes", self.nodes, "1 or more")?;
         crate::error::positive("tasks_per_node", self.tasks_per_node, "1 or more")?;
+        if let Some(cpus) = self.cpus_per_task {
+            crate::error::positive("cpus_per_task", cpus, "1 or more")?;
+        }
         if self.minutes == 0 || self.minutes > MAX_MINUTES {
             return Err(Error::invalid(
                 "minutes",
@@ -198,6 +276,9 @@ impl SlurmJob {
         sbatch(format!("--job-name={}", self.name));
         sbatch(format!("--nodes={}", self.nodes));
         sbatch(format!("--ntasks-per-node={}", self.tasks_per_node));
+        if let Some(cpus) = self.cpus_per_task {
+            sbatch(format!("--cpus-per-task={cpus}"));
+        }
         sbatch(format!(
             "--time={:02}:{:02}:00",
             self.minutes / 60,
@@ -228,9 +309,22 @@ impl SlurmJob {
                 s.push_str(&format!("module load {m}\n"));
             }
         }
+        s.push_str(
+            "\n# Threads per rank: the CPUs Slurm gave each task, 1 if the job asked for none.\n",
+        );
+        s.push_str("export RAYON_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}\n");
+        for (name, value) in &self.env {
+            s.push_str(&format!(
+                "export {name}={}\n",
+                shell_words(std::iter::once(value))
+            ));
+        }
         if self.srun {
             s.push_str("\n# One rank per task, on every node of the job.\n");
             s.push_str("srun ");
+            if let Some(cpus) = self.cpus_per_task {
+                s.push_str(&format!("--cpus-per-task={cpus} "));
+            }
         } else {
             s.push_str("\n# Without srun: one process, whatever the job asked for.\n");
         }
@@ -357,12 +451,23 @@ mod tests {
         let err = |j: SlurmJob| j.script().unwrap_err().to_string();
         assert!(err(job.clone().nodes(0)).contains("`nodes`: 0"));
         assert!(err(job.clone().tasks_per_node(0)).contains("`tasks_per_node`: 0"));
+        assert!(err(job.clone().cpus_per_task(0)).contains("`cpus_per_task`: 0"));
         assert!(err(job.clone().minutes(0)).contains("`minutes`: 0"));
         assert!(err(SlurmJob::new("my job", "p")).contains("`name`: \"my job\""));
         assert!(err(job.clone().module("OpenMPI\nrm -rf ~")).contains("`module`"));
         assert!(err(job.clone().account("proj; rm -rf ~")).contains("`account`"));
         assert!(err(job.clone().partition("")).contains("`partition`"));
         assert!(err(job.clone().arg("x\nrm -rf ~")).contains("`arg`"));
+        assert!(err(job.clone().env("1X", "v")).contains("`env`"));
+        assert!(err(job.clone().env("A B", "v")).contains("`env`"));
+        assert!(err(job.clone().env("X", "a\nrm -rf ~")).contains("`arg`"));
+        assert!(
+            job.clone()
+                .env("X", "two words")
+                .script()
+                .unwrap()
+                .contains("export X='two words'\n")
+        );
         assert!(job.module("OpenMPI/4.1.4-GCC-12.2.0").script().is_ok());
     }
 }

@@ -1,8 +1,8 @@
 //! Submitting a [`SlurmJob`] to Slurm from a cell: `sbatch`, the queue
 //! while it waits and runs, its output once it is done.
 //!
-//! The commands (`sbatch`, `squeue`, `scontrol`, `scancel`) are Slurm's
-//! own. When no `SLURM_CONF` is set and the course's one-node cluster is
+//! The commands (`sbatch`, `squeue`, `scontrol`, `scancel`, `sacct`) are
+//! Slurm's own. When no `SLURM_CONF` is set and the course's cluster is
 //! configured in this checkout (`./lab` starts it where Slurm is
 //! installed), they talk to that cluster; on a real cluster's login node
 //! they talk to the site's.
@@ -20,25 +20,32 @@ use crate::error::{Error, Result};
 
 /// Says how to get a cluster, for a machine without Slurm.
 const NO_SLURM: &str = "Slurm's commands (sbatch, squeue) were not found or no cluster answers. \
-    On Debian/Ubuntu as root, `./lab` installs Slurm and starts the course's one-node cluster \
-    (`sudo apt-get install slurm-wlm munge`, then run ./lab again); on a cluster, run this on its \
-    login node.";
+    On Debian/Ubuntu as root, `./lab` installs Slurm and starts the course's cluster of emulated \
+    nodes (`sudo apt-get install slurm-wlm munge slurmdbd mariadb-server`, then run ./lab again); \
+    on a cluster, run this on its login node.";
+
+/// The course cluster's configuration, when no other cluster is
+/// configured (`SLURM_CONF` unset) and this checkout's cluster has one.
+pub fn course_slurm_conf() -> Option<PathBuf> {
+    if std::env::var_os("SLURM_CONF").is_some() {
+        return None;
+    }
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join(SLURM_CONF);
+    conf.is_file().then_some(conf)
+}
 
 /// A Slurm command aimed at the course's cluster when no other is
 /// configured.
-fn slurm(program: &str) -> Command {
+pub(super) fn slurm(program: &str) -> Command {
     let mut command = Command::new(program);
-    if std::env::var_os("SLURM_CONF").is_none() {
-        let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join(SLURM_CONF);
-        if conf.is_file() {
-            command.env("SLURM_CONF", conf);
-        }
+    if let Some(conf) = course_slurm_conf() {
+        command.env("SLURM_CONF", conf);
     }
     command
 }
 
 /// Runs a Slurm command and returns its standard output.
-fn output(command: &mut Command, what: &str) -> Result<String> {
+pub(super) fn output(command: &mut Command, what: &str) -> Result<String> {
     let out = command.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Setup(NO_SLURM.into())
@@ -88,6 +95,28 @@ pub fn squeue() -> Result<String> {
         slurm("squeue").args(["-o", "%.6i %.9P %.14j %.8u %.9T %.8M %.5D %R"]),
         "squeue",
     )
+}
+
+/// The cluster's nodes, one line each (`sinfo -N`): name, state, CPUs,
+/// memory in MiB and partition.
+///
+/// ```no_run
+/// println!("{}", parallel_course::cluster::slurm_nodes()?);
+/// # Ok::<(), parallel_course::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`slurm_status`].
+pub fn slurm_nodes() -> Result<String> {
+    output(
+        slurm("sinfo").args(["-N", "-o", "%.8N %.6t %.5c %.8m %.10P"]),
+        "sinfo",
+    )
+    .map_err(|e| match e {
+        Error::Worker(why) => Error::Setup(format!("{NO_SLURM} ({why})")),
+        other => other,
+    })
 }
 
 impl SlurmJob {
@@ -239,6 +268,8 @@ impl SubmittedJob {
         std::mem::forget(guard);
         let output = self.read_output()?;
         let cpus = self.allocated_cpus().unwrap_or(0);
+        // The accounting of a job that just ended arrives a moment later.
+        let accounting = super::job_accounting(self.id, Duration::from_secs(15)).ok();
         let report = JobReport {
             id: self.id,
             name: self.name.clone(),
@@ -248,6 +279,7 @@ impl SubmittedJob {
             output,
             cpus,
             cpu_seconds: usage.seconds(),
+            accounting,
         };
         if let Some(mut live) = live {
             let ended =
@@ -312,9 +344,15 @@ pub struct JobReport {
     pub output: String,
     /// The CPUs Slurm gave it (0 if Slurm did not say).
     pub cpus: u32,
-    /// CPU seconds its processes used, when they could be watched (Linux,
-    /// a node that is this machine); `None` otherwise.
+    /// CPU seconds its processes used as `wait` saw them in `/proc` while
+    /// the job ran (Linux, a node that is this machine); `None` otherwise.
+    /// A check on [`accounting`](Self::accounting), and what is left when a
+    /// cluster keeps none.
     pub cpu_seconds: Option<f64>,
+    /// What Slurm's accounting kept of the job (`sacct`): elapsed and CPU
+    /// time, largest resident memory, the `seff` efficiencies; `None` on a
+    /// cluster without accounting.
+    pub accounting: Option<super::JobAccounting>,
 }
 
 impl JobReport {
@@ -330,9 +368,20 @@ impl JobReport {
         (end > start).then(|| end - start)
     }
 
-    /// How many of its CPUs the job kept busy on average: CPU seconds ÷
-    /// running time, what `seff` reports as CPU efficiency × CPUs.
+    /// How many of its CPUs the job kept busy on average: CPU time ÷
+    /// elapsed time, what `seff` reports as CPU efficiency × CPUs. From the
+    /// accounting when the cluster keeps it, otherwise from what `wait` saw
+    /// in `/proc`.
     pub fn busy_cpus(&self) -> Option<f64> {
+        self.accounting
+            .as_ref()
+            .and_then(super::JobAccounting::busy_cpus)
+            .or_else(|| self.busy_cpus_seen())
+    }
+
+    /// Busy CPUs from `/proc` alone: CPU seconds `wait` saw ÷ the running
+    /// time it saw.
+    pub fn busy_cpus_seen(&self) -> Option<f64> {
         Some(self.cpu_seconds? / self.running_time()?.as_secs_f64())
     }
 
@@ -360,6 +409,10 @@ impl JobReport {
 impl fmt::Display for JobReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.summary())?;
+        if let Some(acct) = &self.accounting {
+            writeln!(f, "ran on {}", acct.job.nodes)?;
+            f.write_str(&acct.seff())?;
+        }
         if let Some(busy) = self.busy_cpus() {
             writeln!(
                 f,

@@ -5,6 +5,7 @@
 //! whichever pool they are called in (the global one by default, or a
 //! pool of a chosen size inside a [scaling study](crate::scaling)).
 
+pub mod flood;
 pub mod fractal;
 pub mod integral;
 pub mod lanes;

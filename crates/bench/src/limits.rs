@@ -1,11 +1,11 @@
 //! What this machine can do, measured in the same run as the workloads,
 //! and how close each workload comes to it (the bench's `limit` column).
 //!
-//! * **Memory bandwidth**: a STREAM-like copy (`a[i] = b[i]`) and triad
-//!   (`a[i] = b[i] + s·c[i]`) on all cores over arrays of 128 MiB each (four
-//!   times the largest cache here and on most desktops), best of several
-//!   passes, counted as STREAM counts: 16 bytes per element for the copy, 24
-//!   for the triad. The better of the two is the machine's bandwidth.
+//! * **Memory bandwidth**: the support crate's STREAM-like copy and triad
+//!   ([`parallel_course::machine::memory_bandwidth`]) on all cores over
+//!   arrays of 128 MiB each, best of several passes, counted as STREAM
+//!   counts: 16 bytes per element for the copy, 24 for the triad. The
+//!   better of the two is the machine's bandwidth.
 //! * **Peak arithmetic**: fused multiply-adds on independent vectors in the
 //!   widest lanes the processor has (AVX-512, else AVX2 with FMA, else
 //!   plain), on every core at once: 2 floating-point operations per lane per
@@ -17,8 +17,6 @@
 
 use std::hint::black_box;
 use std::time::Instant;
-
-use parallel_course::rayon::prelude::*;
 
 /// The limits measured on this machine.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,44 +134,16 @@ pub fn measure(passes: usize) -> Machine {
     }
 }
 
-/// Elements per STREAM array: 2^24 `f64`, 128 MiB.
-const STREAM_LEN: usize = 1 << 24;
-
+/// The STREAM-like copy and triad (the support crate's, which the flood's
+/// stencil is measured against too): bytes per second, best of `passes`.
 fn stream(passes: usize) -> (f64, f64) {
-    let chunk = 1 << 16;
-    let mut a = vec![0.0f64; STREAM_LEN];
-    let mut b = vec![0.0f64; STREAM_LEN];
-    let mut c = vec![0.0f64; STREAM_LEN];
-    // Touch every page on the threads that will use it.
-    a.par_chunks_mut(chunk).for_each(|x| x.fill(1.0));
-    b.par_chunks_mut(chunk).for_each(|x| x.fill(2.0));
-    c.par_chunks_mut(chunk).for_each(|x| x.fill(0.5));
-    let bytes = (STREAM_LEN * 8) as f64;
-    let mut copy = 0.0f64;
-    let mut triad = 0.0f64;
-    for pass in 0..=passes {
-        let t = Instant::now();
-        a.par_chunks_mut(chunk)
-            .zip(b.par_chunks(chunk))
-            .for_each(|(a, b)| a.copy_from_slice(b));
-        let copy_s = t.elapsed().as_secs_f64();
-        black_box(&a);
-        let t = Instant::now();
-        a.par_chunks_mut(chunk)
-            .zip(b.par_chunks(chunk).zip(c.par_chunks(chunk)))
-            .for_each(|(a, (b, c))| {
-                for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
-                    *a = b + 3.0 * c;
-                }
-            });
-        let triad_s = t.elapsed().as_secs_f64();
-        black_box(&a);
-        if pass > 0 {
-            copy = copy.max(2.0 * bytes / copy_s);
-            triad = triad.max(3.0 * bytes / triad_s);
+    match parallel_course::machine::memory_bandwidth(passes.clamp(1, 100)) {
+        Ok(bw) => (bw.copy, bw.triad),
+        Err(e) => {
+            eprintln!("memory bandwidth not measured: {e}");
+            (0.0, 0.0)
         }
     }
-    (copy, triad)
 }
 
 /// Independent accumulators per thread: enough vectors in flight to keep

@@ -18,7 +18,7 @@ pub struct Env {
     pub slurm: Slurm,
 }
 
-/// Whether the course's one-node Slurm cluster can run on this machine.
+/// Whether the course's Slurm cluster (emulated nodes) can run on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slurm {
     /// Installed, and `./lab` runs as root.

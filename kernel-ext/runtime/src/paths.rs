@@ -36,10 +36,10 @@ pub const FROM_PYTHON_LOCK: &str = "target/from-python/.course-build.lock";
 /// other built.
 pub const MATURIN_ARGS: [&str; 3] = ["develop", "--release", "--locked"];
 
-/// The course's own one-node Slurm cluster (episode 8), relative to the
-/// checkout's root: its configuration ([`SLURM_CONF`]), state, logs and
-/// munge key. `./lab` and `./lab test` start its daemons when Slurm is
-/// installed and stop them when they end.
+/// The course's own Slurm cluster of emulated nodes (episodes 8, 12 and
+/// 15), relative to the checkout's root: its configuration ([`SLURM_CONF`]),
+/// state, logs, munge key and accounting database. `./lab` and `./lab test`
+/// start its daemons when Slurm is installed and stop them when they end.
 pub const SLURM_DIR: &str = ".course/slurm";
 
 /// The cluster's configuration file, relative to the checkout's root: what

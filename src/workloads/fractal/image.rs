@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 /// The largest side of a picture shown in the notebook.
 const DISPLAY_SIDE: usize = 512;
 
-fn encode_png(width: usize, height: usize, rgb: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn encode_png(width: usize, height: usize, rgb: &[u8]) -> Result<Vec<u8>> {
     let fail = |e: png::EncodingError| Error::Plot(format!("PNG encoding failed: {e}"));
     let w = u32::try_from(width).map_err(|_| Error::Plot("image too wide".into()))?;
     let h = u32::try_from(height).map_err(|_| Error::Plot("image too high".into()))?;

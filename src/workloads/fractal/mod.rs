@@ -35,6 +35,7 @@ mod region;
 mod strategies;
 
 pub use image::FractalImage;
+pub(crate) use image::encode_png;
 pub use kernel::{Complex64, julia, mandelbrot};
 pub use region::{BoundingBox, Tile};
 pub(crate) use strategies::{by_rows, by_rows_par};

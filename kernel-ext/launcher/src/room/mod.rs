@@ -486,14 +486,22 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
     let key = crate::kernel::warm::key(project, &notebooks)?;
     let stamp = paths.dir.join("cache.stamp");
     if std::fs::read_to_string(&stamp).is_ok_and(|s| s == key)
-        && paths.cache().join("evcxr").is_dir()
+        && holds_compiled_crates(&paths.cache().join("evcxr"))
     {
         return Ok("already warm".into());
     }
     install::make_dir(&paths.cache(), 0o755)?;
     // Outside the checkout: a kernel's build folder inside it would be
     // taken by Cargo for a member of the course's workspace.
+    // A fresh home each time: a build folder left there by an earlier warm-up
+    // would satisfy the kernels without compiling, and leave the shared cache
+    // empty (then every learner compiles the support crate at once).
     let home = system::course_cache()?.join("room-warm-home");
+    if home.exists() {
+        std::fs::remove_dir_all(&home).with_context(|| {
+            format!("removing the warm-up's old home {}", home.display())
+        })?;
+    }
     install::make_dir(&home, 0o700)?;
     let python = paths.venv().join("bin/python");
     let mut cmd = std::process::Command::new(&python);
@@ -513,6 +521,14 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
         "compiling in the room's kernels",
         "The room's kernels could not compile what the notebooks load; see .course/logs/.",
     )?;
+    if !holds_compiled_crates(&paths.cache().join("evcxr")) {
+        bail!(
+            "the room's warm-up ran but left nothing in {}: the learners' kernels would each \
+             compile the support crate at once. See the warm-up's logs in {}.",
+            paths.cache().join("evcxr").display(),
+            project.logs_dir().display()
+        );
+    }
     std::fs::write(&stamp, key)?;
     // Readable by every learner.
     crate::steps::run_streamed(
@@ -522,6 +538,16 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
         "could not open the room's cache to learners",
     )?;
     Ok(format!("compiled into {}", paths.cache().display()))
+}
+
+/// Whether evcxr's cache folder holds compiled crates (a folder per crate),
+/// not only the kernels' lock files (`.course-kernel-locks`).
+fn holds_compiled_crates(cache: &std::path::Path) -> bool {
+    std::fs::read_dir(cache).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| !e.file_name().to_string_lossy().starts_with('.'))
+    })
 }
 
 fn status(paths: &RoomPaths) -> anyhow::Result<ExitCode> {

@@ -53,12 +53,8 @@ pub const NEEDS: [Need; 7] = [
     },
     Need {
         what: "slurmdbd and MariaDB (the cluster's accounting)",
-        packages: &["slurmdbd", "mariadb-server"],
-        found: || {
-            crate::cluster::program("slurmdbd").is_some()
-                && (crate::cluster::program("mariadbd").is_some()
-                    || crate::cluster::program("mysqld").is_some())
-        },
+        packages: &crate::cluster::accounting::PACKAGES,
+        found: || crate::cluster::accounting::missing().is_none(),
         needed_by: For::Course,
     },
     Need {

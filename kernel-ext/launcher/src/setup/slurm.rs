@@ -1,7 +1,8 @@
-//! Slurm for episode 8: Debian's `slurm-wlm` and `munge` (installed by the
-//! system packages step, [`crate::setup::packages`], when it can). The daemons are
+//! Slurm for episodes 8 and 12: Debian's `slurm-wlm` and `munge`, and
+//! for accounting `slurmdbd` and `mariadb-server` (installed by the system
+//! packages step, [`crate::setup::packages`], when it can). The daemons are
 //! not started here: `./lab` and `./lab test` start the course's own
-//! one-node cluster ([`crate::cluster`]) and stop it when they end.
+//! cluster of emulated nodes ([`crate::cluster`]) and stop it when they end.
 
 use std::process::Command;
 
@@ -31,8 +32,9 @@ pub fn ensure() -> anyhow::Result<(Slurm, String)> {
     let missing = missing();
     if !missing.is_empty() {
         let why = format!(
-            "missing {}. Episode 8 submits its job to a one-node Slurm cluster that the course \
-             starts itself; install Slurm with `{}` (Debian/Ubuntu), then run ./lab again.",
+            "missing {}. Episodes 8 and 12 submit jobs to a Slurm cluster of emulated nodes \
+             that the course starts itself; install Slurm with `{}` (Debian/Ubuntu), then run \
+             ./lab again.",
             missing.join(", "),
             packages::install_command(&PACKAGES)
         );
