@@ -642,7 +642,7 @@ fn every_mermaid_diagram_has_a_title_and_a_description_for_screen_readers() {
             for key in ["accTitle:", "accDescr:"] {
                 let given = lines.iter().find_map(|l| l.trim().strip_prefix(key));
                 assert!(
-                    given.is_some_and(|v| v.trim().split_whitespace().count() >= 3),
+                    given.is_some_and(|v| v.split_whitespace().count() >= 3),
                     "{place}: a Mermaid diagram has no `{key}` line of a few words. Each diagram \
                      needs `accTitle: what it is` and `accDescr: what it shows, in words` (one \
                      line each, inside the diagram): they are its text alternative for readers \
