@@ -236,7 +236,8 @@ impl Diagram {
     /// ```
     /// use parallel_course::taskgraph::Diagram;
     ///
-    /// let head = Diagram::flowchart_head("Two steps", &["a needs nothing", "b comes after a"]);
+    /// let steps = ["a needs nothing".to_string(), "b comes after a".to_string()];
+    /// let head = Diagram::flowchart_head("Two steps", &steps);
     /// assert_eq!(
     ///     head,
     ///     "flowchart LR\n    accTitle: Two steps\n    accDescr: a needs nothing. b comes after a.\n"
