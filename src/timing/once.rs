@@ -236,16 +236,34 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn busy_work_shows_up_as_user_cpu_time() {
+        // This thread's own CPU clock, read apart from `time_once`: the loop
+        // spins until the thread has had 30 ms of CPU, however loaded the
+        // machine (a wall-clock loop gets less CPU on a busy machine).
+        fn thread_cpu() -> Duration {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `ts` is a valid, writable timespec.
+            let rc =
+                unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+            Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+        }
+        let wanted = Duration::from_millis(30);
         let t = time_once(|| {
-            let start = Instant::now();
+            let start = thread_cpu();
+            let give_up = Instant::now() + Duration::from_secs(60);
             let mut x = 0u64;
-            while start.elapsed() < Duration::from_millis(50) {
-                x = std::hint::black_box(x.wrapping_add(1));
+            while thread_cpu() - start < wanted && Instant::now() < give_up {
+                for _ in 0..10_000 {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
             }
             x
         });
         let cpu = t.cpu.expect("getrusage works on Linux");
-        assert!(cpu.total() >= Duration::from_millis(20), "{cpu:?}");
+        assert!(cpu.total() >= wanted, "{cpu:?}");
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub fn missing() -> Option<String> {
         format!(
             "missing {}: install them with `{}`",
             absent.join(" and "),
-            crate::setup::packages::install_command(&PACKAGES)
+            crate::setup::apt::install_command(&PACKAGES)
         )
     })
 }

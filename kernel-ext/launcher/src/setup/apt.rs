@@ -8,6 +8,14 @@ use anyhow::bail;
 use crate::steps::capture;
 use crate::system::running_as_root;
 
+/// The command a person runs to install `packages`.
+pub fn install_command(packages: &[&str]) -> String {
+    format!(
+        "sudo apt-get install -y --no-install-recommends {}",
+        packages.join(" ")
+    )
+}
+
 /// Whether this run may install packages: as root, with apt-get.
 pub fn allowed() -> bool {
     running_as_root() && capture(Command::new("apt-get").arg("--version")).is_some()

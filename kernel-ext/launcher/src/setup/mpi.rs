@@ -13,7 +13,7 @@ use std::process::Command;
 
 use crate::env::Mpi;
 use crate::project::Project;
-use crate::setup::packages;
+use crate::setup::apt;
 use crate::steps::{self, capture};
 
 /// Debian/Ubuntu packages: the `mpirun` launcher, the headers and `mpicc`
@@ -51,7 +51,7 @@ pub fn ensure(project: &Project, cargo: &OsString) -> anyhow::Result<(Mpi, Strin
              (Debian/Ubuntu; elsewhere the system's OpenMPI and libclang packages), then run \
              ./lab again.",
             missing.join(", "),
-            packages::install_command(&PACKAGES)
+            apt::install_command(&PACKAGES)
         );
         return Ok((Mpi::Missing(why.clone()), format!("SKIPPED: {why}")));
     }

@@ -111,14 +111,6 @@ pub fn packages_of<'a>(needs: impl IntoIterator<Item = &'a Need>) -> Vec<&'stati
     packages
 }
 
-/// The command a person runs to install `packages`.
-pub fn install_command(packages: &[&str]) -> String {
-    format!(
-        "sudo apt-get install -y --no-install-recommends {}",
-        packages.join(" ")
-    )
-}
-
 /// Installs what is missing of the command's needs, in one apt-get call
 /// when allowed; otherwise says what to run. Returns the outcome line.
 ///
@@ -138,7 +130,7 @@ pub fn ensure(serves: For) -> anyhow::Result<String> {
     let names: Vec<&str> = missing.iter().map(|n| n.what).collect();
     if !apt::allowed() {
         let how = if capture(Command::new("apt-get").arg("--version")).is_some() {
-            format!("run `{}`", install_command(&packages))
+            format!("run `{}`", apt::install_command(&packages))
         } else {
             format!(
                 "install them with your system's package manager (Debian's names: {})",
@@ -203,7 +195,7 @@ mod tests {
         ] {
             assert!(packages.contains(&p), "{p} missing from {packages:?}");
         }
-        let command = install_command(&packages);
+        let command = apt::install_command(&packages);
         assert!(command.starts_with("sudo apt-get install -y "), "{command}");
         assert!(command.ends_with(packages.last().copied().unwrap_or("")));
     }

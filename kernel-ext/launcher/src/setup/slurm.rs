@@ -7,7 +7,7 @@
 use std::process::Command;
 
 use crate::env::Slurm;
-use crate::setup::packages;
+use crate::setup::apt;
 use crate::steps::capture;
 use crate::system::running_as_root;
 
@@ -36,7 +36,7 @@ pub fn ensure() -> anyhow::Result<(Slurm, String)> {
              that the course starts itself; install Slurm with `{}` (Debian/Ubuntu), then run \
              ./lab again.",
             missing.join(", "),
-            packages::install_command(&PACKAGES)
+            apt::install_command(&PACKAGES)
         );
         return Ok((Slurm::Missing(why.clone()), format!("SKIPPED: {why}")));
     }
