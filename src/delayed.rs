@@ -479,11 +479,33 @@ impl<T> Delayed<T> {
     /// let text = y.diagram().to_string();
     /// assert!(text.starts_with("flowchart LR"));
     /// assert_eq!(text.matches("-->").count(), 1);
+    /// assert!(text.contains("accDescr: load needs no other task. clean waits for load, and gives the result."));
     /// ```
     pub fn diagram(&self) -> Diagram {
         let plan = Plan::of(&self.node);
-        let mut out = String::from("flowchart LR\n");
         let last = plan.nodes.len() - 1;
+        let steps: Vec<String> = plan
+            .nodes
+            .iter()
+            .zip(&plan.waits_for)
+            .enumerate()
+            .map(|(i, (node, ins))| {
+                let names: Vec<&str> =
+                    ins.iter().map(|&j| plan.nodes[j].name.as_str()).collect();
+                let when = match names.as_slice() {
+                    [] => "needs no other task".to_string(),
+                    names => format!("waits for {}", names.join(" and ")),
+                };
+                let result = if i == last {
+                    ", and gives the result"
+                } else {
+                    ""
+                };
+                format!("{} {when}{result}", node.name)
+            })
+            .collect();
+        let title = format!("Task graph of {} tasks", plan.nodes.len());
+        let mut out = Diagram::flowchart_head(&title, &steps);
         for (i, node) in plan.nodes.iter().enumerate() {
             let label = crate::display::escape_html(&node.name).replace('"', "#quot;");
             if i == last {

@@ -35,15 +35,45 @@ use crate::error::{Error, Result};
 pub struct Figure {
     svg: String,
     title: String,
+    description: String,
 }
 
 impl Figure {
     /// Wraps an SVG document drawn elsewhere (for example with plotters'
-    /// `SVGBackend::with_string`).
+    /// `SVGBackend::with_string`). The title is its text alternative; give
+    /// a fuller one with [`described`](Figure::described).
     pub fn from_svg(svg: impl Into<String>, title: impl Into<String>) -> Figure {
+        let title = title.into();
+        Figure::described(svg, title.clone(), title)
+    }
+
+    /// Wraps an SVG document with a title and a description of what it
+    /// shows, in words: the text alternative that a screen reader reads
+    /// instead of the picture. Both go into the SVG as `<title>` and
+    /// `<desc>` (with `role="img"`), unless it has a `<title>` already, and
+    /// the description is the `alt` text of [`to_html`](Figure::to_html).
+    ///
+    /// ```
+    /// use parallel_course::plot::Figure;
+    ///
+    /// let fig = Figure::described(
+    ///     r#"<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>"#,
+    ///     "A dot",
+    ///     "One black dot, 5 pixels across.",
+    /// );
+    /// assert!(fig.svg().contains("<title>A dot</title><desc>One black dot"));
+    /// assert!(fig.to_html().starts_with(r#"<img alt="One black dot, 5 pixels across.""#));
+    /// ```
+    pub fn described(
+        svg: impl Into<String>,
+        title: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Figure {
+        let (title, description) = (title.into(), description.into());
         Figure {
-            svg: svg.into(),
-            title: title.into(),
+            svg: label_svg(svg.into(), &title, &description),
+            title,
+            description,
         }
     }
 
@@ -55,6 +85,13 @@ impl Figure {
     /// The title given when the figure was drawn.
     pub fn title(&self) -> &str {
         &self.title
+    }
+
+    /// What the figure shows, in words: its text alternative. For the
+    /// charts of this module, the title, both axes with their ranges, and
+    /// each line or bar with its values.
+    pub fn description(&self) -> &str {
+        &self.description
     }
 
     /// Writes the SVG to `path` (conventionally ending in `.svg`).
@@ -69,20 +106,17 @@ impl Figure {
     }
 
     /// The figure as an HTML `<img>` element with the SVG inlined as a
-    /// base64 data URL.
+    /// base64 data URL; its `alt` text is the [`description`](Figure::description).
     ///
     /// ```
     /// let fig = parallel_course::plot::Figure::from_svg("<svg/>", "empty");
-    /// assert_eq!(
-    ///     fig.to_html(),
-    ///     r#"<img alt="empty" src="data:image/svg+xml;base64,PHN2Zy8+"/>"#
-    /// );
+    /// assert!(fig.to_html().starts_with(r#"<img alt="empty" src="data:image/svg+xml;base64,"#));
     /// ```
     pub fn to_html(&self) -> String {
         use base64::Engine as _;
         format!(
             r#"<img alt="{}" src="data:image/svg+xml;base64,{}"/>"#,
-            crate::display::escape_html(&self.title),
+            crate::display::escape_html(&self.description),
             base64::engine::general_purpose::STANDARD.encode(&self.svg)
         )
     }
@@ -101,9 +135,65 @@ impl std::fmt::Debug for Figure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Figure")
             .field("title", &self.title)
+            .field("description", &self.description)
             .field("svg_bytes", &self.svg.len())
             .finish()
     }
+}
+
+/// Gives an SVG document a `<title>` and a `<desc>` as its first children
+/// and `role="img"` with an `aria-label` on its root, so that the picture
+/// has a text alternative wherever it is shown or saved. A document that
+/// has a `<title>` already, or no `<svg` root, is left as it is.
+fn label_svg(svg: String, title: &str, description: &str) -> String {
+    if svg.contains("<title") {
+        return svg;
+    }
+    let Some(start) = svg.find("<svg") else {
+        return svg;
+    };
+    let Some(end) = svg[start..].find('>').map(|i| start + i) else {
+        return svg;
+    };
+    let self_closing = svg[..end].ends_with('/');
+    let open_end = if self_closing { end - 1 } else { end };
+    let (title, description) = (escape_xml(title), escape_xml(description));
+    let children = format!("<title>{title}</title><desc>{description}</desc>");
+    let mut out = String::with_capacity(svg.len() + children.len() + title.len() + 40);
+    out.push_str(&svg[..open_end]);
+    out.push_str(&format!(r#" role="img" aria-label="{title}">"#));
+    out.push_str(&children);
+    if self_closing {
+        out.push_str("</svg>");
+    }
+    out.push_str(&svg[end + 1..]);
+    out
+}
+
+/// Text for an XML element or attribute.
+fn escape_xml(text: &str) -> String {
+    crate::display::escape_html(text).replace('\'', "&apos;")
+}
+
+/// A number on an axis, as the charts' tick labels write it.
+fn number(v: f64) -> String {
+    crate::format::significant(v, 3)
+}
+
+/// A chart's text alternative: its kind and title, its axes with their
+/// ranges, then one sentence per series.
+fn chart_description(
+    kind: &str,
+    title: &str,
+    axes: &[String],
+    series: &[String],
+) -> String {
+    let mut text = format!("{kind} \u{201c}{title}\u{201d}: {}.", axes.join("; "));
+    for s in series {
+        text.push(' ');
+        text.push_str(s);
+    }
+    text
 }
 
 /// The colours lines take in order (a colour-blind-safe palette).
@@ -324,6 +414,7 @@ impl LineChart {
         if y1 <= y0 {
             y1 = if self.log_y { y0 * 10.0 } else { y0 + 1.0 };
         }
+        let description = self.describe((x0, x1), (y0, y1));
         if self.log_x {
             (x0, x1) = whole_decades(x0, x1);
         }
@@ -362,7 +453,43 @@ impl LineChart {
             (true, true) => self.render(&mut svg, xs.log_scale(), ys.log_scale()),
         }
         .map_err(|e| Error::Plot(e.to_string()))?;
-        Ok(Figure::from_svg(svg, self.title.clone()))
+        Ok(Figure::described(svg, self.title.clone(), description))
+    }
+
+    /// The chart in words: the axes with their ranges (as drawn, before
+    /// the margin), then each line's style, points, ends and highest value.
+    fn describe(&self, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> String {
+        let axis = |name: &str, label: &str, from: f64, to: f64, log: bool| {
+            let scale = if log { ", logarithmic" } else { "" };
+            format!(
+                "{name} axis {label}, {} to {}{scale}",
+                number(from),
+                number(to)
+            )
+        };
+        let axes = [
+            axis("x", &self.x_label, x0, x1, self.log_x),
+            axis("y", &self.y_label, y0, y1, self.log_y),
+        ];
+        let series: Vec<String> = self
+            .lines
+            .iter()
+            .filter_map(|line| {
+                let (first, last) = (line.points.first()?, line.points.last()?);
+                let top = line.points.iter().fold(first, |a, b| if b.1 > a.1 { b } else { a });
+                let style = if line.dashed { "dashed line" } else { "line" };
+                let name = if line.label.is_empty() { "unnamed" } else { &line.label };
+                let at = |(x, y): &(f64, f64)| format!("{} at x = {}", number(*y), number(*x));
+                Some(format!(
+                    "{style} \u{201c}{name}\u{201d}, {} points: from {} to {}, highest {}.",
+                    line.points.len(),
+                    at(first),
+                    at(last),
+                    at(top)
+                ))
+            })
+            .collect();
+        chart_description("Line chart", &self.title, &axes, &series)
     }
 
     fn render<X, Y>(
@@ -503,7 +630,18 @@ impl BarChart {
         let mut svg = String::new();
         self.render(&mut svg)
             .map_err(|e| Error::Plot(e.to_string()))?;
-        Ok(Figure::from_svg(svg, self.title.clone()))
+        let bars: Vec<String> = self
+            .bars
+            .iter()
+            .map(|(label, v)| format!("{label} {}", number(*v)))
+            .collect();
+        let description = chart_description(
+            "Bar chart",
+            &self.title,
+            &[format!("one bar per label, length {}", self.value_label)],
+            &[format!("From the top: {}.", bars.join(", "))],
+        );
+        Ok(Figure::described(svg, self.title.clone(), description))
     }
 
     fn render(
@@ -670,6 +808,66 @@ mod tests {
                 "tick {tick} missing on the log x axis"
             );
         }
+    }
+
+    #[test]
+    fn a_line_chart_says_in_words_what_it_shows() {
+        let fig = LineChart::new("Speed-up", "threads", "speed-up")
+            .line_with_markers("measured", [(1.0, 1.0), (2.0, 1.9), (4.0, 3.1)])
+            .dashed("ideal", [(1.0, 1.0), (4.0, 4.0)])
+            .draw()
+            .expect("a chart with points draws");
+        let text = fig.description();
+        for part in [
+            "Line chart \u{201c}Speed-up\u{201d}",
+            "x axis threads, 1 to 4",
+            "y axis speed-up, 0 to 4",
+            "line \u{201c}measured\u{201d}, 3 points: from 1 at x = 1 to 3.1 at x = 4",
+            "dashed line \u{201c}ideal\u{201d}, 2 points",
+        ] {
+            assert!(text.contains(part), "{part:?} missing from {text:?}");
+        }
+        let svg = fig.svg();
+        let root = &svg[svg.find("<svg").expect("an svg root")..];
+        let root = &root[..root.find('>').expect("the root's end")];
+        assert!(
+            root.contains(r#"role="img""#) && root.contains(r#"aria-label="Speed-up""#)
+        );
+        assert!(svg.contains("<title>Speed-up</title><desc>Line chart"));
+        assert!(
+            fig.to_html()
+                .contains("alt=\"Line chart \u{201c}Speed-up\u{201d}: x axis threads")
+        );
+    }
+
+    #[test]
+    fn a_bar_chart_names_every_bar_and_its_value_in_its_text_alternative() {
+        let fig = BarChart::new("Words", "occurrences")
+            .bars([("whale", 1200.0), ("sea", 455.6)])
+            .draw()
+            .expect("bars draw");
+        assert!(
+            fig.description()
+                .ends_with("From the top: whale 1200, sea 456."),
+            "{}",
+            fig.description()
+        );
+        assert!(fig.description().contains("length occurrences"));
+    }
+
+    #[test]
+    fn a_figure_with_a_title_of_its_own_is_not_labelled_twice_and_markup_is_escaped() {
+        let own = r#"<svg xmlns="http://www.w3.org/2000/svg"><title>Mine</title></svg>"#;
+        assert_eq!(Figure::from_svg(own, "other").svg(), own);
+        let fig = Figure::described("<svg/>", "a < b", "\"quoted\" & 'single'");
+        assert_eq!(
+            fig.svg(),
+            r#"<svg role="img" aria-label="a &lt; b"><title>a &lt; b</title><desc>&quot;quoted&quot; &amp; &apos;single&apos;</desc></svg>"#
+        );
+        assert!(
+            fig.to_html()
+                .starts_with(r#"<img alt="&quot;quoted&quot; &amp; 'single'""#)
+        );
     }
 
     #[test]

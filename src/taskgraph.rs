@@ -222,11 +222,39 @@ impl std::fmt::Display for Schedule {
     }
 }
 
-/// A dependency diagram in Mermaid syntax, which JupyterLab draws.
+/// A dependency diagram in Mermaid syntax, which JupyterLab draws. The
+/// course's diagrams open with an `accTitle` and an `accDescr` line: the
+/// diagram's text alternative, which Mermaid puts into the drawing as its
+/// `<title>` and `<desc>` for screen readers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagram(pub String);
 
 impl Diagram {
+    /// The first lines of a left-to-right flowchart with its text
+    /// alternative: a title, and a description of every step in words.
+    ///
+    /// ```
+    /// use parallel_course::taskgraph::Diagram;
+    ///
+    /// let steps = ["a needs nothing".to_string(), "b comes after a".to_string()];
+    /// let head = Diagram::flowchart_head("Two steps", &steps);
+    /// assert_eq!(
+    ///     head,
+    ///     "flowchart LR\n    accTitle: Two steps\n    accDescr: a needs nothing. b comes after a.\n"
+    /// );
+    /// ```
+    pub fn flowchart_head(title: &str, steps: &[String]) -> String {
+        // Mermaid reads each of these to the end of its line.
+        let line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let description: Vec<String> =
+            steps.iter().map(|s| format!("{}.", line(s))).collect();
+        format!(
+            "flowchart LR\n    accTitle: {}\n    accDescr: {}\n",
+            line(title),
+            description.join(" ")
+        )
+    }
+
     /// Shows the diagram in the notebook (`text/vnd.mermaid`, drawn by
     /// JupyterLab 4.1 and later; other front ends show the text).
     pub fn evcxr_display(&self) {
@@ -469,7 +497,25 @@ impl TaskGraph {
     /// The dependency diagram as a Mermaid flowchart, left to right, with
     /// each step's duration and unattended steps drawn rounded.
     pub fn diagram(&self) -> Diagram {
-        let mut out = String::from("flowchart LR\n");
+        let steps: Vec<String> = self
+            .tasks
+            .iter()
+            .map(|t| {
+                let how = if t.needs_worker { "" } else { ", unattended," };
+                let after: Vec<&str> = t
+                    .after
+                    .iter()
+                    .map(|d| self.tasks[d.index].name.as_str())
+                    .collect();
+                let when = match after.as_slice() {
+                    [] => "can start at once".to_string(),
+                    names => format!("comes after {}", names.join(" and ")),
+                };
+                format!("{} ({}){how} {when}", t.name, t.duration)
+            })
+            .collect();
+        let title = format!("Task graph of {} steps", self.tasks.len());
+        let mut out = Diagram::flowchart_head(&title, &steps);
         for (i, t) in self.tasks.iter().enumerate() {
             let label = escape_html(&format!("{} ({})", t.name, t.duration))
                 .replace('"', "#quot;");
@@ -616,5 +662,25 @@ mod tests {
         assert!(d.starts_with("flowchart LR\n"));
         assert_eq!(d.matches("-->").count(), 4);
         assert!(d.contains("t1([\"skim and simmer the peas (60)\"])"));
+    }
+
+    #[test]
+    fn diagram_carries_a_text_alternative_naming_every_step_and_what_it_waits_for() {
+        let d = pea_soup().diagram().0;
+        let mut lines = d.lines();
+        assert_eq!(lines.next(), Some("flowchart LR"));
+        assert_eq!(lines.next(), Some("    accTitle: Task graph of 5 steps"));
+        let description = lines.next().unwrap_or_default();
+        for part in [
+            "    accDescr: bring peas to the boil (1) can start at once.",
+            "skim and simmer the peas (60), unattended, comes after bring peas to the boil.",
+            "add vegetables, simmer (20), unattended, comes after skim and simmer the peas and \
+             clean and chop the vegetables.",
+        ] {
+            assert!(
+                description.contains(part),
+                "{part:?} missing from {description:?}"
+            );
+        }
     }
 }

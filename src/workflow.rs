@@ -540,6 +540,8 @@ fn failure_report(log: &str) -> String {
 /// assert!(diagram.0.contains("j1[\"count<br/>book: moby\"]"));
 /// assert!(diagram.0.contains("j1 --> j0"));
 /// assert!(diagram.0.contains("class j0 torun"));
+/// assert!(diagram.0.contains("accTitle: Snakemake's jobs: 2 in all, 1 to run\n"));
+/// assert!(diagram.0.contains("accDescr: merge, to run, after count (book: moby). count (book: moby), up to date.\n"));
 /// # Ok::<(), parallel_course::Error>(())
 /// ```
 ///
@@ -547,17 +549,16 @@ fn failure_report(log: &str) -> String {
 ///
 /// [`Error::Worker`] if the text has no graph in it.
 pub fn dot_to_mermaid(dot: &str) -> Result<Diagram> {
-    let mut out =
-        String::from("flowchart LR\n    classDef torun stroke-dasharray: 5 4\n");
-    let mut classes = String::new();
-    let mut nodes = 0;
+    // (id, label, up to date)
+    let mut jobs: Vec<(&str, &str, bool)> = Vec::new();
+    let mut edges: Vec<(&str, &str)> = Vec::new();
     for line in dot.lines().map(str::trim) {
         if let Some((from, to)) = line.split_once(" -> ") {
             let (from, to) = (from.trim(), to.trim().trim_end_matches(';'));
             if from.chars().all(|c| c.is_ascii_digit())
                 && to.chars().all(|c| c.is_ascii_digit())
             {
-                out.push_str(&format!("    j{from} --> j{to}\n"));
+                edges.push((from, to));
             }
             continue;
         }
@@ -574,22 +575,63 @@ pub fn dot_to_mermaid(dot: &str) -> Result<Diagram> {
         else {
             continue;
         };
-        let label = escape_html(label).replace("\\n", "<br/>");
-        out.push_str(&format!("    j{id}[\"{label}\"]\n"));
         // Snakemake draws the jobs that are up to date dashed.
-        if !attrs.contains("dashed") {
-            classes.push_str(&format!("    class j{id} torun\n"));
-        }
-        nodes += 1;
+        jobs.push((id, label, attrs.contains("dashed")));
     }
-    if nodes == 0 {
+    if jobs.is_empty() {
         return Err(Error::Worker(format!(
             "no jobs in Snakemake's graph; it printed: {}",
             dot.lines().take(5).collect::<Vec<_>>().join(" ")
         )));
     }
-    out.push_str(&classes);
+    let name_of = |id: &str| {
+        jobs.iter()
+            .find(|j| j.0 == id)
+            .map_or(id.to_string(), |j| job_words(j.1))
+    };
+    let steps: Vec<String> = jobs
+        .iter()
+        .map(|&(id, label, up_to_date)| {
+            let state = if up_to_date { "up to date" } else { "to run" };
+            let after: Vec<String> = edges
+                .iter()
+                .filter(|e| e.1 == id)
+                .map(|e| name_of(e.0))
+                .collect();
+            let when = if after.is_empty() {
+                String::new()
+            } else {
+                format!(", after {}", after.join(" and "))
+            };
+            format!("{}, {state}{when}", job_words(label))
+        })
+        .collect();
+    let to_run = jobs.iter().filter(|j| !j.2).count();
+    let title = format!("Snakemake's jobs: {} in all, {to_run} to run", jobs.len());
+    let mut out = Diagram::flowchart_head(&title, &steps);
+    out.push_str("    classDef torun stroke-dasharray: 5 4\n");
+    for (id, label, _) in &jobs {
+        let label = escape_html(label).replace("\\n", "<br/>");
+        out.push_str(&format!("    j{id}[\"{label}\"]\n"));
+    }
+    for (from, to) in &edges {
+        out.push_str(&format!("    j{from} --> j{to}\n"));
+    }
+    for (id, _, up_to_date) in &jobs {
+        if !up_to_date {
+            out.push_str(&format!("    class j{id} torun\n"));
+        }
+    }
     Ok(Diagram(out))
+}
+
+/// A job's label from Snakemake's graph in words: `count\nbook: moby`
+/// (the rule, then its wildcards) as `count (book: moby)`.
+fn job_words(label: &str) -> String {
+    match label.split_once("\\n") {
+        Some((rule, rest)) => format!("{rule} ({})", rest.replace("\\n", ", ")),
+        None => label.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -818,3 +818,143 @@ fn an_extra_not_marked_in_its_first_cell_is_refused() {
         "{problems:#?}"
     );
 }
+
+/// The Markdown the published site renders, as (where, text) pairs: each
+/// markdown cell of the course notebooks, the lesson plan, and the README
+/// (whose set-up sections make the set-up page).
+fn published_markdown() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (i, cell) in cells(&nb, "markdown").enumerate() {
+            found.push((format!("{name}, markdown cell {}", i + 1), source(cell)));
+        }
+    }
+    for name in ["lesson-plan.md", "README.md"] {
+        let text = std::fs::read_to_string(root.join(name))
+            .unwrap_or_else(|e| panic!("reading {name}: {e}"));
+        found.push((name.to_string(), text));
+    }
+    found
+}
+
+/// The fenced code blocks of a Markdown text: (the info string, the
+/// lines inside).
+fn fenced_blocks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, Vec<String>)> = None;
+    for line in text.lines() {
+        let fence = line.trim_start().starts_with("```");
+        match (&mut open, fence) {
+            (None, true) => {
+                open = Some((line.trim_start()[3..].trim().to_string(), Vec::new()))
+            }
+            (Some(_), true) => blocks.extend(open.take()),
+            (Some((_, lines)), false) => lines.push(line.to_string()),
+            (None, false) => {}
+        }
+    }
+    blocks
+}
+
+/// The Markdown's lines outside fenced code blocks.
+fn prose_lines(text: &str) -> Vec<&str> {
+    let mut inside = false;
+    text.lines()
+        .filter(|line| {
+            if line.trim_start().starts_with("```") {
+                inside = !inside;
+                return false;
+            }
+            !inside
+        })
+        .collect()
+}
+
+#[test]
+fn every_mermaid_diagram_has_a_title_and_a_description_for_screen_readers() {
+    let mut diagrams = 0;
+    for (place, text) in published_markdown() {
+        for (info, lines) in fenced_blocks(&text) {
+            if info != "mermaid" {
+                continue;
+            }
+            diagrams += 1;
+            for key in ["accTitle:", "accDescr:"] {
+                let given = lines.iter().find_map(|l| l.trim().strip_prefix(key));
+                assert!(
+                    given.is_some_and(|v| v.split_whitespace().count() >= 3),
+                    "{place}: a Mermaid diagram has no `{key}` line of a few words. Each diagram \
+                     needs `accTitle: what it is` and `accDescr: what it shows, in words` (one \
+                     line each, inside the diagram): they are its text alternative for readers \
+                     who cannot see it"
+                );
+            }
+        }
+    }
+    assert!(diagrams > 0, "expected the pea-soup diagram of episode 1");
+}
+
+#[test]
+fn headings_go_down_one_level_at_a_time_from_one_title() {
+    for (place, text) in published_markdown() {
+        let levels: Vec<(usize, &str)> = prose_lines(&text)
+            .into_iter()
+            .filter_map(|line| {
+                let hashes = line.chars().take_while(|&c| c == '#').count();
+                (hashes > 0 && line[hashes..].starts_with(' ')).then_some((hashes, line))
+            })
+            .collect();
+        for pair in levels.windows(2) {
+            let ((above, _), (level, line)) = (pair[0], pair[1]);
+            assert!(
+                level <= above + 1,
+                "{place}: `{line}` is a level-{level} heading after a level-{above} one; a \
+                 heading may go down one level at a time (screen readers list the headings as \
+                 an outline)"
+            );
+        }
+    }
+    for path in course_notebooks() {
+        let nb = load(&path);
+        let titles: usize = cells(&nb, "markdown")
+            .map(|c| {
+                prose_lines(&source(c))
+                    .iter()
+                    .filter(|l| l.starts_with("# "))
+                    .count()
+            })
+            .sum();
+        assert_eq!(
+            titles,
+            1,
+            "{}: a notebook has one `# ` title (its page's only level-1 heading)",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn every_image_in_the_markdown_has_a_text_alternative() {
+    for (place, text) in published_markdown() {
+        for line in prose_lines(&text) {
+            for (i, _) in line.match_indices("![") {
+                let alt = line[i + 2..].split(']').next().unwrap_or_default();
+                assert!(
+                    !alt.trim().is_empty(),
+                    "{place}: the image in `{line}` has no text alternative: write what it shows \
+                     between the brackets, `![what it shows](file)`"
+                );
+            }
+            if let Some(i) = line.find("<img") {
+                let tag = line[i..].split('>').next().unwrap_or_default();
+                assert!(
+                    tag.contains("alt=\"") && !tag.contains("alt=\"\""),
+                    "{place}: `{tag}>` has no alt text saying what the image shows"
+                );
+            }
+        }
+    }
+}

@@ -16,6 +16,13 @@ site/course/ beside this file. Mermaid diagrams are drawn in the browser by a
 single-file build of Mermaid copied into each edition: it comes from the npm
 registry once, checked against a pinned SHA-512, and is cached.
 
+The pages are made to be read by everyone (WCAG 2.1 AA): the page's language
+is set, landmarks are named, headings stay in order, links are underlined,
+solutions open from the keyboard, and colours have at least 4.5:1 contrast in
+light and in dark mode (prefers-color-scheme): JupyterLab's light and dark
+themes, and accessible-pygments' high-contrast syntax styles
+(SYNTAX_STYLES). tests/browser_test.py checks every page with axe-core.
+
 Why these choices. nbconvert is already locked in the venv, renders every
 output as JupyterLab shows it (pygments highlights the code at publish time)
 and runs without a network; Jupyter Book 2 and mystmd fetch their web theme
@@ -47,6 +54,8 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
+from pygments.formatters import HtmlFormatter
+from pygments.util import ClassNotFound
 
 SITE_TITLE = "Parallel Programming in Rust"
 
@@ -61,6 +70,11 @@ MERMAID_SHA256 = "198b19442f86f0b46a17e56d3abf744c3a28a3427e66fa8dada3b589a77bab
 
 # The course's nbconvert template and the pages' assets, beside this file.
 TEMPLATE_DIR = Path(__file__).resolve().parent / "site"
+
+# The syntax colours of code, light and dark: accessible-pygments' styles
+# (kernel-ext/requirements.txt), made for 7:1 contrast on their background.
+SYNTAX_STYLES = {"light": "a11y-high-contrast-light", "dark": "a11y-high-contrast-dark"}
+DARK = "@media (prefers-color-scheme: dark)"
 
 EDITIONS = {
     "learner": {
@@ -146,6 +160,15 @@ def episode_number(text):
 
 def is_solution(cell):
     return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def mark_notes_place(nb):
+    """Marks the first markdown cell (the title, times, questions and
+    objectives): the instructor edition puts the lesson plan's notes after
+    it, below the page's one level-1 heading."""
+    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if first is not None:
+        first.metadata.setdefault("course", {})["notes_after"] = True
 
 
 def mark_solutions(nb):
@@ -266,15 +289,30 @@ def mermaid_js(cache_dir):
 
 
 def jupyterlab_css(template_paths):
-    """JupyterLab's light theme and styles as nbconvert's lab template ships
-    them (it would inline them in every page)."""
+    """JupyterLab's styles and its light theme as nbconvert's lab template
+    ships them (it would inline them in every page), and its dark theme for
+    readers whose system asks for dark colours."""
     for folder in map(Path, template_paths):
         static = folder / "static"
         if folder.name == "lab" and (static / "index.css").is_file():
-            return "\n".join((static / name).read_text(encoding="utf-8")
-                             for name in ("index.css", "theme-light.css"))
+            index, light, dark = ((static / name).read_text(encoding="utf-8")
+                                  for name in ("index.css", "theme-light.css", "theme-dark.css"))
+            return "\n".join([index, light, f"{DARK} {{\n{dark}\n}}"])
     raise PublishError("nbconvert's lab template (static/index.css) was not found: "
                        "run ./lab --setup-only to reinstall the Python packages")
+
+
+def syntax_css():
+    """The code's colours: the light syntax style, and the dark one for
+    readers whose system asks for dark colours."""
+    try:
+        light, dark = (HtmlFormatter(style=SYNTAX_STYLES[k]).get_style_defs(".highlight")
+                       for k in ("light", "dark"))
+    except ClassNotFound as e:
+        raise PublishError(f"the syntax style is missing ({e}): accessible-pygments is not in "
+                           "the venv; run ./lab --setup-only to install the Python packages") from e
+    return (f"/* {SYNTAX_STYLES['light']}, and {SYNTAX_STYLES['dark']} in dark mode "
+            "(accessible-pygments). */\n" + light + f"\n{DARK} {{\n{dark}\n}}\n")
 
 
 def markdown_notebook(*texts):
@@ -354,9 +392,74 @@ class Site:
     def render(self, nb, path, title, course):
         resources = {"metadata": {"name": title}, "course": course}
         body, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        body = readable_inks(corner_cells(scrolling_tables(body)))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
         self.pages.append(path)
+
+
+TABLE_OPEN = re.compile(r"<table\b")
+
+
+def scrolling_tables(html):
+    """Puts each table in a box that scrolls sideways when the table is
+    wider than the screen, so that the page itself never does."""
+    return TABLE_OPEN.sub('<div class="course-scroll"><table', html).replace(
+        "</table>", "</table></div>")
+
+
+EMPTY_HEADER = re.compile(r"<th>\s*</th>")
+
+
+def corner_cells(html):
+    """A table whose first column names its rows leaves the header row's
+    first cell empty. Empty, it heads nothing, so it becomes a data cell: a
+    screen reader then announces no nameless column header."""
+    return EMPTY_HEADER.sub("<td></td>", html)
+
+
+INK = re.compile(r'<span style="color: rgb\((\d+),\s*(\d+),\s*(\d+)\)">')
+# The backgrounds that text outputs sit on that give coloured text the
+# least contrast: stderr's pink in light mode, its dark red in dark mode.
+LIGHT_GROUND, DARK_GROUND = (255, 221, 221), (81, 31, 27)
+
+
+def luminance(rgb):
+    """WCAG 2.1's relative luminance of an sRGB colour."""
+    def linear(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = map(linear, rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_for(rgb, ground, towards):
+    """`rgb` moved towards black or white (`towards`) in small steps until it
+    has 4.6:1 contrast on `ground`: the same hue, readable."""
+    colour = rgb
+    for step in range(21):
+        colour = tuple(round(c + (towards - c) * step / 20) for c in rgb)
+        if contrast(colour, ground) >= 4.6:
+            break
+    return "rgb({}, {}, {})".format(*colour)
+
+
+def readable_inks(html):
+    """Compiler messages colour some text with 256-colour escapes, which
+    nbconvert writes as inline colours (grey 148 for the frame of an error,
+    2.4:1 on the error's pink). Each becomes the nearest colour of the same
+    hue with 4.6:1 on the error background, one for light and one for dark
+    mode (course.css picks)."""
+    def replace(match):
+        rgb = tuple(int(g) for g in match.groups())
+        return (f'<span class="course-ink" style="--ink: {ink_for(rgb, LIGHT_GROUND, 0)}; '
+                f'--ink-dark: {ink_for(rgb, DARK_GROUND, 255)}">')
+    return INK.sub(replace, html)
 
 
 def course_resources(edition, assets="assets", index="index.html", mermaid=False, **extra):
@@ -399,9 +502,11 @@ def publish(root, notebooks, executed_dir, out, cache_dir):
         nb = nbformat.read(executed_dir / path.name, as_version=4)
         link_pages(nb)
         mark_solutions(nb)
+        mark_notes_place(nb)
         executed.append((path, nb, episode(path, nb)))
     episodes = [e for _, _, e in executed]
     lab_css = jupyterlab_css(HTMLExporter(template_name="lab").template_paths)
+    code_css = syntax_css()
 
     if out.exists():
         shutil.rmtree(out)
@@ -414,6 +519,7 @@ def publish(root, notebooks, executed_dir, out, cache_dir):
         for name in ("course.js", "course.css"):
             shutil.copy(template_dir / "assets" / name, assets / name)
         (assets / "jupyterlab.css").write_text(lab_css, encoding="utf-8")
+        (assets / "pygments.css").write_text(code_css, encoding="utf-8")
         shutil.copytree(api, folder / "api")
 
         for i, (path, nb, ep) in enumerate(executed):

@@ -324,12 +324,60 @@ impl<T> Profile<T> {
         if let Ok(svg) = self.flame_graph_svg() {
             let data = base64::engine::general_purpose::STANDARD.encode(svg);
             out.push_str(&format!(
-                "EVCXR_BEGIN_CONTENT text/html\n<img alt=\"flame graph\" \
-                 src=\"data:image/svg+xml;base64,{data}\"/>\nEVCXR_END_CONTENT\n"
+                "EVCXR_BEGIN_CONTENT text/html\n<img alt=\"{}\" \
+                 src=\"data:image/svg+xml;base64,{data}\"/>\nEVCXR_END_CONTENT\n",
+                escape_attribute(&self.description())
             ));
         }
         print!("{out}");
     }
+
+    /// What the flame graph shows, in words: its text alternative (the
+    /// `alt` text of the picture in the notebook). The samples, and the
+    /// functions that were running in the most of them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let p = course_profiler::Profile {
+    ///     value: (),
+    ///     samples: 4,
+    ///     wall: Duration::from_millis(40),
+    ///     stacks: vec![
+    ///         (vec!["main".into(), "sum".into()], 3),
+    ///         (vec!["main".into(), "read".into()], 1),
+    ///     ],
+    /// };
+    /// assert!(p.description().starts_with("Flame graph of 4 samples over 0.04 s"));
+    /// assert!(p.description().ends_with("most samples: sum 75.0 %, read 25.0 %."));
+    /// ```
+    pub fn description(&self) -> String {
+        let widest: Vec<String> = self
+            .self_time()
+            .into_iter()
+            .take(5)
+            .map(|(name, share)| format!("{name} {:.1} %", share * 100.0))
+            .collect();
+        format!(
+            "Flame graph of {} samples over {:.2} s: each function a box as wide as its share of \
+             the samples, stacked on the function that called it. Running in the most samples: {}.",
+            self.samples,
+            self.wall.as_secs_f64(),
+            if widest.is_empty() {
+                "none".to_string()
+            } else {
+                widest.join(", ")
+            }
+        )
+    }
+}
+
+/// Text for an HTML attribute.
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 impl<T> fmt::Display for Profile<T> {

@@ -289,7 +289,7 @@ impl Engine {
             },
         );
         let state = interrupt::end_cell(&self.shared);
-        outputs::wait_until_flushed(&self.shared, Instant::now());
+        outputs::wait_for_cell_output(&self.shared, self.cell_pid());
         if std::env::var_os("COURSE_KERNEL_TRACE").is_some() {
             let phases = match &result {
                 Ok(out) => out

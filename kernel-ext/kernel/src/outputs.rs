@@ -83,6 +83,7 @@ fn pass_on(
     let mut taken = 1;
     let mut text = String::new();
     let mut next = Some(first);
+    let mut mark = 0;
     while let Some(line) = next.take() {
         if name == "stdout"
             && let Some(shown) = display::read_line(&line, display_key())
@@ -99,6 +100,10 @@ fn pass_on(
                 };
                 let _ = iopub.send(message);
             }
+        } else if name == "stderr"
+            && let Some(n) = line.strip_prefix(MARK).and_then(|n| n.parse::<u64>().ok())
+        {
+            mark = mark.max(n);
         } else {
             if name == "stderr" {
                 note_panic(&line, shared);
@@ -115,6 +120,8 @@ fn pass_on(
         }
     }
     flush_text(&mut text, name, iopub, session, parent.as_ref(), quiet);
+    // Only now: every line before the mark is queued.
+    shared.marks_read.fetch_max(mark, Ordering::SeqCst);
     taken
 }
 
@@ -151,6 +158,66 @@ fn flush_text(
         ));
     }
     text.clear();
+}
+
+/// The start of the line the kernel writes into the cell process's own
+/// stderr pipe when a cell ends (never shown).
+const MARK: &str = "\u{1}course-kernel-flush ";
+
+/// The longest a reply waits for its flush mark to come back through the
+/// stderr pipe (a loaded machine may hold the pipe's reader back for a
+/// while; an idle one returns it within a millisecond).
+const MAX_MARK_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits until everything the cell wrote is queued on IOPub, so that the
+/// reply and the idle status come after it. The cell process's stdout
+/// comes back in order (evcxr reads it up to its end-of-cell line), but
+/// its stderr has a pipe and a reader thread of its own, which a loaded
+/// machine can hold back for longer than any fixed quiet time: an error
+/// printed by the cell would then land in the next cell's outputs. So
+/// the kernel writes a numbered mark into that same pipe (on Linux,
+/// through `/proc/PID/fd/2`) and waits until the mark has been read back;
+/// a pipe keeps order, so every line the cell wrote before is then
+/// queued. Where the mark cannot be written (another system, or stderr
+/// is not a pipe) the quiet time alone decides, as before.
+pub fn wait_for_cell_output(shared: &Shared, pid: Option<u32>) {
+    if let Some(n) = pid.and_then(|pid| write_mark(shared, pid)) {
+        let start = Instant::now();
+        while shared.marks_read.load(Ordering::SeqCst) < n
+            && start.elapsed() < MAX_MARK_WAIT
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    wait_until_flushed(shared, Instant::now());
+}
+
+/// Writes the next flush mark into the cell process's stderr pipe;
+/// returns its number, or `None` when it could not be written.
+#[cfg(target_os = "linux")]
+fn write_mark(shared: &Shared, pid: u32) -> Option<u64> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fd = format!("/proc/{pid}/fd/2");
+    // Only a pipe: a cell that sent its stderr to a file keeps it clean.
+    let target = std::fs::read_link(&fd).ok()?;
+    if !target.to_string_lossy().starts_with("pipe:") {
+        return None;
+    }
+    let n = shared.marks_written.fetch_add(1, Ordering::SeqCst) + 1;
+    let mut pipe = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fd)
+        .ok()?;
+    // Shorter than PIPE_BUF, so written whole or not at all.
+    pipe.write_all(format!("{MARK}{n}\n").as_bytes()).ok()?;
+    Some(n)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn write_mark(_shared: &Shared, _pid: u32) -> Option<u64> {
+    None
 }
 
 /// Waits until every line taken from evcxr is queued on IOPub and the

@@ -80,6 +80,11 @@ pub struct Shared {
     pub in_flight: AtomicUsize,
     /// When the last output line was passed on.
     pub last_output: Mutex<Option<Instant>>,
+    /// The last flush mark written into the cell process's stderr pipe.
+    pub marks_written: std::sync::atomic::AtomicU64,
+    /// The last flush mark read back from that pipe, after every line
+    /// before it was queued on IOPub.
+    pub marks_read: std::sync::atomic::AtomicU64,
     /// The first panic message the running cell printed, if any: a cell
     /// that panicked failed, though evcxr catches the panic and goes on.
     pub panic: Mutex<Option<String>>,

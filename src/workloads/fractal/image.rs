@@ -32,6 +32,8 @@ pub struct FractalImage {
     height: usize,
     max_iter: u32,
     values: Vec<u32>,
+    /// The part of the plane it shows, in words, for its text alternative.
+    region: String,
 }
 
 impl FractalImage {
@@ -61,11 +63,23 @@ impl FractalImage {
             bbox.pixels() as u128,
             std::mem::size_of::<u32>(),
         )?;
+        let (low, high) = (
+            bbox.point(0, 0),
+            bbox.point(bbox.width - 1, bbox.height - 1),
+        );
+        let n = |v: f64| crate::format::significant(v, 4).replace('-', "\u{2212}");
         Ok(FractalImage {
             width: bbox.width,
             height: bbox.height,
             max_iter,
             values: vec![0; bbox.pixels()],
+            region: format!(
+                "real part {} to {}, imaginary part {} to {}",
+                n(low.re),
+                n(high.re),
+                n(low.im),
+                n(high.im)
+            ),
         })
     }
 
@@ -241,9 +255,37 @@ impl FractalImage {
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     }
 
+    /// What the picture shows, in words: its text alternative (the `alt`
+    /// of [`to_html`](FractalImage::to_html)).
+    ///
+    /// ```
+    /// use parallel_course::workloads::fractal::{BoundingBox, mandelbrot_serial};
+    ///
+    /// let image = mandelbrot_serial(&BoundingBox::overview(64, 64), 50)?;
+    /// let text = image.description();
+    /// assert!(text.starts_with("Picture of the complex plane, real part \u{2212}2.3 to 0.653"), "{text}");
+    /// assert!(text.contains("black where the point never escaped"), "{text}");
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn description(&self) -> String {
+        let inside = self.values.iter().filter(|&&v| v >= self.max_iter).count();
+        format!(
+            "Picture of the complex plane, {}, {} \u{d7} {} pixels: each pixel coloured by the \
+             iterations its point took to escape, from dark purple for few through red and \
+             orange to pale yellow for many (max_iter {}); black where the point never escaped, \
+             {:.1} % of the pixels.",
+            self.region,
+            self.width,
+            self.height,
+            self.max_iter,
+            100.0 * inside as f64 / self.values.len().max(1) as f64,
+        )
+    }
+
     /// The picture as an HTML `<img>` with the PNG inlined as a data URL
     /// (drawn in trusted and untrusted notebooks alike), shrunk to at most
-    /// 512 pixels a side; [`save_png`](FractalImage::save_png) keeps every
+    /// 512 pixels a side, with its [`description`](FractalImage::description)
+    /// as `alt` text; [`save_png`](FractalImage::save_png) keeps every
     /// pixel.
     ///
     /// # Errors
@@ -253,7 +295,7 @@ impl FractalImage {
         use base64::Engine as _;
         Ok(format!(
             r#"<img alt="{}" src="data:image/png;base64,{}"/>"#,
-            escape_html(&self.to_string()),
+            escape_html(&self.description()),
             base64::engine::general_purpose::STANDARD
                 .encode(self.to_png_fitting(DISPLAY_SIDE)?)
         ))

@@ -1,6 +1,7 @@
 //! The published site and JupyterLab in headless Chromium
-//! (`tests/browser_test.py`): every page of both editions, then
-//! `00-setup-check` run through JupyterLab's *Run* menu.
+//! (`tests/browser_test.py`): every page of both editions, with axe-core's
+//! accessibility checks in light and dark mode, the keyboard and narrow
+//! screens, then `00-setup-check` run through JupyterLab's *Run* menu.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -124,6 +125,12 @@ pub fn check(project: &Project, env: &Env) -> anyhow::Result<bool> {
         .arg(project.root.join("target/browser"))
         .arg("--chromium")
         .arg(&chromium)
+        // axe-core, pinned with its integrity by the committed npm lock,
+        // installed once into the checkout's own folder.
+        .arg("--npm-lock")
+        .arg(project.root.join("tests/browser/package-lock.json"))
+        .arg("--npm-dir")
+        .arg(project.root.join(".course/npm"))
         // The address carries the token: in the environment, never on a
         // command line.
         .env("COURSE_LAB_URL", server.url())
