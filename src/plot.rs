@@ -415,10 +415,14 @@ impl LineChart {
             y1 = if self.log_y { y0 * 10.0 } else { y0 + 1.0 };
         }
         let description = self.describe((x0, x1), (y0, y1));
+        if self.log_x {
+            (x0, x1) = whole_decades(x0, x1);
+        }
         let (y0, y1) = if self.log_y {
-            // 5 % of the axis' height, in powers of ten.
+            // 5 % of the axis' height, in powers of ten, then out to whole
+            // powers of ten so that the axis has labels.
             let pad = (y1 / y0).powf(0.05);
-            (y0 / pad, y1 * pad)
+            whole_decades(y0 / pad, y1 * pad)
         } else {
             let pad = (y1 - y0) * 0.05;
             let bottom = if self.y_from_zero && y0 >= 0.0 {
@@ -700,9 +704,53 @@ impl BarChart {
     }
 }
 
+/// The range from the power of ten at or below `low` to the one at or
+/// above `high`: a logarithmic axis labels powers of ten only, so data
+/// within one decade (0.2 s to 0.5 s, say) would otherwise get no labels.
+fn whole_decades(low: f64, high: f64) -> (f64, f64) {
+    let power =
+        |exponent: f64| format!("1e{exponent}").parse::<f64>().unwrap_or(f64::NAN);
+    let (first, mut last) = (low.log10().floor(), high.log10().ceil());
+    if last <= first {
+        last = first + 1.0;
+    }
+    // A hair beyond each power of ten, so that both ends get their label.
+    let (bottom, top) = (power(first) * (1.0 - 1e-9), power(last) * (1.0 + 1e-9));
+    // Near f64's limits a power of ten rounds to 0 or infinity: keep the
+    // data's own range then, and let the caller's finiteness check decide.
+    if bottom > 0.0 && top.is_finite() {
+        (bottom, top)
+    } else {
+        (low, high)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_axis_within_one_decade_still_has_labels() {
+        // From 0.2 s to 0.5 s: no power of ten inside the data.
+        let fig = LineChart::new("times", "tasks", "seconds")
+            .log_x()
+            .log_y()
+            .line("t", [(1.0, 0.5), (4.0, 0.2), (4096.0, 0.3)])
+            .draw()
+            .expect("positive values draw on log axes");
+        for tick in ["0.1", "1"] {
+            assert!(
+                fig.svg().contains(&format!(">\n{tick}\n<")),
+                "tick {tick} missing on the log y axis"
+            );
+        }
+        let close = |(a, b): (f64, f64), (c, d): (f64, f64)| {
+            (a / c - 1.0).abs() < 1e-8 && (b / d - 1.0).abs() < 1e-8
+        };
+        assert!(close(whole_decades(0.2, 0.5), (0.1, 1.0)));
+        assert!(close(whole_decades(1.0, 4096.0), (1.0, 10_000.0)));
+        assert!(close(whole_decades(10.0, 10.0), (10.0, 100.0)));
+    }
 
     #[test]
     fn an_infinite_y_max_is_refused_instead_of_drawing_for_ever() {

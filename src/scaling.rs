@@ -9,7 +9,12 @@
 //! the ideal line and the fitted curve.
 //!
 //! Amdahl's law: if a fraction `s` of the work is serial, `n` threads give
-//! at most a speed-up of `1 / (s + (1 - s) / n)`.
+//! at most a speed-up of `1 / (s + (1 - s) / n)`. The fit uses only thread
+//! counts up to the physical cores (a second hardware thread of a core, or
+//! a thread with no core of its own, slows down for reasons that are not
+//! the serial part), and only when there are at least [`MIN_FIT_POINTS`]
+//! of them: two points on a shared machine fit its noise, not the
+//! workload.
 
 use std::time::Duration;
 
@@ -21,6 +26,18 @@ use crate::timing::{Timer, Timing};
 
 /// The most threads a study accepts.
 pub const MAX_THREADS: usize = crate::limits::MAX_THREADS;
+
+/// The fewest thread counts, 1 included, up to the physical cores, that
+/// an Amdahl fit is made from. With fewer (on a 2-core machine there are
+/// only 1 and 2), no fit is made: the serial fraction of two points moves
+/// with every other program on the machine.
+///
+/// ```
+/// use parallel_course::scaling::MIN_FIT_POINTS;
+/// // 1, 2, 3 and 4 threads on a machine with 4 physical cores, or more.
+/// assert_eq!(MIN_FIT_POINTS, 4);
+/// ```
+pub const MIN_FIT_POINTS: usize = 4;
 
 /// One row of a scaling study.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +63,13 @@ pub struct Scaling {
     pub points: Vec<ScalingPoint>,
     /// The serial fraction `s` of Amdahl's law fitted to the speed-ups
     /// (least squares on `1/speedup`), between 0 and 1. Only thread counts
-    /// up to the number of logical cores take part: more threads than
-    /// cores cannot speed anything up, whatever the serial fraction. `None`
-    /// without a point between 2 threads and the core count.
+    /// up to [`fit_limit`](Scaling::fit_limit) take part, and only when
+    /// there are at least [`MIN_FIT_POINTS`] of them; otherwise `None`, and
+    /// [`fit_note`](Scaling::fit_note) says why.
     pub serial_fraction: Option<f64>,
+    /// The largest thread count the fit may use: the machine's physical
+    /// cores (the logical cores this process may use, if fewer).
+    pub fit_limit: usize,
 }
 
 /// The speed-up Amdahl's law predicts for serial fraction `s` on `n`
@@ -92,8 +112,15 @@ pub fn fit_serial_fraction(points: &[(usize, f64)]) -> Option<f64> {
     (den > 0.0).then(|| (num / den).clamp(0.0, 1.0))
 }
 
+/// The largest thread count an Amdahl fit uses on this machine: its
+/// physical cores, or the logical cores this process may use if fewer.
+fn machine_fit_limit() -> usize {
+    let logical = crate::cpu::logical_cores();
+    crate::cpu::physical_cores().map_or(logical, |p| p.min(logical))
+}
+
 impl Scaling {
-    fn from_timings(timings: Vec<(usize, Timing)>) -> Scaling {
+    fn from_timings(timings: Vec<(usize, Timing)>, fit_limit: usize) -> Scaling {
         let base = timings.first().map_or(f64::NAN, |(_, t)| t.mean);
         let points: Vec<ScalingPoint> = timings
             .into_iter()
@@ -107,15 +134,52 @@ impl Scaling {
                 }
             })
             .collect();
-        let cores = crate::cpu::logical_cores();
         let pairs: Vec<(usize, f64)> = points
             .iter()
-            .filter(|p| p.threads <= cores)
+            .filter(|p| p.threads <= fit_limit)
             .map(|p| (p.threads, p.speedup))
             .collect();
+        let serial_fraction = if pairs.len() >= MIN_FIT_POINTS {
+            fit_serial_fraction(&pairs)
+        } else {
+            None
+        };
         Scaling {
-            serial_fraction: fit_serial_fraction(&pairs),
+            serial_fraction,
+            fit_limit,
             points,
+        }
+    }
+
+    /// The line under the table: the fitted serial fraction and the limit
+    /// it sets, or why there is no fit.
+    ///
+    /// ```
+    /// use parallel_course::scaling::ScalingStudy;
+    /// let study = ScalingStudy::new().threads([1, 2]).repeats(1).run(|| ())?;
+    /// // Two thread counts are never enough for a fit.
+    /// assert!(study.serial_fraction.is_none());
+    /// assert!(study.fit_note().starts_with("No Amdahl fit"));
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn fit_note(&self) -> String {
+        let usable = self
+            .points
+            .iter()
+            .filter(|p| p.threads <= self.fit_limit)
+            .count();
+        match self.serial_fraction {
+            Some(s) => format!(
+                "Amdahl fit to the {usable} thread counts up to the {} physical cores: {}.",
+                self.fit_limit,
+                amdahl_limit(s)
+            ),
+            None => format!(
+                "No Amdahl fit: it needs at least {MIN_FIT_POINTS} thread counts up to the physical \
+                 cores, and this study has {usable} (the machine has {} physical cores); from fewer \
+                 points the fitted serial fraction follows the machine's other work, not the workload's.",
+                self.fit_limit
+            ),
         }
     }
 
@@ -138,7 +202,7 @@ impl Scaling {
     }
 
     /// Plots speed-up against threads, with the ideal (speed-up = threads)
-    /// and the fitted Amdahl curve.
+    /// and the fitted Amdahl curve, if there is a fit.
     ///
     /// # Errors
     ///
@@ -165,25 +229,22 @@ impl Scaling {
     /// Shows the table in the notebook.
     pub fn evcxr_display(&self) {
         let mut html = self.table().to_html();
-        if let Some(s) = self.serial_fraction {
-            html.push_str(&format!("<p>{}</p>", amdahl_limit(s)));
-        }
+        html.push_str(&format!("<p>{}</p>", self.fit_note()));
         crate::display::emit(&[("text/plain", &self.to_string()), ("text/html", &html)]);
     }
 }
 
-/// The sentence under the table: the fitted serial fraction and the
-/// speed-up it caps every thread count at (`1 / s`). A fraction that
-/// rounds to zero caps nothing worth a number.
+/// What the fitted serial fraction `s` means: the speed-up it caps every
+/// thread count at (`1 / s`). A fraction that rounds to zero caps nothing
+/// worth a number.
 fn amdahl_limit(s: f64) -> String {
     if s < 0.0005 {
         format!(
-            "Amdahl fit: serial fraction {s:.3}, so no limit from the serial part \
-             at these thread counts."
+            "serial fraction {s:.3}, so no limit from the serial part at these thread counts"
         )
     } else {
         format!(
-            "Amdahl fit: serial fraction {s:.3}, so at most {:.1}× on any number of threads.",
+            "serial fraction {s:.3}, so at most {:.1}× on any number of threads",
             1.0 / s
         )
     }
@@ -191,11 +252,7 @@ fn amdahl_limit(s: f64) -> String {
 
 impl std::fmt::Display for Scaling {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.table())?;
-        if let Some(s) = self.serial_fraction {
-            write!(f, "\nAmdahl fit: serial fraction {s:.3}")?;
-        }
-        Ok(())
+        write!(f, "{}\n{}", self.table(), self.fit_note())
     }
 }
 
@@ -324,7 +381,7 @@ impl ScalingStudy {
                 ),
             )]);
         }
-        Ok(Scaling::from_timings(timings))
+        Ok(Scaling::from_timings(timings, machine_fit_limit()))
     }
 }
 
@@ -388,11 +445,14 @@ mod tests {
 
     #[test]
     fn speedup_and_efficiency_follow_from_the_timings() {
-        let s = Scaling::from_timings(vec![
-            (1, Timing::from_runs(&[4.0], 1)),
-            (2, Timing::from_runs(&[2.5], 1)),
-            (4, Timing::from_runs(&[1.6], 1)),
-        ]);
+        let s = Scaling::from_timings(
+            vec![
+                (1, Timing::from_runs(&[4.0], 1)),
+                (2, Timing::from_runs(&[2.5], 1)),
+                (4, Timing::from_runs(&[1.6], 1)),
+            ],
+            4,
+        );
         assert_eq!(s.points[1].speedup, 1.6);
         assert_eq!(s.points[1].efficiency, 0.8);
         assert_eq!(s.points[2].speedup, 2.5);
@@ -427,5 +487,48 @@ mod tests {
     #[test]
     fn fit_is_none_without_a_multi_thread_point() {
         assert_eq!(fit_serial_fraction(&[(1, 1.0)]), None);
+    }
+
+    /// Timings of a workload with serial fraction 0.1 on 1 to `max` threads.
+    fn amdahl_timings(max: usize) -> Vec<(usize, Timing)> {
+        (1..=max)
+            .map(|n| {
+                (
+                    n,
+                    Timing::from_runs(&[1.0 / amdahl_speedup(0.1, n as f64)], 1),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fit_needs_four_thread_counts_up_to_the_physical_cores() {
+        let fitted = Scaling::from_timings(amdahl_timings(8), 4);
+        let s = fitted
+            .serial_fraction
+            .expect("four counts up to four cores: a fit");
+        assert!((s - 0.1).abs() < 1e-9, "{s}");
+        assert!(
+            fitted
+                .fit_note()
+                .contains("fit to the 4 thread counts up to the 4 physical cores"),
+            "{}",
+            fitted.fit_note()
+        );
+        // Two cores: 1 and 2 threads are all the fit could use, however many
+        // thread counts above the cores the study timed.
+        let two_cores = Scaling::from_timings(amdahl_timings(8), 2);
+        assert_eq!(two_cores.serial_fraction, None);
+        let note = two_cores.fit_note();
+        assert!(
+            note.starts_with("No Amdahl fit") && note.contains("this study has 2"),
+            "{note}"
+        );
+        assert!(two_cores.to_string().ends_with(&note));
+        // Three counts on a large machine are still too few.
+        assert_eq!(
+            Scaling::from_timings(amdahl_timings(3), 16).serial_fraction,
+            None
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! The committed notebooks follow the course's conventions: no outputs,
 //! the support crate loaded by a relative path in the
 //! first cell, questions and objectives first, key points last, and
-//! exercises with solutions tagged `solution`.
+//! exercises with solutions tagged `solution`. The course's shape: a core
+//! no longer than the Python lesson, and every other episode marked
+//! **Extra** wherever the course lists it.
 
 use std::path::{Path, PathBuf};
 
@@ -23,20 +25,24 @@ fn kernel_check_notebooks() -> Vec<PathBuf> {
 /// name a line; `#` starts a comment). Other notebooks in the folder are
 /// not the course's and are not checked.
 fn course_notebooks() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks");
-    let list = std::fs::read_to_string(dir.join("course.txt"))
-        .expect("notebooks/course.txt lists the course notebooks");
-    let found: Vec<PathBuf> = list
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|name| dir.join(name))
-        .collect();
+    let found = course_notebooks_in(Path::new(env!("CARGO_MANIFEST_DIR")));
     assert!(
         found.len() >= 2,
         "expected the course notebooks in notebooks/course.txt"
     );
     found
+}
+
+/// The notebooks `root/notebooks/course.txt` lists.
+fn course_notebooks_in(root: &Path) -> Vec<PathBuf> {
+    let dir = root.join("notebooks");
+    let list = std::fs::read_to_string(dir.join("course.txt"))
+        .expect("notebooks/course.txt lists the course notebooks");
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|name| dir.join(name))
+        .collect()
 }
 
 fn all_notebooks() -> Vec<PathBuf> {
@@ -574,6 +580,243 @@ fn readme_and_lesson_plan_list_the_course_notebooks_in_order_with_their_times() 
             budget.1
         );
     }
+}
+
+/// The longest the core may be, in minutes of teaching and exercises: the
+/// Python lesson's whole schedule (its seed's `07:45 Finish`, 465 min) with
+/// a little room for episode 0's set-up check.
+const CORE_MINUTES: u32 = 480;
+
+/// What marks an episode as extra, in its first cell.
+const EXTRA: &str = "**Extra**";
+
+fn is_extra(nb: &Value) -> bool {
+    cells(nb, "markdown")
+        .next()
+        .is_some_and(|first| source(first).contains(EXTRA))
+}
+
+/// The episode number of a notebook, as the lesson plan writes it: `0a`
+/// for `00a-rust-for-this-course`, `4b` for `04b-…`, `12` for `12-…`.
+fn episode_number(stem: &str) -> String {
+    let head = stem.split('-').next().unwrap_or(stem);
+    let digits: String = head.chars().take_while(char::is_ascii_digit).collect();
+    let letter: String = head.chars().skip_while(char::is_ascii_digit).collect();
+    format!("{}{letter}", digits.parse::<u32>().unwrap_or(0))
+}
+
+/// Everything that is wrong with the course's shape under `root`: a core
+/// longer than [`CORE_MINUTES`], an episode that is extra in one place
+/// (its first cell, README's table, the lesson plan's table, its heading in
+/// the lesson plan) and not in another, and a schedule whose minutes are
+/// not the notebooks' own.
+fn shape_problems(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+    let plan = std::fs::read_to_string(root.join("lesson-plan.md")).unwrap_or_default();
+    let readme_rows = table_rows(&readme);
+    let plan_rows = table_rows(&plan);
+    let mut core = Vec::new();
+    let mut minutes = std::collections::HashMap::new();
+    for path in course_notebooks_in(root) {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let nb = load(&path);
+        let Some((teaching, exercises)) = time_budget(&nb) else {
+            problems.push(format!(
+                "{stem}: no `*Teaching: T min · Exercises: E min*` line"
+            ));
+            continue;
+        };
+        let extra = is_extra(&nb);
+        let number = episode_number(&stem);
+        minutes.insert(number.clone(), teaching + exercises);
+        if !extra {
+            core.push(format!("{stem} {}", teaching + exercises));
+        }
+        let says = |row: Option<&(String, Vec<String>)>| {
+            row.map(|(_, cells)| cells.join(" ").to_lowercase().contains("extra"))
+        };
+        let heading = plan
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("## Episode {number} "))
+                    || l.starts_with(&format!("## Episode {number}:"))
+            })
+            .map(|l| l.to_lowercase().contains("(extra)"));
+        for (place, marked) in [
+            (
+                "README.md's table",
+                says(readme_rows.iter().find(|(s, _)| *s == stem)),
+            ),
+            (
+                "lesson-plan.md's table",
+                says(plan_rows.iter().find(|(s, _)| *s == stem)),
+            ),
+            ("lesson-plan.md's heading `## Episode …`", heading),
+        ] {
+            match marked {
+                Some(marked) if marked != extra => problems.push(format!(
+                    "{stem}: {place} {} it extra, but its first cell {} {EXTRA}; the first cell owns \
+                     the fact, and every list of the course must say the same",
+                    if marked { "calls" } else { "does not call" },
+                    if extra { "says" } else { "does not say" }
+                )),
+                None if place.contains("heading") && number != "0" => problems.push(
+                    format!("{stem}: lesson-plan.md has no heading `## Episode {number}: …`"),
+                ),
+                _ => {}
+            }
+        }
+    }
+    let total: u32 = core
+        .iter()
+        .filter_map(|c| c.rsplit(' ').next()?.parse::<u32>().ok())
+        .sum();
+    if total > CORE_MINUTES {
+        problems.push(format!(
+            "the core (every notebook not marked {EXTRA} in its first cell) is {total} min of teaching \
+             and exercises, more than the {CORE_MINUTES} min of the Python lesson: {}; mark an episode \
+             {EXTRA}, make a section optional, or cut",
+            core.join(", ")
+        ));
+    }
+    // The schedule: `N name (M)` must give episode N's own minutes.
+    for line in plan.lines().filter(|l| l.starts_with("| Day ")) {
+        let episodes = line.split('|').nth(2).unwrap_or_default();
+        for item in episodes.split(", ") {
+            let item = item.trim();
+            let number: String = item
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let Some(stated) = item
+                .rsplit_once('(')
+                .and_then(|(_, m)| m.trim_end_matches(')').parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(own) = minutes.get(&number)
+                && *own != stated
+            {
+                problems.push(format!(
+                    "lesson-plan.md's schedule gives episode {number} {stated} min, but its \
+                     notebook says {own} (teaching + exercises)"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_core_fits_the_python_lessons_length_and_every_extra_is_marked_everywhere() {
+    let problems = shape_problems(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A course of two notebooks in a folder of its own, with README's and
+/// the lesson plan's tables, for the shape check to refuse.
+struct Sketch(PathBuf);
+
+impl Sketch {
+    fn new(
+        name: &str,
+        notebooks: &[(&str, u32, u32, bool)],
+        plan_marks_extra: bool,
+    ) -> Sketch {
+        let root = std::env::temp_dir()
+            .join(format!("course-shape-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("notebooks")).unwrap();
+        let (mut list, mut readme, mut plan, mut headings) = (
+            String::new(),
+            String::from("| notebook | episode |\n|---|---|\n"),
+            String::from("| # | notebook | t | e |\n|---|---|---|---|\n"),
+            String::new(),
+        );
+        for (stem, teaching, exercises, extra) in notebooks {
+            let marker = if *extra {
+                format!("{EXTRA}: for some rooms.\n\n")
+            } else {
+                String::new()
+            };
+            let first = format!(
+                "# A title\n\n*Teaching: {teaching} min · Exercises: {exercises} min*\n\n{marker}"
+            );
+            let nb = serde_json::json!({"cells": [{"cell_type": "markdown", "metadata": {}, "source": first}]});
+            std::fs::write(root.join(format!("notebooks/{stem}.ipynb")), nb.to_string())
+                .unwrap();
+            list.push_str(&format!("{stem}.ipynb\n"));
+            let said = if *extra || plan_marks_extra {
+                " (extra)"
+            } else {
+                ""
+            };
+            readme.push_str(&format!("| `{stem}` |{said} words |\n"));
+            plan.push_str(&format!(
+                "| {} | `{stem}`{said} | {teaching} | {exercises} |\n",
+                episode_number(stem)
+            ));
+            headings.push_str(&format!(
+                "\n## Episode {}{said}: A title ({teaching} + {exercises})\n",
+                episode_number(stem)
+            ));
+        }
+        std::fs::write(root.join("notebooks/course.txt"), list).unwrap();
+        std::fs::write(root.join("README.md"), readme).unwrap();
+        std::fs::write(root.join("lesson-plan.md"), plan + &headings).unwrap();
+        Sketch(root)
+    }
+}
+
+impl Drop for Sketch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_core_longer_than_480_minutes_is_refused() {
+    let fits = Sketch::new(
+        "fits",
+        &[("01-a", 200, 80, false), ("02-b", 150, 50, false)],
+        false,
+    );
+    assert_eq!(shape_problems(&fits.0), Vec::<String>::new());
+    let long = Sketch::new(
+        "long",
+        &[("01-a", 200, 80, false), ("02-b", 150, 51, false)],
+        false,
+    );
+    let problems = shape_problems(&long.0);
+    assert!(
+        problems.len() == 1 && problems[0].contains("481 min"),
+        "{problems:?}"
+    );
+    let with_extra = Sketch::new(
+        "extra",
+        &[("01-a", 200, 80, false), ("02-b", 150, 51, true)],
+        false,
+    );
+    assert_eq!(shape_problems(&with_extra.0), Vec::<String>::new());
+}
+
+#[test]
+fn an_extra_not_marked_in_its_first_cell_is_refused() {
+    // README and the lesson plan call both extra; the notebooks do not.
+    let unmarked = Sketch::new(
+        "unmarked",
+        &[("01-a", 20, 10, false), ("12-b", 30, 10, false)],
+        true,
+    );
+    let problems = shape_problems(&unmarked.0);
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.contains("does not say **Extra**")),
+        "{problems:#?}"
+    );
 }
 
 /// The Markdown the published site renders, as (where, text) pairs: each

@@ -134,12 +134,19 @@ def episode(path, nb):
         "number": episode_number(path.stem),
         "title": title,
         "teaching": int(times.group(1)) if times else None,
+        # The first cell owns whether an episode is one of the extras.
+        "extra": EXTRA in first,
         "exercises": int(times.group(2)) if times else None,
         "questions": list_items(first, "Questions"),
         "objectives": list_items(first, "Objectives"),
         "key_points": key_points,
         "machine": nb.metadata.get("course", {}).get("executed"),
     }
+
+
+# What marks an extra episode in its notebook's first cell (the course's
+# conventions test checks that README and the lesson plan agree).
+EXTRA = "**Extra**"
 
 
 def episode_number(text):
@@ -322,6 +329,9 @@ def index_markdown(episodes, edition):
     info = EDITIONS[edition]
     teaching = sum(e["teaching"] or 0 for e in episodes)
     exercises = sum(e["exercises"] or 0 for e in episodes)
+    minutes_of = lambda chosen: sum((e["teaching"] or 0) + (e["exercises"] or 0) for e in chosen)
+    core = [e for e in episodes if not e["extra"]]
+    extras = [e for e in episodes if e["extra"]]
     head = [
         f"# {SITE_TITLE}",
         f"*{info['label']}.* {info['about']} "
@@ -331,14 +341,18 @@ def index_markdown(episodes, edition):
         f"**{len(episodes)} episodes**: teaching {minutes(teaching)}, exercises {minutes(exercises)} "
         f"in all. · [Lesson plan](lesson-plan.html) · [Set-up](setup.html) · "
         "[API documentation of the support crate](api/parallel_course/index.html)",
+        f"**The core**, {len(core)} episodes, is {minutes(minutes_of(core))} of teaching and exercises; "
+        f"the {len(extras)} **extras** ({minutes(minutes_of(extras))}) go further, each on top of the core.",
     ]
-    table = ["| episode | teaching | exercises |", "|---|---|---|"] + [
-        f"| [{e['title']}]({e['stem']}.html) | {minutes(e['teaching'])} | {minutes(e['exercises'])} |"
+    table = ["| episode | part | teaching | exercises |", "|---|---|---|---|"] + [
+        f"| [{e['title']}]({e['stem']}.html) | {'Extra' if e['extra'] else 'core'} "
+        f"| {minutes(e['teaching'])} | {minutes(e['exercises'])} |"
         for e in episodes]
     cells = ["\n\n".join(head + ["\n".join(table)])]
     for e in episodes:
         parts = [f"## [{e['title']}]({e['stem']}.html)",
-                 f"*Teaching: {minutes(e['teaching'])} · Exercises: {minutes(e['exercises'])}*"]
+                 f"*Teaching: {minutes(e['teaching'])} · Exercises: {minutes(e['exercises'])}*"
+                 + (" · **Extra**" if e["extra"] else "")]
         if e["questions"]:
             parts.append("**Questions**\n\n" + "\n".join(f"- {q}" for q in e["questions"]))
         if e["objectives"]:

@@ -6,8 +6,10 @@ Each notebook runs from a fresh kernel over the Jupyter protocol
 A notebook fails when a cell errors or panics, when a cell tagged
 `raises-exception` does *not* fail or fails with another error than its
 `expect-error:TEXT` tag names (a compiler code such as E0373, or words of
-the message), when its prose states a time or a speed-up that the outputs
-beside it contradict (prose_check.py), or when the kernel dies. Executed copies
+the message), when its prose states a reading of the run (a time, a ratio,
+a count, a comparison next to a number) that the outputs beside it do not
+show and that is not worded as what to look for with its condition
+(prose_check.py), or when the kernel dies. Executed copies
 (with outputs) of the runs that passed are written to the output directory,
 for publishing; those of failed runs to its `failed/` folder, to read.
 
@@ -35,7 +37,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from prose_check import contradicted
+import prose_check
 
 KERNEL = "parallel-rust"
 # Where the executed copies of failed runs go, under the --out folder.
@@ -75,6 +77,14 @@ def expected_errors(cell):
 
 
 def check(nb):
+    """(problems, (prose sentences checked against the outputs, prose
+    sentences worded with a condition or a source)): see `check_cells` and
+    prose_check.py."""
+    prose, checked, worded = prose_check.check(nb)
+    return check_cells(nb) + prose, (checked, worded)
+
+
+def check_cells(nb):
     """Problems nbclient does not catch. The kernel reports a panic or an
     error returned with `?` on stderr while the cell still counts as run,
     so any stderr output fails the cell unless it is tagged
@@ -111,7 +121,7 @@ def check(nb):
                 # trust, so a published notebook would show only the text.
                 problems.append(f"cell {i} shows a bare image/svg+xml output; "
                                 "send an <img> in text/html instead (Figure::to_html)")
-    return problems + contradicted(nb)
+    return problems
 
 
 def machine_stamp():
@@ -191,7 +201,8 @@ def execute(path, kernel, out_dir, timeout, log_dir):
     guard = nb.cells.pop(0)
     nb.metadata["course"] = {"executed": machine_stamp()}
     first_result = seconds_since(guard, "shell.execute_reply", nb.cells)
-    problems = ([failure] if failure else []) + check(nb)
+    found, prose_checked = check(nb)
+    problems = ([failure] if failure else []) + found
     if problems:
         problems.append(f"kernel log: {log_path}\n" + tail(log_path, 15))
     if out_dir is not None:
@@ -202,7 +213,7 @@ def execute(path, kernel, out_dir, timeout, log_dir):
         nbformat.write(nb, target / path.name)
         if not problems:
             (out_dir / FAILED_DIR / path.name).unlink(missing_ok=True)
-    return elapsed, problems, slowest_cells(nb), first_result
+    return elapsed, problems, slowest_cells(nb), first_result, prose_checked
 
 
 def seconds_since(guard, _key, cells):
@@ -337,18 +348,24 @@ def main():
             args.stamp.write_text(args.stamp_text)
         return 0
 
-    failed = []
+    failed, prose_total = [], [0, 0]
     for path in args.notebooks:
         print(f"  {path} ...", end="", flush=True)
-        elapsed, problems, slow, first = execute(path, args.kernel, args.out, args.timeout, args.log_dir)
+        elapsed, problems, slow, first, prose_checked = execute(
+            path, args.kernel, args.out, args.timeout, args.log_dir)
+        prose_total = [a + b for a, b in zip(prose_total, prose_checked)]
         status = "ok" if not problems else "FAILED"
         slow_text = ", ".join(f"cell {i} {s:.1f} s" for s, i in slow)
         first_text = f"first cell {first:.1f} s, " if first is not None else ""
-        print(f" {status} in {elapsed:.1f} s ({first_text}slowest: {slow_text})", flush=True)
+        print(f" {status} in {elapsed:.1f} s ({first_text}slowest: {slow_text}; "
+              f"prose: {prose_checked[0]} readings checked, {prose_checked[1]} worded with a condition)",
+              flush=True)
         if problems:
             failed.append(path)
             for p in problems:
                 print("    " + p.replace("\n", "\n    "), flush=True)
+    print(f"prose check: {prose_total[0]} sentences with readings checked against their outputs, "
+          f"{prose_total[1]} more worded with their condition or source")
     if failed:
         print(f"{len(failed)} of {len(args.notebooks)} notebooks failed: "
               + ", ".join(str(p) for p in failed))

@@ -1,6 +1,7 @@
 //! `./lab lint`: `cargo fmt --check` and `cargo clippy -D warnings` on
 //! every workspace of the course: the main one, the MPI program's, episode
-//! 9's PyO3 module's and the course kernel's. The kernel's lint has a build
+//! 9's PyO3 module's, episode 2's criterion exercise's and the course
+//! kernel's. The kernel's lint has a build
 //! folder of its own beside the kernel's build: sharing that folder would
 //! make Cargo rebuild the kernel (six minutes) after every lint. The PyO3
 //! module's lint uses its build folder with the dev profile, which leaves
@@ -50,6 +51,13 @@ pub fn run(project: &Project) -> anyhow::Result<ExitCode> {
             name: "the PyO3 module",
             manifest: "crates/from-python/Cargo.toml",
             target: Some(project.root.join(FROM_PYTHON_TARGET)),
+            kernel: false,
+            needs_mpi: false,
+        },
+        Workspace {
+            name: "episode 2's criterion exercise",
+            manifest: "crates/criterion-exercise/Cargo.toml",
+            target: None,
             kernel: false,
             needs_mpi: false,
         },
