@@ -276,17 +276,22 @@ impl Flood {
     ///
     /// # Panics
     ///
-    /// As [`window`](Self::window).
+    /// As [`window`](Self::window), and for a `depth` above 64 (as
+    /// [`flood_tiles_par`] refuses it).
     pub fn stepped_tile(
         &self,
         rows: Range<usize>,
         cols: Range<usize>,
         depth: usize,
     ) -> Flood {
+        assert!(
+            depth <= 64,
+            "depth {depth}: a tile is stepped 0 to 64 times on its own"
+        );
         let (top, left) = (rows.start.min(depth), cols.start.min(depth));
         let mut window = self.window(
-            rows.start - top..(rows.end + depth).min(self.rows),
-            cols.start - left..(cols.end + depth).min(self.cols),
+            rows.start - top..rows.end.saturating_add(depth).min(self.rows),
+            cols.start - left..cols.end.saturating_add(depth).min(self.cols),
         );
         let mut next = vec![0.0; window.water.len()];
         for _ in 0..depth {
