@@ -587,24 +587,16 @@ def check_lab(browser, url, notebook, shots, check):
 
 def audit_only(browser, site, a11y, check):
     """axe over every page, light and dark, for counting (nothing fails)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    for edition, path in site_pages(site):
-        name = f"{edition}/{path.name}" if edition else path.name
-        page = context.new_page()
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_timeout(1500)
-        a11y.audit(page, name, edition, "light", Checker())
-        page.close()
-    context.close()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-    for edition, path in site_pages(site):
-        name = f"{edition}/{path.name}" if edition else path.name
-        page = context.new_page()
-        page.goto(path.as_uri(), wait_until="load")
-        page.wait_for_timeout(1500)
-        a11y.audit(page, name, edition, "dark", Checker())
-        page.close()
-    context.close()
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        for edition, path in site_pages(site):
+            name = f"{edition}/{path.name}" if edition else path.name
+            page = context.new_page()
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_timeout(1500)
+            a11y.audit(page, name, edition, scheme, Checker())
+            page.close()
+        context.close()
     a11y.report(a11y.shots / "axe.json")
 
 

@@ -9,6 +9,8 @@
 //! Each rank computes its rows on `RAYON_NUM_THREADS` threads (1 when it
 //! is not set): a hybrid job sets it from `SLURM_CPUS_PER_TASK`.
 
+mod node;
+
 use std::process::ExitCode;
 
 use mpi::collective::SystemOperation;
@@ -63,7 +65,7 @@ fn main() -> ExitCode {
     let own = mpi::time() - start;
     println!(
         "rank {rank} of {size} on {} ({threads} thread{}): rows {}..{}, sum = {sum:e}, time = {own:.3} s",
-        node_name(),
+        node::name(),
         if threads == 1 { "" } else { "s" },
         rows.start,
         rows.end,
@@ -90,15 +92,4 @@ fn threads_per_rank() -> usize {
         .and_then(|t| t.trim().parse::<usize>().ok())
         .filter(|&t| t > 0)
         .unwrap_or(1)
-}
-
-/// The node this rank runs on: Slurm's name for it (`SLURMD_NODENAME`,
-/// which tells the course cluster's emulated nodes apart), else the
-/// machine's.
-fn node_name() -> String {
-    std::env::var("SLURMD_NODENAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .or_else(|| mpi::environment::processor_name().ok())
-        .unwrap_or_else(|| "?".into())
 }

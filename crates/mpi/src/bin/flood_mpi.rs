@@ -13,6 +13,9 @@
 //! checksum, and with `--out` writes the field (little-endian `f64`, row
 //! after row) for a bit-for-bit comparison with the serial run.
 
+#[path = "../node.rs"]
+mod node;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -135,7 +138,7 @@ fn main() -> ExitCode {
     let elapsed = mpi::time() - start;
     println!(
         "rank {rank} of {size} on {}: rows {}..{}, compute {compute:.4} s, halo {halo:.4} s",
-        node_name(),
+        node::name(),
         block.first_row,
         block.first_row + block.rows,
     );
@@ -185,15 +188,4 @@ fn copy_or_abort(copied: parallel_course::Result<()>, world: &impl Communicator)
         eprintln!("flood-mpi: {e}");
         world.abort(1);
     }
-}
-
-/// The node this rank runs on: Slurm's name for it (`SLURMD_NODENAME`,
-/// which tells the course cluster's emulated nodes apart), else the
-/// machine's.
-fn node_name() -> String {
-    std::env::var("SLURMD_NODENAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .or_else(|| mpi::environment::processor_name().ok())
-        .unwrap_or_else(|| "?".into())
 }
