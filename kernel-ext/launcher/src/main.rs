@@ -66,13 +66,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(command) {
+    let code = match run(command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("\ncourse-lab: error: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    // Stopped by SIGTERM or SIGHUP, the work may end here first (the
+    // server it waited on was stopped): the signal's own stopping finishes,
+    // and the exit status says what ended the launcher.
+    system::finish_a_signals_stop();
+    code
 }
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {

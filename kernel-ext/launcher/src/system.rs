@@ -65,6 +65,7 @@ pub fn stop_on_signals() -> anyhow::Result<()> {
                 } else {
                     "SIGTERM"
                 };
+                SIGNALLED.store(signal, std::sync::atomic::Ordering::SeqCst);
                 eprintln!("\n./lab received {name}: stopping everything it started.");
                 let stops: Vec<_> = STOPS
                     .lock()
@@ -79,6 +80,21 @@ pub fn stop_on_signals() -> anyhow::Result<()> {
             .context("could not start the signal thread")?;
     }
     Ok(())
+}
+
+/// The signal (SIGTERM or SIGHUP) that is stopping the launcher; 0 for none.
+static SIGNALLED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// When a signal is stopping the launcher, waits for that stop to end the
+/// process (with status 128 + the signal, as a shell reports a process a
+/// signal ended); returns at once otherwise. After 30 s it exits itself.
+pub fn finish_a_signals_stop() {
+    let signal = SIGNALLED.load(std::sync::atomic::Ordering::SeqCst);
+    if signal == 0 {
+        return;
+    }
+    std::thread::sleep(Duration::from_secs(30));
+    std::process::exit(128 + signal);
 }
 
 /// SIGTERM to every process below this one, then SIGKILL to those left

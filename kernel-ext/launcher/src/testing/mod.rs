@@ -47,6 +47,14 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         )?,
         "lab server",
     );
+    check(
+        section(
+            "./lab stopped by a signal",
+            "(SIGTERM, then SIGHUP, to a running ./lab --no-browser: it ends and leaves no JupyterLab, process or daemon it started)",
+            || lab_server::stops_on_signals(project),
+        )?,
+        "./lab stopped by a signal",
+    );
     // The cluster serves the crate tests and episode 8, and stops at the end.
     let cluster_guard = match cluster::for_notebooks(project, &env.slurm) {
         Ok(cluster) => cluster,
