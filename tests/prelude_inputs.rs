@@ -92,6 +92,11 @@ const DEFAULTS_BY_NAME: &[(&str, &str, &str)] = &[
     ("height", "usize", "16"),
     ("col", "usize", "1"),
     ("row", "usize", "1"),
+    ("rank", "usize", "0"),
+    // A halo row for the receiver's block of 16 cells a side.
+    ("row", "&[f64]", "&[0.0; 16]"),
+    // A buffer as large as the receiver's grid of 16 × 16.
+    ("next", "&mut[f64]", "&mut vec![0.0; 256]"),
     ("size", "usize", "4"),
     ("tile", "usize", "4"),
     ("max_side", "usize", "8"),

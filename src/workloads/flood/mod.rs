@@ -209,6 +209,12 @@ impl Flood {
     ///
     /// For a row past the last.
     pub fn row(&self, i: usize) -> Row<'_> {
+        assert!(
+            i < self.rows,
+            "invalid `i`: row {i} of a grid of {} rows; allowed: 0 to {}",
+            self.rows,
+            self.rows - 1
+        );
         let at = i * self.cols..(i + 1) * self.cols;
         Row {
             water: &self.water[at.clone()],
@@ -234,15 +240,7 @@ impl Flood {
     ///
     /// For a rectangle that is empty or reaches past the grid.
     pub fn window(&self, rows: Range<usize>, cols: Range<usize>) -> Flood {
-        assert!(
-            !rows.is_empty()
-                && !cols.is_empty()
-                && rows.end <= self.rows
-                && cols.end <= self.cols,
-            "window {rows:?} × {cols:?} of a {}×{} grid",
-            self.rows,
-            self.cols
-        );
+        self.check_rectangle("window", &rows, &cols);
         let mut ground = Vec::with_capacity(rows.len() * cols.len());
         let mut water = Vec::with_capacity(rows.len() * cols.len());
         for i in rows.clone() {
@@ -284,9 +282,10 @@ impl Flood {
         cols: Range<usize>,
         depth: usize,
     ) -> Flood {
+        self.check_rectangle("tile", &rows, &cols);
         assert!(
             depth <= 64,
-            "depth {depth}: a tile is stepped 0 to 64 times on its own"
+            "invalid `depth`: {depth}; allowed: 0 to 64 steps (a tile is stepped on its own)"
         );
         let (top, left) = (rows.start.min(depth), cols.start.min(depth));
         let mut window = self.window(
@@ -321,7 +320,24 @@ impl Flood {
 
     /// Row `i`'s southern neighbour row, `None` for the bottom row.
     pub fn south(&self, i: usize) -> Option<Row<'_>> {
-        (i + 1 < self.rows).then(|| self.row(i + 1))
+        (i.checked_add(1)? < self.rows).then(|| self.row(i + 1))
+    }
+
+    /// Panics, saying what is allowed, unless `rows × cols` is a
+    /// non-empty rectangle inside the grid.
+    fn check_rectangle(&self, what: &str, rows: &Range<usize>, cols: &Range<usize>) {
+        assert!(
+            !rows.is_empty()
+                && !cols.is_empty()
+                && rows.end <= self.rows
+                && cols.end <= self.cols,
+            "invalid `rows` × `cols` of a {what}: {rows:?} × {cols:?} of a {}×{} grid; \
+             allowed: non-empty ranges within 0..{} × 0..{}",
+            self.rows,
+            self.cols,
+            self.rows,
+            self.cols
+        );
     }
 
     /// Where `self` and `other` first differ in any bit: the cell `(row,
