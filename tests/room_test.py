@@ -175,7 +175,12 @@ class Learner:
                 # websocket but not an order.
                 replied = idle = False
                 while time.monotonic() < deadline and not (replied and idle):
-                    raw = await ws.read_message()
+                    # A kernel that never answers must not hang the test.
+                    try:
+                        raw = await asyncio.wait_for(ws.read_message(),
+                                                     max(0.1, deadline - time.monotonic()))
+                    except asyncio.TimeoutError:
+                        break
                     if raw is None:
                         raise RuntimeError("the kernel's websocket closed")
                     msg = json.loads(raw)

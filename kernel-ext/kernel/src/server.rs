@@ -131,11 +131,30 @@ async fn publish(
     }
 }
 
-/// Answers each heartbeat with the same bytes.
+/// Sends a reply on the shell or control channel. A client that went
+/// away before its reply (Jupyter's server probes a new kernel with
+/// short-lived connections) costs only that reply: the kernel, and every
+/// other client's requests, go on.
+async fn reply(socket: &mut RouterSocket, signer: &Signer, message: &Message) {
+    if let Err(e) = send(socket, signer, message).await {
+        eprintln!(
+            "course-kernel: the {} could not be sent (its client has gone?): {e:#}",
+            message.msg_type()
+        );
+    }
+}
+
+/// Answers each heartbeat with the same bytes. A ping from a client that
+/// went away is skipped; only a socket with no peers left to hear from
+/// ends the heartbeat.
 async fn beat(mut socket: RepSocket) {
-    while let Ok(ping) = socket.recv().await {
-        if socket.send(ping).await.is_err() {
-            break;
+    loop {
+        match socket.recv().await {
+            Ok(ping) => {
+                let _ = socket.send(ping).await;
+            }
+            Err(zeromq::ZmqError::NoMessage) => break,
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
 }
@@ -246,7 +265,7 @@ async fn shell_loop(
             }
         };
         if let Some(content) = content {
-            send(&mut socket, &signer, &session.reply(&message, content)).await?;
+            reply(&mut socket, &signer, &session.reply(&message, content)).await;
         }
         let _ = iopub.send(status(&session, &message, "idle"));
     }
@@ -263,22 +282,22 @@ async fn control_loop(
         let message = recv(&mut socket, &signer).await?;
         match message.msg_type() {
             "kernel_info_request" => {
-                send(
+                reply(
                     &mut socket,
                     &signer,
                     &session.reply(&message, kernel_info()),
                 )
-                .await?;
+                .await;
             }
             "interrupt_request" => {
                 let shared = shared.clone();
                 std::thread::spawn(move || interrupt::interrupt(&shared));
-                send(
+                reply(
                     &mut socket,
                     &signer,
                     &session.reply(&message, json!({ "status": "ok" })),
                 )
-                .await?;
+                .await;
             }
             "shutdown_request" => {
                 let _ = iopub.send(status(&session, &message, "busy"));
