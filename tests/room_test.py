@@ -18,6 +18,7 @@ import hashlib
 import http.cookiejar
 import json
 import os
+import signal
 import re
 import socket
 import statistics
@@ -308,6 +309,9 @@ def memory_limit(a, b, kernel_a, kernel_b):
 
 
 def main():
+    # Stopped by SIGTERM (the test command's own stop), the room is still
+    # stopped and its accounts removed, as at the end of a run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("course", type=Path)
     ap.add_argument("--learners", type=int, default=8)
