@@ -60,6 +60,7 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 /// told where to build), or a folder of its own when every slot is taken,
 /// then serves Jupyter.
 fn run(connection_file: Option<&str>) -> anyhow::Result<()> {
+    roles::mend_build_cache();
     let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV).map(|kernels| {
         slots::ensure_build_config(std::path::Path::new(&kernels));
         slots::base_for(

@@ -170,6 +170,21 @@ fn lock_cache_entry() -> Option<std::fs::File> {
     Some(file)
 }
 
+/// Mends what a killed kernel may have left torn in evcxr's build cache
+/// (see [`build_cache::repair`]), saying so in the kernel's log when
+/// anything needed it. Run once as the kernel starts, before it compiles.
+pub fn mend_build_cache() {
+    let Some(cache) = dirs::cache_dir().map(|d| d.join("evcxr")) else {
+        return;
+    };
+    let found = build_cache::repair(&cache);
+    if found.mended_any() {
+        eprintln!(
+            "course-kernel: {found} (left torn by a kernel that was stopped mid-write)"
+        );
+    }
+}
+
 /// Where the lock files live: beside evcxr's cache (`dirs::cache_dir()`,
 /// as evcxr finds it).
 fn cache_locks_dir() -> Option<PathBuf> {
