@@ -52,14 +52,18 @@ asserted: they depend on the machine.
 17. An oversized frame: a peer on the shell port declares a 2^40-byte
     frame before any handshake; the kernel drops that peer and still
     answers its client.
-19. A warm spare: with COURSE_KERNEL_SPARES=1 (as ./lab's JupyterLab
-    sets it), a kernel starts a spare for the next notebook; the next
-    kernel hands it its connection, and its first cell answers at once, in
-    the notebook's folder.
 18. JupyterLab's console: Shift+Enter on an unfinished `fn f() {` waits
     for more (is_complete says incomplete, with an indent), and the up
     arrow finds this session's inputs and an earlier kernel's
     (history_request).
+19. A warm spare: with COURSE_KERNEL_SPARES=1 (as ./lab's JupyterLab
+    sets it), a kernel starts a spare for the next notebook; the next
+    kernel hands it its connection, and its first cell answers at once, in
+    the notebook's folder.
+20. A torn build cache: an entry of evcxr's cache whose hit counter is
+    empty (what a kernel killed mid-write leaves, and what makes every
+    later compile of that crate fail) is mended when the next kernel
+    starts, and the kernel's log says so.
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -1044,6 +1048,41 @@ def check_spare(kernel, crate_dir):
           f"{took:.2f} s, in the notebook's folder")
 
 
+def evcxr_cache_dir():
+    """evcxr's build cache, where it finds it (`dirs::cache_dir()`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evcxr"
+
+
+def check_torn_cache_entry_is_mended(kernel, crate_dir):
+    cache = evcxr_cache_dir()
+    entries = sorted(d for d in cache.iterdir()
+                     if (d / "stderr").is_file() and (d / "hits").is_file()) if cache.is_dir() else []
+    assert entries, f"no entry in evcxr's build cache {cache} to tear (the kernel was never warmed?)"
+    entry = next((d for d in entries if "librayon" in (d / "stderr").read_text()), entries[0])
+    hits = entry / "hits"
+    before = hits.read_text()
+    log = LOG_DIR / "kernel-behaviour.kernel.log"
+    log_start = log.stat().st_size if log.exists() else 0
+    # What a kernel killed between the counter's truncation and its write
+    # leaves behind; evcxr then fails every compile of that crate.
+    hits.write_text("")
+    try:
+        with fresh_kernel(kernel, crate_dir / "notebooks") as (_, kc):
+            status, text = run_cell(kc, "6 * 7")
+            assert status == "ok" and "42" in text, f"the kernel did not answer: {status}: {text}"
+        after = hits.read_text()
+        assert after.strip().isdigit(), f"the torn hit counter of {entry.name} is still {after!r}"
+        said = log.read_text(errors="replace")[log_start:] if log.exists() else ""
+        assert "hit counters mended" in said, "the kernel's log does not say it mended the cache"
+    finally:
+        if not hits.read_text().strip().isdigit():
+            hits.write_text(before or "0")
+    line = next(l for l in said.splitlines() if "hit counters mended" in l)
+    print(f"  torn cache: entry {entry.name} with an empty hit counter is {after!r} after a kernel started; "
+          f"its log: {line.split('course-kernel: ', 1)[-1][:100]}")
+
+
 CHECKS = {
     "edit": check_edit_reaches_kernel,
     "pool": check_one_pool,
@@ -1064,6 +1103,7 @@ CHECKS = {
     "oversized-frame": check_oversized_frame,
     "console": check_console,
     "spare": check_spare,
+    "torn-cache": check_torn_cache_entry_is_mended,
 }
 
 
