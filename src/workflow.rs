@@ -330,7 +330,10 @@ fn srun_naming(conf: &Path, dir: &Path) -> Result<Option<PathBuf>> {
     else {
         return Ok(None);
     };
-    let bin = dir.join(".snakemake/course-slurm-bin");
+    // Absolute: the jobs run in the workflow's folder, where a relative
+    // entry of `PATH` would name another place.
+    let bin = std::path::absolute(dir.join(".snakemake/course-slurm-bin"))
+        .map_err(|e| Error::io(format!("finding the folder {}", dir.display()), e))?;
     let quote =
         |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
     let script = format!(

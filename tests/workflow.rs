@@ -16,8 +16,13 @@ fn installed() -> bool {
 
 /// A fresh folder with a Snakefile counting the words of two small books.
 fn workflow(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("course-workflow-{}-{name}", std::process::id()));
+    workflow_in(&std::env::temp_dir(), name)
+}
+
+/// The same, in `base` (a relative path, as notebooks name their folders,
+/// gives a relative folder).
+fn workflow_in(base: &Path, name: &str) -> PathBuf {
+    let dir = base.join(format!("course-workflow-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("texts")).unwrap();
     std::fs::write(dir.join("texts/a.txt"), "the cat and the hat\n").unwrap();
@@ -145,7 +150,10 @@ fn slurms_executor_runs_a_two_rule_workflow_as_jobs_of_the_cluster() {
         return;
     }
     with_test_build_on_path();
-    let dir = workflow("slurm");
+    // Named relative to the test's folder, as a notebook names its
+    // workflows: the jobs, which run inside it, must still find `srun`.
+    let dir = workflow_in(Path::new("target"), "slurm");
+    assert!(dir.is_relative());
     let run = snakemake(&dir)
         .on_slurm()
         .jobs(4)
