@@ -330,7 +330,10 @@ fn srun_naming(conf: &Path, dir: &Path) -> Result<Option<PathBuf>> {
     else {
         return Ok(None);
     };
-    let bin = dir.join(".snakemake/course-slurm-bin");
+    // Absolute: the jobs run in the workflow's folder, where a relative
+    // entry of `PATH` would name another place.
+    let bin = std::path::absolute(dir.join(".snakemake/course-slurm-bin"))
+        .map_err(|e| Error::io(format!("finding the folder {}", dir.display()), e))?;
     let quote =
         |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
     let script = format!(
@@ -386,6 +389,21 @@ pub struct Job {
     pub output: String,
     /// Why Snakemake ran it (`Missing output files: …`, `Updated input files: …`).
     pub reason: String,
+    /// Its Slurm job number, when Slurm's executor ran it
+    /// ([`Snakemake::on_slurm`]): `Job 3 has been submitted with SLURM
+    /// jobid 17` in the log, matched to the job by Snakemake's `jobid: 3`.
+    pub slurm_job: Option<u64>,
+}
+
+impl Job {
+    /// The rule and its wildcards, as `block [part=0, parts=4]`.
+    pub fn label(&self) -> String {
+        if self.wildcards.is_empty() {
+            self.rule.clone()
+        } else {
+            format!("{} [{}]", self.rule, self.wildcards)
+        }
+    }
 }
 
 impl SnakemakeRun {
@@ -422,6 +440,65 @@ impl SnakemakeRun {
         self.jobs.is_empty()
     }
 
+    /// What Slurm's accounting (`sacct`) kept of each job of a run on
+    /// Slurm's executor, one row per job: its rule and wildcards, its Slurm
+    /// job number, the node it ran on, its elapsed time, its CPU time, its
+    /// largest resident memory (MaxRSS, of any process of any step) and its
+    /// state. Waits up to 30 s per job for lines that are not final yet.
+    ///
+    /// ```no_run
+    /// use parallel_course::workflow::snakemake;
+    /// let run = snakemake("integral").on_slurm().jobs(4).run()?;
+    /// println!("{}", run.slurm_accounting()?);
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when no job of the run went to Slurm (a
+    /// run without [`Snakemake::on_slurm`], or one with nothing to do); as
+    /// [`job_accounting`](crate::cluster::job_accounting) when Slurm keeps
+    /// no accounting or does not know a job.
+    pub fn slurm_accounting(&self) -> Result<crate::table::Table> {
+        let on_slurm: Vec<(&Job, u64)> = self
+            .jobs
+            .iter()
+            .filter_map(|j| j.slurm_job.map(|id| (j, id)))
+            .collect();
+        if on_slurm.is_empty() {
+            return Err(Error::invalid(
+                "run",
+                &self.command,
+                "a run whose jobs went to Slurm: `.on_slurm()`, with something to do",
+            ));
+        }
+        let mut table = crate::table::Table::new([
+            "rule",
+            "Slurm job",
+            "node",
+            "elapsed",
+            "CPU time",
+            "MaxRSS",
+            "state",
+        ]);
+        for (job, id) in on_slurm {
+            let acct = crate::cluster::job_accounting(id, Duration::from_secs(30))?;
+            table.row((
+                job.label(),
+                id,
+                acct.job.nodes.clone(),
+                format!("{} s", acct.job.elapsed.as_secs()),
+                format!("{:.2} s", acct.cpu_time().as_secs_f64()),
+                acct.max_rss()
+                    .map_or(String::from("not recorded"), |bytes| {
+                        format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
+                    }),
+                acct.job.state.clone(),
+            ));
+        }
+        Ok(table)
+    }
+
     /// Shows the run in the notebook, as its `Display` text.
     pub fn evcxr_display(&self) {
         crate::display::emit(&[("text/plain", &self.to_string())]);
@@ -442,22 +519,29 @@ impl fmt::Display for SnakemakeRun {
             self.wall.as_secs_f64()
         )?;
         for job in &self.jobs {
-            let rule = if job.wildcards.is_empty() {
-                job.rule.clone()
-            } else {
-                format!("{} [{}]", job.rule, job.wildcards)
-            };
-            writeln!(f, "  {rule} → {}  ({})", job.output, job.reason)?;
+            let slurm = job
+                .slurm_job
+                .map_or(String::new(), |id| format!(", Slurm job {id}"));
+            writeln!(
+                f,
+                "  {} → {}  ({}{slurm})",
+                job.label(),
+                job.output,
+                job.reason
+            )?;
         }
         Ok(())
     }
 }
 
 /// The jobs in Snakemake's log: each starts with a `rule NAME:` or
-/// `localrule NAME:` line, followed by indented `key: value` lines.
+/// `localrule NAME:` line, followed by indented `key: value` lines. A job
+/// sent to Slurm gets its job number from the line `Job N has been
+/// submitted with SLURM jobid M`, where `N` is the `jobid: N` of its block.
 fn jobs_in(log: &str) -> Vec<Job> {
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut current: Option<Job> = None;
+    // Each job with Snakemake's own number for it.
+    let mut jobs: Vec<(Job, String)> = Vec::new();
+    let mut current: Option<(Job, String)> = None;
     for line in log.lines() {
         let header = line
             .strip_prefix("localrule ")
@@ -465,15 +549,19 @@ fn jobs_in(log: &str) -> Vec<Job> {
             .and_then(|r| r.strip_suffix(':'));
         if let Some(rule) = header {
             jobs.extend(current.take());
-            current = Some(Job {
-                rule: rule.to_string(),
-                wildcards: String::new(),
-                output: String::new(),
-                reason: String::new(),
-            });
+            current = Some((
+                Job {
+                    rule: rule.to_string(),
+                    wildcards: String::new(),
+                    output: String::new(),
+                    reason: String::new(),
+                    slurm_job: None,
+                },
+                String::new(),
+            ));
             continue;
         }
-        let Some(job) = current.as_mut() else {
+        let Some((job, jobid)) = current.as_mut() else {
             continue;
         };
         match line.trim_start().split_once(": ") {
@@ -482,12 +570,30 @@ fn jobs_in(log: &str) -> Vec<Job> {
                 job.wildcards = v.to_string()
             }
             Some(("reason", v)) if line.starts_with("    ") => job.reason = v.to_string(),
+            Some(("jobid", v)) if line.starts_with("    ") => {
+                *jobid = v.trim().to_string()
+            }
             _ if !line.starts_with("    ") => jobs.extend(current.take()),
             _ => {}
         }
     }
     jobs.extend(current);
-    jobs
+    for line in log.lines() {
+        let Some((snakemake_id, slurm_id)) = line
+            .strip_prefix("Job ")
+            .and_then(|rest| rest.split_once(" has been submitted with SLURM jobid "))
+        else {
+            continue;
+        };
+        let digits: String = slurm_id.chars().take_while(char::is_ascii_digit).collect();
+        if let (Some((job, _)), Ok(id)) = (
+            jobs.iter_mut().find(|(_, n)| n == snakemake_id),
+            digits.parse(),
+        ) {
+            job.slurm_job = Some(id);
+        }
+    }
+    jobs.into_iter().map(|(job, _)| job).collect()
 }
 
 /// The part of a failed run's log that says what failed: the `Error`
@@ -680,6 +786,40 @@ Finished jobid: 0 (Rule: merge)
             ),
             []
         );
+    }
+
+    #[test]
+    fn a_job_sent_to_slurm_gets_its_slurm_job_number() {
+        let log = "[Mon Dec  7 09:01:29 2026]
+rule block:
+    output: blocks/2-of-4.txt
+    jobid: 3
+    reason: Forced execution
+    wildcards: part=2, parts=4
+    resources: mem_mb=500, tmpdir=<TBD>
+Job 3 has been submitted with SLURM jobid 14 (log: x/14.log).
+[Mon Dec  7 09:01:29 2026]
+rule block:
+    output: blocks/1-of-4.txt
+    jobid: 2
+    reason: Forced execution
+    wildcards: part=1, parts=4
+Job 2 has been submitted with SLURM jobid 15 (log: x/15.log).
+";
+        let jobs = jobs_in(log);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[0].slurm_job, Some(14));
+        assert_eq!(jobs[1].slurm_job, Some(15));
+        assert_eq!(jobs[1].label(), "block [part=1, parts=4]");
+        let local = SnakemakeRun {
+            command: "snakemake -j 2".into(),
+            wall: Duration::ZERO,
+            jobs: jobs_in(LOG),
+            log: LOG.into(),
+        };
+        assert!(local.jobs.iter().all(|j| j.slurm_job.is_none()));
+        let refused = local.slurm_accounting().unwrap_err().to_string();
+        assert!(refused.contains("on_slurm"), "{refused}");
     }
 
     #[test]

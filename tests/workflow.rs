@@ -16,8 +16,13 @@ fn installed() -> bool {
 
 /// A fresh folder with a Snakefile counting the words of two small books.
 fn workflow(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("course-workflow-{}-{name}", std::process::id()));
+    workflow_in(&std::env::temp_dir(), name)
+}
+
+/// The same, in `base` (a relative path, as notebooks name their folders,
+/// gives a relative folder).
+fn workflow_in(base: &Path, name: &str) -> PathBuf {
+    let dir = base.join(format!("course-workflow-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("texts")).unwrap();
     std::fs::write(dir.join("texts/a.txt"), "the cat and the hat\n").unwrap();
@@ -145,7 +150,10 @@ fn slurms_executor_runs_a_two_rule_workflow_as_jobs_of_the_cluster() {
         return;
     }
     with_test_build_on_path();
-    let dir = workflow("slurm");
+    // Named relative to the test's folder, as a notebook names its
+    // workflows: the jobs, which run inside it, must still find `srun`.
+    let dir = workflow_in(Path::new("target"), "slurm");
+    assert!(dir.is_relative());
     let run = snakemake(&dir)
         .on_slurm()
         .jobs(4)
@@ -161,9 +169,27 @@ fn slurms_executor_runs_a_two_rule_workflow_as_jobs_of_the_cluster() {
     );
     let ids = run.slurm_jobs();
     assert_eq!(ids.len(), 3, "one Slurm job per rule's job:\n{}", run.log);
-    for id in ids {
-        let acct = job_accounting(id, std::time::Duration::from_secs(30)).unwrap();
+    for id in &ids {
+        let acct = job_accounting(*id, std::time::Duration::from_secs(30)).unwrap();
         assert_eq!(acct.job.state, "COMPLETED", "{acct}");
+    }
+    // Each of Snakemake's jobs knows its Slurm job, and the accounting
+    // table has one finished row for each, with its node and memory.
+    let mut matched: Vec<u64> = run.jobs.iter().filter_map(|j| j.slurm_job).collect();
+    matched.sort_unstable();
+    let mut submitted = ids.clone();
+    submitted.sort_unstable();
+    assert_eq!(matched, submitted, "{run}");
+    let table = run.slurm_accounting().unwrap();
+    assert_eq!(table.rows().len(), 3, "{table}");
+    for row in table.rows() {
+        assert!(
+            row[0] == "top" || row[0].starts_with("count [book="),
+            "{table}"
+        );
+        assert!(row[2].starts_with("node"), "{table}");
+        assert!(row[5].ends_with("MiB"), "MaxRSS recorded:\n{table}");
+        assert_eq!(row[6], "COMPLETED", "{table}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
