@@ -17,6 +17,7 @@ const DEEP: f64 = 0.35;
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloodPicture {
     caption: String,
+    description: String,
     width: usize,
     height: usize,
     rgb: Vec<u8>,
@@ -37,6 +38,16 @@ impl FloodPicture {
                 (l.min(z), h.max(z))
             });
         let span = (high - low).max(1e-9);
+        let wet = flood.water.iter().filter(|&&h| h > WET).count();
+        let deepest = flood.water.iter().fold(0.0f64, |d, &h| d.max(h));
+        let description = format!(
+            "{caption}: the flood on a grid of {} by {} cells, {:.0} % of them under water, \
+             deepest {deepest:.2} m; water in blues (darker is deeper), dry ground from \
+             green (low) to brown (high)",
+            flood.rows,
+            flood.cols,
+            100.0 * wet as f64 / (flood.rows * flood.cols).max(1) as f64,
+        );
         let mut rgb = Vec::with_capacity(width * height * 3);
         for i in (0..flood.rows).step_by(k) {
             for j in (0..flood.cols).step_by(k) {
@@ -52,10 +63,27 @@ impl FloodPicture {
         }
         FloodPicture {
             caption: caption.to_string(),
+            description,
             width,
             height,
             rgb,
         }
+    }
+
+    /// What the picture shows, in words: its caption, the grid's size, the
+    /// share of cells under water and the deepest water. It is the
+    /// picture's text alternative (the `alt` of its image).
+    ///
+    /// ```
+    /// use parallel_course::workloads::flood::{Flood, FloodPicture};
+    /// let start = Flood::dam_break(64, 1)?;
+    /// let words = FloodPicture::of(&start, "step 0").description().to_string();
+    /// assert!(words.starts_with("step 0: the flood on a grid of 64 by 64 cells"));
+    /// assert!(words.contains("% of them under water"));
+    /// # Ok::<(), parallel_course::Error>(())
+    /// ```
+    pub fn description(&self) -> &str {
+        &self.description
     }
 
     /// The colour of pixel `(x, y)`, from the top left; `None` outside.
@@ -84,8 +112,9 @@ impl FloodPicture {
     pub fn to_html(&self) -> Result<String> {
         use base64::Engine as _;
         Ok(format!(
-            r#"<figure style="display:inline-block;margin:4px"><img alt="{c}" src="data:image/png;base64,{}"/><figcaption>{c}</figcaption></figure>"#,
+            r#"<figure style="display:inline-block;margin:4px"><img alt="{alt}" src="data:image/png;base64,{}"/><figcaption>{c}</figcaption></figure>"#,
             base64::engine::general_purpose::STANDARD.encode(self.to_png()?),
+            alt = escape_html(&self.description),
             c = escape_html(&self.caption),
         ))
     }
@@ -93,10 +122,11 @@ impl FloodPicture {
     /// Shows the picture in the notebook.
     pub fn evcxr_display(&self) {
         match self.to_html() {
-            Ok(html) => emit(&[("text/plain", &self.caption), ("text/html", &html)]),
-            Err(e) => {
-                emit(&[("text/plain", &format!("{} (not drawn: {e})", self.caption))])
-            }
+            Ok(html) => emit(&[("text/plain", &self.description), ("text/html", &html)]),
+            Err(e) => emit(&[(
+                "text/plain",
+                &format!("{} (not drawn: {e})", self.description),
+            )]),
         }
     }
 }
@@ -155,8 +185,8 @@ impl FloodFilm {
 
     /// Shows the frames in the notebook.
     pub fn evcxr_display(&self) {
-        let text: Vec<&str> = self.frames.iter().map(|f| f.caption.as_str()).collect();
-        let text = format!("{} frames: {}", self.frames.len(), text.join(", "));
+        let text: Vec<&str> = self.frames.iter().map(|f| f.description()).collect();
+        let text = format!("{} frames:\n{}", self.frames.len(), text.join("\n"));
         match self.to_html() {
             Ok(html) => emit(&[("text/plain", &text), ("text/html", &html)]),
             Err(e) => emit(&[("text/plain", &format!("{text} (not drawn: {e})"))]),
