@@ -10,8 +10,7 @@ use super::submit::{output, slurm};
 use crate::error::{Error, Result};
 
 /// The fields read from `sacct`, in this order.
-const FIELDS: &str =
-    "JobID,JobName,State,ElapsedRaw,TotalCPU,AllocCPUS,MaxRSS,ReqMem,NodeList,ExitCode,AllocTRES";
+const FIELDS: &str = "JobID,JobName,State,ElapsedRaw,TotalCPU,AllocCPUS,MaxRSS,ReqMem,NodeList,ExitCode,AllocTRES";
 
 /// One line of `sacct`: the job's allocation, its batch script, or one of
 /// its steps (`srun`).
@@ -393,8 +392,15 @@ mod tests {
         assert_eq!(memory("123"), Some(123));
         assert_eq!(memory(""), None);
         assert_eq!(memory("12Q"), None);
-        assert_eq!(memory("18446744073709551616.00M"), None, "Slurm's no-value marker");
-        assert_eq!(tres_memory("billing=2,cpu=2,mem=6026M,node=1"), Some(6026 << 20));
+        assert_eq!(
+            memory("18446744073709551616.00M"),
+            None,
+            "Slurm's no-value marker"
+        );
+        assert_eq!(
+            tres_memory("billing=2,cpu=2,mem=6026M,node=1"),
+            Some(6026 << 20)
+        );
         assert_eq!(tres_memory("cpu=2,node=1"), None);
     }
 
@@ -405,9 +411,16 @@ mod tests {
                     57.0|p|COMPLETED|2|00:02.000|2|14808K||node1|0:0|cpu=2,mem=6026M,node=1\n";
         let acct = JobAccounting::parse(57, text).unwrap();
         assert_eq!(acct.job.req_mem, Some(6026 << 20));
-        assert!((acct.memory_efficiency().unwrap() - 14808.0 / (6026.0 * 1024.0)).abs() < 1e-12);
-        let asked = "58|j|COMPLETED|2|00:02.000|2||1000M|node1|0:0|cpu=2,mem=6026M,node=1\n";
-        assert_eq!(JobAccounting::parse(58, asked).unwrap().job.req_mem, Some(1000 << 20));
+        assert!(
+            (acct.memory_efficiency().unwrap() - 14808.0 / (6026.0 * 1024.0)).abs()
+                < 1e-12
+        );
+        let asked =
+            "58|j|COMPLETED|2|00:02.000|2||1000M|node1|0:0|cpu=2,mem=6026M,node=1\n";
+        assert_eq!(
+            JobAccounting::parse(58, asked).unwrap().job.req_mem,
+            Some(1000 << 20)
+        );
     }
 
     #[test]
