@@ -10,8 +10,7 @@ use super::submit::{output, slurm};
 use crate::error::{Error, Result};
 
 /// The fields read from `sacct`, in this order.
-const FIELDS: &str =
-    "JobID,JobName,State,ElapsedRaw,TotalCPU,AllocCPUS,MaxRSS,ReqMem,NodeList,ExitCode";
+const FIELDS: &str = "JobID,JobName,State,ElapsedRaw,TotalCPU,AllocCPUS,MaxRSS,ReqMem,NodeList,ExitCode,AllocTRES";
 
 /// One line of `sacct`: the job's allocation, its batch script, or one of
 /// its steps (`srun`).
@@ -32,7 +31,9 @@ pub struct AccountingRow {
     pub cpus: u32,
     /// The largest resident memory of any one task, in bytes (steps only).
     pub max_rss: Option<u64>,
-    /// The memory asked for, in bytes (the allocation's line).
+    /// The memory asked for, in bytes (the allocation's line): `ReqMem`,
+    /// or the memory the job was given (`mem=` in `AllocTRES`) when
+    /// Slurm's accounting kept no `ReqMem` for it.
     pub req_mem: Option<u64>,
     /// The nodes it ran on, as Slurm writes a host list (`node[1-2]`).
     pub nodes: String,
@@ -64,7 +65,8 @@ pub struct JobAccounting {
 
 impl JobAccounting {
     /// Reads `sacct -P -n` lines of job `id`, with the fields
-    /// `JobID|JobName|State|ElapsedRaw|TotalCPU|AllocCPUS|MaxRSS|ReqMem|NodeList|ExitCode`.
+    /// `JobID|JobName|State|ElapsedRaw|TotalCPU|AllocCPUS|MaxRSS|ReqMem|NodeList|ExitCode`
+    /// and, optionally, `|AllocTRES`.
     ///
     /// # Errors
     ///
@@ -238,7 +240,9 @@ fn parse_row(line: &str) -> Result<AccountingRow> {
         cpu: cpu_time(f[4]).unwrap_or_default(),
         cpus: f[5].parse().unwrap_or(0),
         max_rss: memory(f[6]),
-        req_mem: memory(f[7]),
+        // Slurm 22.05 sometimes keeps no ReqMem for a job (sacct prints its
+        // "no value" marker); the memory it was given is the same request.
+        req_mem: memory(f[7]).or_else(|| f.get(10).and_then(|tres| tres_memory(tres))),
         nodes: f[8].to_string(),
         exit_code: f[9].to_string(),
     })
@@ -269,9 +273,18 @@ pub(crate) fn cpu_time(text: &str) -> Option<Duration> {
     ))
 }
 
+/// The `mem=` entry of a TRES list such as `billing=2,cpu=2,mem=6026M,node=1`.
+fn tres_memory(tres: &str) -> Option<u64> {
+    tres.split(',')
+        .find_map(|entry| entry.strip_prefix("mem="))
+        .and_then(memory)
+}
+
 /// Slurm's memory: bytes, or a number with `K`, `M`, `G` or `T` (powers of
 /// 1024), possibly followed by `n` or `c` (per node, per CPU: older
-/// versions).
+/// versions). `None` for an empty field and for Slurm's "no value" marker
+/// (2⁶⁴ − 2, which `sacct` prints as `18446744073709551616.00M`): no real
+/// size reaches 2⁶³ bytes.
 pub(crate) fn memory(text: &str) -> Option<u64> {
     let t = text.trim().trim_end_matches(['n', 'c']);
     if t.is_empty() {
@@ -290,7 +303,8 @@ pub(crate) fn memory(text: &str) -> Option<u64> {
         _ => return None,
     };
     let value: f64 = number.parse().ok()?;
-    (value.is_finite() && value >= 0.0).then_some((value * scale as f64) as u64)
+    let bytes = value * scale as f64;
+    (value.is_finite() && value >= 0.0 && bytes < 2f64.powi(63)).then_some(bytes as u64)
 }
 
 /// What Slurm's accounting kept of job `id` (`sacct -j ID`), waiting up to
@@ -378,6 +392,35 @@ mod tests {
         assert_eq!(memory("123"), Some(123));
         assert_eq!(memory(""), None);
         assert_eq!(memory("12Q"), None);
+        assert_eq!(
+            memory("18446744073709551616.00M"),
+            None,
+            "Slurm's no-value marker"
+        );
+        assert_eq!(
+            tres_memory("billing=2,cpu=2,mem=6026M,node=1"),
+            Some(6026 << 20)
+        );
+        assert_eq!(tres_memory("cpu=2,node=1"), None);
+    }
+
+    #[test]
+    fn a_job_without_req_mem_in_the_accounting_takes_the_memory_it_was_given() {
+        let text = "57|j|COMPLETED|2|00:02.000|2||18446744073709551616.00M|node1|0:0|\
+                    billing=2,cpu=2,mem=6026M,node=1\n\
+                    57.0|p|COMPLETED|2|00:02.000|2|14808K||node1|0:0|cpu=2,mem=6026M,node=1\n";
+        let acct = JobAccounting::parse(57, text).unwrap();
+        assert_eq!(acct.job.req_mem, Some(6026 << 20));
+        assert!(
+            (acct.memory_efficiency().unwrap() - 14808.0 / (6026.0 * 1024.0)).abs()
+                < 1e-12
+        );
+        let asked =
+            "58|j|COMPLETED|2|00:02.000|2||1000M|node1|0:0|cpu=2,mem=6026M,node=1\n";
+        assert_eq!(
+            JobAccounting::parse(58, asked).unwrap().job.req_mem,
+            Some(1000 << 20)
+        );
     }
 
     #[test]
