@@ -466,24 +466,34 @@ def pss_mib(pid):
         return 0.0
 
 
+def child_pids(pid):
+    """The children of every thread of `pid` (a thread's `children` file
+    lists only the processes that thread started, and the kernel starts its
+    cell process from a thread of its own)."""
+    found = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
 def kernel_memory_mib(km, split=False):
     """PSS of a kernel's process and its descendants (the cell process),
     in MiB; with `split`, (kernel, everything below it)."""
     pid = km.provisioner.process.pid if km.provisioner else None
     if pid is None:
         return (0.0, 0.0) if split else 0.0
-    below, todo = 0.0, []
-    try:
-        todo = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        pass
+    below, todo = 0.0, child_pids(pid)
     while todo:
         p = todo.pop()
         below += pss_mib(p)
-        try:
-            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
-        except OSError:
-            pass
+        todo.extend(child_pids(p))
     own = pss_mib(pid)
     return (own, below) if split else own + below
 
