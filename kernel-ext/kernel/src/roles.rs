@@ -174,7 +174,7 @@ fn lock_cache_entry() -> Option<std::fs::File> {
 /// (see [`build_cache::repair`]), saying so in the kernel's log when
 /// anything needed it. Run once as the kernel starts, before it compiles.
 pub fn mend_build_cache() {
-    let Some(cache) = dirs::cache_dir().map(|d| d.join("evcxr")) else {
+    let Some(cache) = evcxr_cache_dir() else {
         return;
     };
     let found = build_cache::repair(&cache);
@@ -185,14 +185,14 @@ pub fn mend_build_cache() {
     }
 }
 
-/// Where the lock files live: beside evcxr's cache (`dirs::cache_dir()`,
-/// as evcxr finds it).
+/// evcxr's build cache, found as evcxr finds it (`dirs::cache_dir()`).
+fn evcxr_cache_dir() -> Option<PathBuf> {
+    Some(dirs::cache_dir()?.join("evcxr"))
+}
+
+/// Where the lock files live: beside evcxr's cache entries.
 fn cache_locks_dir() -> Option<PathBuf> {
-    Some(
-        dirs::cache_dir()?
-            .join("evcxr")
-            .join(".course-kernel-locks"),
-    )
+    Some(evcxr_cache_dir()?.join(".course-kernel-locks"))
 }
 
 fn lock_exclusive(file: &std::fs::File) {
