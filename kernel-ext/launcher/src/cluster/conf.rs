@@ -188,18 +188,78 @@ pub fn parse_nodes(text: &str) -> anyhow::Result<usize> {
     }
 }
 
+/// The ports the course's clusters take their blocks from, given the
+/// machine's ephemeral range (`net.ipv4.ip_local_port_range`, from which
+/// the kernel picks the local port of every outgoing connection and of
+/// every socket bound to port 0, as Jupyter's kernels bind theirs).
+///
+/// A daemon whose port lies in that range finds it taken now and then:
+/// a checkout at `/check/work/main` hashed to 34 256, and its controller
+/// failed to start once in a run full of kernels and connections. So the
+/// blocks lie below the ephemeral range (from 20 000, Linux's usual
+/// 32 768 leaves 709 blocks), or above it when it starts too low, or, on a
+/// machine whose range covers nearly everything, in 20 000–39 999 as
+/// before (the ports are then checked free before the daemons start).
+/// With Linux's default range, 32 768–60 999, that is 20 000–32 767;
+/// with 1 024–59 999, 60 000–65 535; with no range known, Linux's default
+/// is assumed.
+pub fn port_range(ephemeral: Option<(u16, u16)>) -> (u32, u32) {
+    const LOW: u32 = 20_000;
+    // Room for a few hundred checkouts at least.
+    let enough = 100 * u32::from(PORTS_PER_CLUSTER);
+    let (first, last) =
+        ephemeral.map_or((32_768, 60_999), |(a, b)| (u32::from(a), u32::from(b)));
+    if first >= LOW + enough {
+        (LOW, first)
+    } else if 65_536 - (last + 1) >= enough {
+        (last + 1, 65_536)
+    } else {
+        (LOW, 40_000)
+    }
+}
+
+/// The machine's ephemeral port range, read from
+/// `/proc/sys/net/ipv4/ip_local_port_range` (Linux); `None` elsewhere or
+/// when it cannot be read.
+pub fn ephemeral_ports() -> Option<(u16, u16)> {
+    #[cfg(target_os = "linux")]
+    {
+        let text =
+            std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+        let mut numbers = text.split_whitespace().map(str::parse::<u16>);
+        match (numbers.next(), numbers.next()) {
+            (Some(Ok(a)), Some(Ok(b))) if a <= b => Some((a, b)),
+            _ => None,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
 /// The first of this checkout's ports, from its folder: every checkout on
-/// a machine gets its own block of [`PORTS_PER_CLUSTER`] ports between
-/// 20 000 and 39 999.
-pub fn port_base(dir: &Path) -> u16 {
+/// a machine gets its own block of [`PORTS_PER_CLUSTER`] ports in `range`
+/// (see [`port_range`]); `shift` moves it that many blocks on, for when
+/// a port of the first block is taken.
+pub fn port_base(dir: &Path, range: (u32, u32), shift: u32) -> u16 {
     let hash = dir
         .to_string_lossy()
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
-    let blocks = 20_000 / u64::from(PORTS_PER_CLUSTER);
-    20_000 + PORTS_PER_CLUSTER * (hash % blocks) as u16
+    let per = u32::from(PORTS_PER_CLUSTER);
+    let blocks = u64::from(((range.1 - range.0) / per).max(1));
+    let block = (hash + u64::from(shift)) % blocks;
+    // At most 65 536 - PORTS_PER_CLUSTER by `port_range`.
+    (range.0 + per * block as u32) as u16
+}
+
+/// The ports of a cluster whose first port is `base`: the controller, the
+/// accounting daemon and `nodes` nodes.
+pub fn ports(base: u16, nodes: usize) -> std::ops::RangeInclusive<u16> {
+    base..=base + 1 + nodes as u16
 }
 
 /// `slurm.conf`: the controller and the nodes listen where [`Listen`]
@@ -420,13 +480,51 @@ mod tests {
     }
 
     #[test]
-    fn two_checkouts_get_different_blocks_of_ports() {
-        let a = port_base(Path::new("/home/a/course/.course/slurm"));
-        let b = port_base(Path::new("/tmp/ci/.course/slurm"));
+    fn the_ports_lie_outside_the_ephemeral_range_where_there_is_room() {
+        assert_eq!(port_range(Some((32_768, 60_999))), (20_000, 32_768));
+        assert_eq!(port_range(None), (20_000, 32_768));
+        assert_eq!(port_range(Some((10_000, 50_000))), (50_001, 65_536));
+        // Nearly every port ephemeral: the old range, checked port by port.
+        assert_eq!(port_range(Some((1_024, 65_535))), (20_000, 40_000));
+    }
+
+    #[test]
+    fn two_checkouts_get_different_blocks_of_ports_below_the_ephemeral_range() {
+        let range = port_range(Some((32_768, 60_999)));
+        let a = port_base(Path::new("/home/a/course/.course/slurm"), range, 0);
+        let b = port_base(Path::new("/tmp/ci/.course/slurm"), range, 0);
+        // The checkout whose controller once found its port taken.
+        let c = port_base(Path::new("/check/work/main/.course/slurm"), range, 0);
         assert_ne!(a, b);
-        for p in [a, b] {
-            assert!((20_000..40_000 - PORTS_PER_CLUSTER).contains(&p));
+        for p in [a, b, c] {
+            assert!(*ports(p, MAX_NODES).end() < 32_768, "{p}");
+            assert!(p >= 20_000);
             assert_eq!((p - 20_000) % PORTS_PER_CLUSTER, 0);
+        }
+    }
+
+    #[test]
+    fn a_shifted_block_is_the_next_one_and_wraps_inside_the_range() {
+        let range = (20_000, 20_000 + 3 * u32::from(PORTS_PER_CLUSTER));
+        let dir = Path::new("/home/a/course/.course/slurm");
+        let bases: Vec<u16> = (0..4).map(|s| port_base(dir, range, s)).collect();
+        assert_eq!(bases[3], bases[0]);
+        for w in bases[..3].windows(2) {
+            assert_ne!(w[0], w[1]);
+        }
+        for p in bases {
+            assert!(u32::from(*ports(p, MAX_NODES).end()) < range.1);
+        }
+    }
+
+    #[test]
+    fn ports_above_a_low_ephemeral_range_stay_below_65536() {
+        let range = port_range(Some((1_024, 59_999)));
+        assert_eq!(range, (60_000, 65_536));
+        for dir in ["/a/.course/slurm", "/b/.course/slurm", "/c/.course/slurm"] {
+            let p = port_base(Path::new(dir), range, 7);
+            assert!(p >= 60_000);
+            assert!(u32::from(*ports(p, MAX_NODES).end()) < 65_536);
         }
     }
 

@@ -76,7 +76,7 @@ impl Cluster {
         let nodes = conf::nodes_from_env()?;
         let host = hostname()?;
         let shape = Shape {
-            port: conf::port_base(&dir),
+            port: conf::port_base(&dir, conf::port_range(conf::ephemeral_ports()), 0),
             dir,
             listen: conf::Listen::of(&host),
             host,
@@ -93,6 +93,9 @@ impl Cluster {
             _on_terminate: None,
         };
         if conf_exists_and_answers(&cluster.conf) {
+            if let Some(port) = conf_port(&cluster.conf) {
+                cluster.shape.port = port;
+            }
             return Ok(cluster);
         }
         cluster.owned = true;
@@ -100,6 +103,7 @@ impl Cluster {
         cluster._on_terminate =
             Some(crate::system::on_terminate(move || stop_daemons(&dir)));
         stop_daemons(&cluster.shape.dir); // leftovers of a run that was killed
+        cluster.shape.port = free_ports(&cluster.shape)?;
         cluster.configure()?;
         cluster.start_daemons()?;
         Ok(cluster)
@@ -225,14 +229,92 @@ impl Cluster {
             "the nodes",
         );
         if let Err(e) = answered {
+            // Which nodes were missing, and what their own logs say (a
+            // node that could not bind its port says so there alone).
+            let states = node_states(&self.conf);
+            let mut nodes = String::new();
+            for node in self.shape.node_names() {
+                let state = states
+                    .as_ref()
+                    .and_then(|s| s.iter().find(|(n, _)| *n == node))
+                    .map_or("not answering", |(_, s)| s.as_str());
+                if state != "idle" {
+                    let log = d.join(format!("log/slurmd-{node}.log"));
+                    nodes.push_str(&format!(
+                        "\n{node} is {state}; its log ({}) ends:\n{}",
+                        log.display(),
+                        log_tail(&log, 4)
+                    ));
+                }
+            }
             bail!(
-                "{e}; the controller's log ({}) ends:\n{}",
+                "{e}; the controller's log ({}) ends:\n{}{nodes}",
                 d.join("log/slurmctld.log").display(),
                 log_tail(&d.join("log/slurmctld.log"), 8)
             );
         }
         Ok(())
     }
+}
+
+/// How many blocks of ports are tried before the cluster gives up.
+const PORT_TRIES: u32 = 20;
+
+/// The first port of a block whose every port is free where the daemons
+/// will listen: this checkout's own block, or the next free one, said on
+/// a line (`slurm.conf` is written afresh at each start, so the block may
+/// move; what reads it finds the ports there).
+///
+/// # Errors
+///
+/// When [`PORT_TRIES`] blocks in a row have a port taken.
+fn free_ports(shape: &Shape) -> anyhow::Result<u16> {
+    let range = conf::port_range(conf::ephemeral_ports());
+    let addr = if shape.listen.bound {
+        shape.listen.addr
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    };
+    let mut taken = Vec::new();
+    for shift in 0..PORT_TRIES {
+        let base = conf::port_base(&shape.dir, range, shift);
+        // Like Slurm's daemons, std binds with SO_REUSEADDR, so a port
+        // that only closed connections hold (TIME_WAIT) counts as free.
+        let busy = conf::ports(base, shape.nodes)
+            .find(|&p| std::net::TcpListener::bind((addr, p)).is_err());
+        match busy {
+            None => {
+                if let Some(first) = taken.first() {
+                    println!(
+                        "Slurm cluster: port {first} of this checkout's block is taken (by                          another program); its daemons use ports {}-{} instead",
+                        base,
+                        conf::ports(base, shape.nodes).end()
+                    );
+                }
+                return Ok(base);
+            }
+            Some(p) => taken.push(p),
+        }
+    }
+    bail!(
+        "no free block of ports for the cluster's daemons on {addr}: {PORT_TRIES} blocks tried in          {}-{}, and each had a port taken ({}); `ss -ltnp` shows which programs hold them",
+        range.0,
+        range.1 - 1,
+        taken
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The controller's port in a `slurm.conf` the course wrote.
+fn conf_port(conf: &Path) -> Option<u16> {
+    std::fs::read_to_string(conf)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("SlurmctldPort="))
+        .and_then(|p| p.trim().parse().ok())
 }
 
 /// The last `lines` lines of a log file.
@@ -419,8 +501,24 @@ pub fn for_notebooks(
             Ok(None)
         }
         crate::env::Slurm::Ready => {
-            let cluster =
-                Cluster::start(project).context("starting the course's Slurm cluster")?;
+            // A start that failed has stopped what it started (the value
+            // is dropped); a second one, on a block of ports checked free
+            // again, gets past what was passing (a port held a moment).
+            let cluster = match Cluster::start(project) {
+                Ok(cluster) => cluster,
+                Err(first) => {
+                    println!(
+                        "!! The course's Slurm cluster did not start: {first:#}\n\
+                         Its daemons are stopped; starting it once more."
+                    );
+                    Cluster::start(project).with_context(|| {
+                        format!(
+                            "starting the course's Slurm cluster (twice; the first attempt: \
+                             {first:#})"
+                        )
+                    })?
+                }
+            };
             println!("Slurm cluster: {}", cluster.describe());
             let shape = &cluster.shape;
             let ports = (shape.port, shape.node_port(shape.nodes));
@@ -464,6 +562,45 @@ mod tests {
         );
         assert!(pid_files(&dir)[0].0.ends_with("slurmd-node1.pid"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_taken_port_moves_the_cluster_to_a_free_block() {
+        let shape = Shape {
+            dir: std::env::temp_dir()
+                .join(format!("course-ports-{}", std::process::id())),
+            host: "machine".into(),
+            listen: conf::Listen {
+                addr: std::net::Ipv4Addr::LOCALHOST.into(),
+                bound: true,
+            },
+            cpus: 2,
+            memory_mib: 1024,
+            nodes: 4,
+            port: 0,
+            accounting: true,
+        };
+        let range = conf::port_range(conf::ephemeral_ports());
+        let own = conf::port_base(&shape.dir, range, 0);
+        // Another program on the second node's port (if something else
+        // holds it already, the block is just as taken).
+        let _other = std::net::TcpListener::bind(("127.0.0.1", own + 3));
+        let base = free_ports(&shape).unwrap();
+        assert_ne!(base, own);
+        for p in conf::ports(base, shape.nodes) {
+            assert!(std::net::TcpListener::bind(("127.0.0.1", p)).is_ok(), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_controllers_port_is_read_back_from_the_conf() {
+        let file =
+            std::env::temp_dir().join(format!("course-conf-{}", std::process::id()));
+        std::fs::write(&file, "ClusterName=course\nSlurmctldPort=22718\n").unwrap();
+        assert_eq!(conf_port(&file), Some(22_718));
+        std::fs::write(&file, "ClusterName=course\n").unwrap();
+        assert_eq!(conf_port(&file), None);
+        std::fs::remove_file(&file).unwrap();
     }
 
     #[test]

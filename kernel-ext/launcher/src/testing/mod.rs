@@ -56,10 +56,14 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         "./lab stopped by a signal",
     );
     // The cluster serves the crate tests and episode 8, and stops at the end.
+    // Why it did not start, said again at the very end, where a log's
+    // tail shows it.
+    let mut cluster_error = None;
     let cluster_guard = match cluster::for_notebooks(project, &env.slurm) {
         Ok(cluster) => cluster,
         Err(e) => {
             println!("!! {e:#}");
+            cluster_error = Some(format!("{e:#}"));
             None
         }
     };
@@ -145,6 +149,9 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
         Ok(ExitCode::SUCCESS)
     } else {
         steps::done(&format!("FAILED: {}.", failures.join(", ")));
+        if let Some(why) = cluster_error {
+            println!("The Slurm cluster did not start: {why}");
+        }
         Ok(ExitCode::from(1))
     }
 }
