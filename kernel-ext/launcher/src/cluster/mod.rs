@@ -286,7 +286,8 @@ fn free_ports(shape: &Shape) -> anyhow::Result<u16> {
             None => {
                 if let Some(first) = taken.first() {
                     println!(
-                        "Slurm cluster: port {first} of this checkout's block is taken (by                          another program); its daemons use ports {}-{} instead",
+                        "Slurm cluster: port {first} of this checkout's block is taken (by another \
+                         program); its daemons use ports {}-{} instead",
                         base,
                         conf::ports(base, shape.nodes).end()
                     );
@@ -297,7 +298,8 @@ fn free_ports(shape: &Shape) -> anyhow::Result<u16> {
         }
     }
     bail!(
-        "no free block of ports for the cluster's daemons on {addr}: {PORT_TRIES} blocks tried in          {}-{}, and each had a port taken ({}); `ss -ltnp` shows which programs hold them",
+        "no free block of ports for the cluster's daemons on {addr}: {PORT_TRIES} blocks \
+         tried in {}-{}, and each had a port taken ({}); `ss -ltnp` shows which programs hold them",
         range.0,
         range.1 - 1,
         taken
