@@ -35,5 +35,6 @@ pub use accounting::{AccountingRow, JobAccounting, job_accounting, sacct};
 pub use mpi::{MpiOutput, Mpirun, mpi_program, mpirun};
 pub use slurm::SlurmJob;
 pub use submit::{
-    JobReport, SubmittedJob, course_slurm_conf, slurm_nodes, slurm_status, squeue,
+    JobReport, SubmittedJob, course_slurm_conf, slurm_conf_problem, slurm_nodes,
+    slurm_status, squeue,
 };

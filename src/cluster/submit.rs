@@ -44,8 +44,33 @@ pub(super) fn slurm(program: &str) -> Command {
     command
 }
 
+/// Why `SLURM_CONF` (set by the learner or their site) cannot work: it
+/// names a file that is not there. Slurm's commands would otherwise retry
+/// for about a minute before saying they cannot load it.
+///
+/// ```
+/// use parallel_course::cluster::slurm_conf_problem;
+/// assert_eq!(slurm_conf_problem(None), None);
+/// let why = slurm_conf_problem(Some("/no/such/slurm.conf".as_ref())).unwrap();
+/// assert!(why.contains("/no/such/slurm.conf"));
+/// ```
+pub fn slurm_conf_problem(conf: Option<&std::ffi::OsStr>) -> Option<String> {
+    let conf = Path::new(conf?);
+    (!conf.is_file()).then(|| {
+        format!(
+            "SLURM_CONF names {}, which is not a file: unset it (`unset SLURM_CONF` in the shell that \
+             starts JupyterLab) to use the course's cluster, or point it at your cluster's \
+             slurm.conf",
+            conf.display()
+        )
+    })
+}
+
 /// Runs a Slurm command and returns its standard output.
 pub(super) fn output(command: &mut Command, what: &str) -> Result<String> {
+    if let Some(why) = slurm_conf_problem(std::env::var_os("SLURM_CONF").as_deref()) {
+        return Err(Error::Setup(why));
+    }
     let out = command.output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Setup(NO_SLURM.into())
