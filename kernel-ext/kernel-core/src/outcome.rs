@@ -49,6 +49,32 @@ pub fn after_run(asked: bool, panic: Option<String>) -> Verdict {
     }
 }
 
+/// The message of a panic as the kernel noted it from the cell's stderr
+/// (Rust's `thread '…' panicked at FILE:LINE:COL:` line, then the
+/// message): the message alone. Text that does not start with that line
+/// is returned trimmed, whole.
+///
+/// ```
+/// use course_kernel_core::outcome::panic_message;
+///
+/// let noted = "thread '<unnamed>' (28969) panicked at src/lib.rs:98:1:\nneed more than 3 items";
+/// assert_eq!(panic_message(noted), "need more than 3 items");
+/// assert_eq!(panic_message(" out of range \n"), "out of range");
+/// ```
+pub fn panic_message(noted: &str) -> &str {
+    let noted = noted.trim();
+    match noted.split_once('\n') {
+        Some((first, rest))
+            if first.starts_with("thread '")
+                && first.contains(" panicked at ")
+                && !rest.trim().is_empty() =>
+        {
+            rest.trim()
+        }
+        _ => noted,
+    }
+}
+
 /// The verdict on a cell whose process ended: the kernel stopped it
 /// (`stopped`), or the OOM killer did (its count in the kernel's memory
 /// cgroup grew from `oom_before` to `now`'s), or it ended by itself
@@ -124,6 +150,18 @@ pub fn cpu_spent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panics_location_line_is_left_out_of_its_message() {
+        let noted = "thread 'main' panicked at src/lib.rs:7:5:\nindex out of bounds: the len is 3 but the index is 9";
+        assert_eq!(
+            panic_message(noted),
+            "index out of bounds: the len is 3 but the index is 9"
+        );
+        // A location line alone (the message not seen yet) stays.
+        let alone = "thread 'main' panicked at src/lib.rs:7:5:";
+        assert_eq!(panic_message(alone), alone);
+    }
 
     #[test]
     fn an_interrupt_wins_over_the_panic_it_caused() {

@@ -45,13 +45,19 @@ impl Failure {
 
     /// The cell panicked: evcxr caught the panic at the cell's edge, kept
     /// the variables made before, and dropped those the cell made.
+    /// `message` is what the panic printed; its first line (`thread '…'
+    /// panicked at src/lib.rs:98:1:`, a place in the code evcxr generates,
+    /// already shown in the cell's stderr) is left out of the error.
     pub fn panicked(message: &str, kept: &[String]) -> Failure {
         let kept = if kept.is_empty() {
             String::new()
         } else {
             format!(" (variables kept: {})", kept.join(", "))
         };
-        Failure::other("Panic", format!("{}{kept}", message.trim()))
+        Failure::other(
+            "Panic",
+            format!("{}{kept}", course_kernel_core::outcome::panic_message(message)),
+        )
     }
 
     /// The cell did not stop when asked, so its process was stopped; the
