@@ -773,7 +773,7 @@ def check_prelude_inputs(kernel, crate_dir):
         f"called and {len(plan['excluded'])} excluded by name ({', '.join(plan['excluded'])}); "
         f"{len(calls)} calls in {cells} cells in {time.monotonic() - begun:.0f} s: "
         f"{counts.get('ok', 0)} ran, {counts.get('err', 0) + counts.get('panic', 0)} refused or failed "
-        f"as their defaults do, {len(stops)} still running after {plan['interrupt_after_ms'] / 1e3:.0f} s "
+        f"as their defaults do, {len(stops)} still running after {plan['interrupt_after_ms']} ms "
         f"were interrupted and stopped within {max(stops, default=0):.0f} ms"
         + (f" (the slowest: {calls[slowest]['code']})" if slowest is not None else ""))
     assert not problems, f"{len(problems)} of {len(calls)} calls misbehaved ({summary}):\n  " + \
