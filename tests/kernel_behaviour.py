@@ -814,6 +814,14 @@ def check_panics_keep_variables(kernel, crate_dir):
             "let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();\n"
             "joined.iter().filter(|r| r.is_ok()).count()")
         assert status == "ok" and text.strip() == "2", f"join() results in a variable: {status}: {text[-400:]}"
+        # A thread's panic that the cell catches itself is the thread's:
+        # its message shows, and the cell goes on and succeeds.
+        status, text = run_cell(
+            kc,
+            "let failed = std::thread::spawn(|| -> u32 { panic!(\"a worker gave up\") }).join().is_err();\n"
+            "failed")
+        assert status == "ok" and "a worker gave up" in text and text.strip().endswith("true"), \
+            f"a cell that caught its thread's panic replied {status}: {text[-400:]}"
         status, text = run_cell(kc, "let moved = numbers;\npanic!(\"after the move\");")
         assert status == "error" and "after the move" in text, text[-400:]
         status, text = run_cell(kc, "numbers.len()")
@@ -822,7 +830,8 @@ def check_panics_keep_variables(kernel, crate_dir):
         assert text.strip() == pid, "the cell process was replaced: a panic ended it"
     print(f"  panics: {len(PANICS)} kinds (assert!, index, expect, a scoped thread) stopped their cell "
           "with the message; `keep` and `numbers` kept, in the same process; a variable the panicking "
-          "cell moved is gone; threads' join() results kept in a variable")
+          "cell moved is gone; threads' join() results kept in a variable; a thread's panic the cell caught "
+          "left the cell ok")
 
 
 def check_failed_runs_are_not_published(kernel, crate_dir):

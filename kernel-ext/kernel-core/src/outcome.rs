@@ -39,8 +39,9 @@ pub enum Verdict {
 }
 
 /// The verdict on a cell whose process lived: asked to stop (`asked`) and
-/// stopped, or panicked (the first panic message it printed), or kept.
-/// An interrupt wins over a panic it caused.
+/// stopped, or panicked (`panic`: the cell's own code unwound, with the
+/// first panic message it printed), or kept. An interrupt wins over a
+/// panic it caused.
 pub fn after_run(asked: bool, panic: Option<String>) -> Verdict {
     match (asked, panic) {
         (true, _) => Verdict::InterruptedKept,

@@ -304,6 +304,7 @@ impl Engine {
         }
         match result {
             Ok(out) => {
+                let panicked = out.panicked;
                 let phases: Vec<Phase> = out
                     .phases
                     .iter()
@@ -334,7 +335,14 @@ impl Engine {
                         }),
                     );
                 }
-                match outcome::after_run(state.asked, lock(&self.shared.panic).take()) {
+                // A panic the cell caught (a thread's, seen by `join`)
+                // printed its message too; only evcxr knows whether the
+                // cell's own code unwound.
+                let noted = lock(&self.shared.panic).take();
+                let panic = panicked.then(|| {
+                    noted.unwrap_or_else(|| "the cell panicked (no message was printed)".into())
+                });
+                match outcome::after_run(state.asked, panic) {
                     Verdict::InterruptedKept => {
                         Err(Failure::interrupted_kept(&self.variable_names()))
                     }

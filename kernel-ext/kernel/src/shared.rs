@@ -85,8 +85,9 @@ pub struct Shared {
     /// The last flush mark read back from that pipe, after every line
     /// before it was queued on IOPub.
     pub marks_read: std::sync::atomic::AtomicU64,
-    /// The first panic message the running cell printed, if any: a cell
-    /// that panicked failed, though evcxr catches the panic and goes on.
+    /// The first panic message the running cell printed, if any: the
+    /// message of the cell's error when evcxr says the cell's own code
+    /// panicked (it catches the panic and goes on).
     pub panic: Mutex<Option<String>>,
     /// The kernel's build folder (about 70 MB), removed at shutdown.
     pub build_dir: Mutex<Option<std::path::PathBuf>>,
