@@ -539,6 +539,114 @@ pub fn monitor_cpus<T, F: FnMut() -> T>(f: F) -> Result<CpuProfile<T>> {
     CpuMonitor::new().run(f)
 }
 
+/// The calling thread held on one CPU until this value is dropped, when
+/// the CPUs it was allowed before are given back.
+///
+/// For a comparison of two timings: on a virtual machine whose CPUs are
+/// shared with other machines, one CPU can run at two thirds of another's
+/// speed for seconds at a time, so two measurements taken on different
+/// CPUs differ by more than what they compare. Holding both on one CPU
+/// takes that out. Linux only; elsewhere nothing is held and
+/// [`cpu`](Self::cpu) is `None`.
+///
+/// ```
+/// use parallel_course::cpu::PinnedThread;
+/// let pinned = PinnedThread::here();
+/// if let Some(cpu) = pinned.cpu() {
+///     // Start the other side of the comparison with `cpu`, and hold it there with PinnedThread::to(cpu).
+///     assert!(cpu < 4096);
+/// }
+/// drop(pinned); // the thread may run anywhere again
+/// ```
+#[derive(Debug)]
+pub struct PinnedThread {
+    cpu: Option<usize>,
+    #[cfg(target_os = "linux")]
+    before: Option<Box<libc::cpu_set_t>>,
+}
+
+impl PinnedThread {
+    /// Holds the calling thread on the CPU it is running on now.
+    pub fn here() -> PinnedThread {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: sched_getcpu has no arguments and no memory effects.
+            let cpu = unsafe { libc::sched_getcpu() };
+            match usize::try_from(cpu) {
+                Ok(cpu) => PinnedThread::to(cpu),
+                Err(_) => PinnedThread::none(),
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            PinnedThread::none()
+        }
+    }
+
+    /// Holds the calling thread on CPU `cpu`; holds nothing (and
+    /// [`cpu`](Self::cpu) is `None`) when this thread may not run there.
+    pub fn to(cpu: usize) -> PinnedThread {
+        #[cfg(target_os = "linux")]
+        {
+            if cpu >= libc::CPU_SETSIZE as usize {
+                return PinnedThread::none();
+            }
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it
+            // and sched_setaffinity reads it, for this thread (0).
+            unsafe {
+                let mut before: Box<libc::cpu_set_t> = Box::new(std::mem::zeroed());
+                if libc::sched_getaffinity(0, size, &mut *before) != 0 {
+                    return PinnedThread::none();
+                }
+                let mut one: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu, &mut one);
+                if libc::sched_setaffinity(0, size, &one) != 0 {
+                    return PinnedThread::none();
+                }
+                PinnedThread {
+                    cpu: Some(cpu),
+                    before: Some(before),
+                }
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = cpu;
+            PinnedThread::none()
+        }
+    }
+
+    fn none() -> PinnedThread {
+        PinnedThread {
+            cpu: None,
+            #[cfg(target_os = "linux")]
+            before: None,
+        }
+    }
+
+    /// The CPU the thread is held on, if it is held.
+    pub fn cpu(&self) -> Option<usize> {
+        self.cpu
+    }
+}
+
+impl Drop for PinnedThread {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(before) = &self.before {
+            // SAFETY: as in `to`: gives this thread its earlier CPUs back.
+            unsafe {
+                libc::sched_setaffinity(
+                    0,
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &**before,
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -693,6 +801,23 @@ mod tests {
             assert!(means[cpu] > 80.0, "CPU {cpu} was pinned busy: {means:?}");
             assert!(p.busy_cores() > 0.8, "{p}");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pinned_thread_runs_on_its_cpu_and_gets_its_cpus_back() {
+        let all = allowed_cpus();
+        let &last = all.last().expect("this process may run somewhere");
+        {
+            let pinned = PinnedThread::to(last);
+            assert_eq!(pinned.cpu(), Some(last));
+            assert_eq!(allowed_cpus(), vec![last]);
+            // SAFETY: no arguments, no memory effects.
+            assert_eq!(unsafe { libc::sched_getcpu() }, last as i32);
+        }
+        assert_eq!(allowed_cpus(), all);
+        assert_eq!(PinnedThread::to(1 << 20).cpu(), None);
+        assert_eq!(allowed_cpus(), all);
     }
 
     #[test]

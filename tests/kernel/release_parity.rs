@@ -6,9 +6,10 @@
 //!
 //! Usage: `release_parity [RUNS]`: one warm-up run, then RUNS timed runs
 //! (default 1), each printed as `RUN <seconds>`.
-//! `release_parity --serve`: one warm-up run, then one timed run for each
-//! line read from standard input, printed as `RUN <seconds>`, until the
-//! input ends.
+//! `release_parity --serve [CPU]`: one warm-up run, then one timed run for
+//! each line read from standard input, printed as `RUN <seconds>`, until
+//! the input ends; with CPU, every run on that CPU (the one the notebook's
+//! own runs are held on: see `parallel_course::cpu::PinnedThread`).
 
 use std::io::{BufRead, Write};
 use std::time::Instant;
@@ -27,8 +28,17 @@ fn timed_run() -> f64 {
 
 fn main() {
     let arg = std::env::args().nth(1);
-    std::hint::black_box(pi_loop(SAMPLES, 42));
     if arg.as_deref() == Some("--serve") {
+        let cpu = std::env::args().nth(2).map(|c| c.parse::<usize>());
+        let _pinned = match cpu {
+            None => None,
+            Some(Ok(cpu)) => Some(parallel_course::cpu::PinnedThread::to(cpu)),
+            Some(Err(_)) => {
+                eprintln!("usage: release_parity --serve [CPU] (CPU a number from 0)");
+                std::process::exit(2);
+            }
+        };
+        std::hint::black_box(pi_loop(SAMPLES, 42));
         let stdout = std::io::stdout();
         for line in std::io::stdin().lock().lines() {
             if line.is_err() {
@@ -44,6 +54,7 @@ fn main() {
         }
         return;
     }
+    std::hint::black_box(pi_loop(SAMPLES, 42));
     let runs: usize = match arg.map(|a| a.parse()) {
         None => 1,
         Some(Ok(n)) if n > 0 => n,
