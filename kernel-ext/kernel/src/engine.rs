@@ -340,7 +340,9 @@ impl Engine {
                 // cell's own code unwound.
                 let noted = lock(&self.shared.panic).take();
                 let panic = panicked.then(|| {
-                    noted.unwrap_or_else(|| "the cell panicked (no message was printed)".into())
+                    noted.unwrap_or_else(|| {
+                        "the cell panicked (no message was printed)".into()
+                    })
                 });
                 match outcome::after_run(state.asked, panic) {
                     Verdict::InterruptedKept => {

@@ -56,7 +56,10 @@ impl Failure {
         };
         Failure::other(
             "Panic",
-            format!("{}{kept}", course_kernel_core::outcome::panic_message(message)),
+            format!(
+                "{}{kept}",
+                course_kernel_core::outcome::panic_message(message)
+            ),
         )
     }
 
