@@ -83,14 +83,9 @@ pub fn preload(ctx: &mut CommandContext) -> Option<Preloaded> {
         .to_string_lossy()
         .replace('\\', "\\\\")
         .replace('"', "\\\"");
-    // `use std::any::Any`: the type rust-analyzer gives a variable that
-    // holds a thread's `join()` or a `catch_unwind` result is written
-    // `Result<T, Box<dyn Any + Send>>`, and evcxr stores the variable
-    // under that name, which fails to compile (E0405) unless `Any` is in
-    // scope. It goes with the second step, which compiles anyway.
     let steps = [
         format!(":dep {CRATE} = {{ path = \"{path}\" }}"),
-        format!("use std::any::Any;\n{CRATE}::build_info();"),
+        format!("{CRATE}::build_info();"),
     ];
     for step in &steps {
         let started = std::time::Instant::now();
