@@ -89,6 +89,14 @@ pub fn run(project: &Project, env: &Env, opts: &TestOptions) -> anyhow::Result<E
             )?,
             "crate tests",
         );
+        check(
+            section(
+                "Patches of the vendored evcxr",
+                "(its unit tests of the course's patches, built beside the kernel's own build)",
+                || vendored_patch_tests(project, env),
+            )?,
+            "vendored evcxr's patch tests",
+        );
     }
     if opts.notebooks {
         let (notebooks, mpi_ok) = notebooks_to_run(project, env)?;
@@ -277,4 +285,32 @@ fn section(
 /// `mpi_program(`), so it needs OpenMPI.
 fn runs_mpi(notebook: &Path) -> bool {
     std::fs::read_to_string(notebook).is_ok_and(|text| text.contains("mpi_program("))
+}
+
+/// The vendored evcxr's unit tests of the course's patches
+/// (`kernel-ext/vendor/PATCHES.md`), compiled in the kernel's own build
+/// folder with its release settings, so that only evcxr's test program is
+/// built (some 10 s to a minute), never rust-analyzer again.
+fn vendored_patch_tests(project: &Project, env: &Env) -> anyhow::Result<bool> {
+    Ok(Command::new(&env.cargo)
+        .args([
+            "test",
+            "--release",
+            "--locked",
+            "-p",
+            "evcxr",
+            "--lib",
+            "--manifest-path",
+        ])
+        .arg(project.kernel_ext().join("kernel/Cargo.toml"))
+        .args(["--", "rust_analyzer::test::"])
+        .env(
+            "CARGO_TARGET_DIR",
+            crate::kernel::install::kernel_build_dir()?,
+        )
+        // As the kernel's build does: rust-analyzer's crates read `CI`.
+        .env_remove("CI")
+        .status()
+        .context("could not run cargo test on the vendored evcxr")?
+        .success())
 }

@@ -214,6 +214,7 @@ impl RustAnalyzer {
             ..CargoConfig::default()
         };
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
+        let library = workspace.sysroot.rust_lib_src_root().map(AbsPath::to_path_buf);
         let load = workspace
             .to_roots()
             .iter()
@@ -227,6 +228,14 @@ impl RustAnalyzer {
                 if root.is_local {
                     for dir in &root.include {
                         exclude.extend(hidden_folders(dir));
+                    }
+                }
+                // Course patch: the standard library's sources without
+                // the architecture intrinsics and the library's own tests
+                // (see `library_folders_left_out`).
+                if let Some(library) = &library {
+                    for dir in root.include.iter().filter(|dir| *dir == library) {
+                        exclude.extend(library_folders_left_out(dir));
                     }
                 }
                 ra_vfs::loader::Entry::Directories(ra_vfs::loader::Directories {
@@ -292,6 +301,20 @@ impl RustAnalyzer {
 
         change.set_crate_graph(crate_graph);
         Ok(())
+    }
+
+    /// Course patch: starts a new revision of rust-analyzer's database, so
+    /// that it drops what it keeps only while recently used (syntax trees,
+    /// macro expansions, function bodies), then, with glibc's allocator,
+    /// gives the freed pages back to the system.
+    pub(crate) fn release_memory(&mut self) {
+        self.analysis_host.trigger_garbage_collection();
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only returns pages that hold no live
+        // allocation; with another global allocator it finds little to do.
+        unsafe {
+            libc::malloc_trim(0);
+        }
     }
 
     fn cargo_toml_filename(&self) -> AbsPathBuf {
@@ -436,6 +459,24 @@ fn hidden_folders(dir: &AbsPath) -> Vec<AbsPathBuf> {
         .collect()
 }
 
+/// The folders of the standard library's sources (`library/` of the
+/// `rust-src` component) that rust-analyzer is not given.
+///
+/// `stdarch` holds `core::arch`: the intrinsics of every architecture,
+/// 16 MiB of text, of which the x86 ones alone cost a kernel some 90 MiB
+/// of analysis and a second of its start. A variable whose type only
+/// `core::arch` names (`__m256d`, say) then needs that type written out;
+/// rustc, which compiles the cell, still sees everything.
+/// `coretests` and `alloctests` are the library's own tests, in no
+/// crate's module tree: their text only.
+fn library_folders_left_out(library: &AbsPath) -> Vec<AbsPathBuf> {
+    ["stdarch", "coretests", "alloctests"]
+        .into_iter()
+        .map(|name| library.join(name))
+        .filter(|dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir()))
+        .collect()
+}
+
 fn add_variable_for_pattern(
     pat: &ast::Pat,
     sema: &ra_hir::Semantics<ra_ide::RootDatabase>,
@@ -573,7 +614,26 @@ pub(crate) fn is_type_valid(type_name: &str) -> bool {
 
 #[cfg(test)]
 mod test {
-    use super::{AbsPathBuf, hidden_folders};
+    use super::{AbsPathBuf, hidden_folders, library_folders_left_out};
+
+    #[test]
+    fn the_library_is_read_without_intrinsics_or_tests() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["core", "std", "std_detect", "stdarch", "coretests", "alloctests"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        let library = AbsPathBuf::try_from(dir.path().to_str().unwrap()).unwrap();
+        let mut left_out: Vec<String> = library_folders_left_out(&library)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string())
+            .collect();
+        left_out.sort();
+        assert_eq!(left_out, ["alloctests", "coretests", "stdarch"]);
+        // A library without them (an older or newer layout): nothing to leave out.
+        let other = tempfile::tempdir().unwrap();
+        let other = AbsPathBuf::try_from(other.path().to_str().unwrap()).unwrap();
+        assert!(library_folders_left_out(&other).is_empty());
+    }
 
     #[test]
     fn hidden_folders_are_found_and_nothing_else() {
