@@ -64,6 +64,12 @@ asserted: they depend on the machine.
     empty (what a kernel killed mid-write leaves, and what makes every
     later compile of that crate fail) is mended when the next kernel
     starts, and the kernel's log says so.
+21. The kernel's allocator (COURSE_KERNEL_ALLOCATOR): unset, `mimalloc`
+    and `system` are accepted; a wrong name is said on the kernel's log
+    and the kernel goes on (with mimalloc).
+22. Types rust-analyzer is not given: `is_x86_feature_detected!` gives a
+    typed variable; a variable whose type only `core::arch` names asks
+    for that type in a clear error, and runs with it written out.
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -948,6 +954,54 @@ def check_empty_key_is_refused(kernel, crate_dir):
           f"{done.stderr.strip().splitlines()[-1][:110]}…")
 
 
+def check_allocator_setting(kernel, crate_dir):
+    import subprocess
+    spec = kernel_argv(kernel)
+    seen = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # An empty key makes the kernel stop right after reading its settings: the allocator has
+        # been chosen (inside the first allocation) and any problem with it said by then.
+        conn = Path(tmp) / "kernel-empty-key.json"
+        conn.write_text(json.dumps({
+            "transport": "tcp", "ip": "127.0.0.1", "key": "", "signature_scheme": "hmac-sha256",
+            "shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
+        }))
+        argv = [a.replace("{connection_file}", str(conn)) for a in spec.argv]
+        for value in ("", "mimalloc", "system", "glibc", "System"):
+            env = dict(os.environ, **spec.env, COURSE_KERNEL_ALLOCATOR=value)
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
+                                  cwd=crate_dir / "notebooks")
+            assert done.returncode == 1 and "key is empty" in done.stderr, \
+                f"COURSE_KERNEL_ALLOCATOR={value!r}: exit {done.returncode}: {done.stderr[-300:]}"
+            refused = "names no allocator" in done.stderr
+            assert refused == (value in ("glibc", "System")), \
+                f"COURSE_KERNEL_ALLOCATOR={value!r}: {done.stderr[-300:]}"
+            seen[value] = next((l for l in done.stderr.splitlines() if "names no allocator" in l), "")
+    print(f"  allocator: unset, mimalloc and system accepted; a wrong name is said and the kernel goes "
+          f"on: {seen['glibc'].split('course-kernel: ', 1)[-1][:110]}")
+
+
+def check_types_rust_analyzer_leaves_out(kernel, crate_dir):
+    import platform
+    if platform.machine() not in ("x86_64", "AMD64"):
+        print("  intrinsics: x86-64 intrinsics only; nothing to check on", platform.machine())
+        return
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        status, text = run_cell(kc, 'let avx = is_x86_feature_detected!("avx2");\navx')
+        assert status == "ok" and text.strip() in ("true", "false"), f"{status}: {text}"
+        status, text = run_cell(kc, "let zero = unsafe { std::arch::x86_64::_mm_setzero_pd() };")
+        assert status == "error" and "explicit type" in text and "zero" in text, f"{status}: {text}"
+        said = text.strip().splitlines()[0]
+        status, text = run_cell(kc, "let zero: std::arch::x86_64::__m128d = "
+                                    "unsafe { std::arch::x86_64::_mm_setzero_pd() };\n"
+                                    "let lanes: [f64; 2] = unsafe { std::mem::transmute(zero) };\nlanes")
+        assert status == "ok" and "[0.0, 0.0]" in text, f"{status}: {text}"
+        status, text = run_cell(kc, "avx as u8 + 1")
+        assert status == "ok", f"a variable was lost: {text}"
+    print(f"  intrinsics: is_x86_feature_detected! is typed; a variable typed only by core::arch asks for "
+          f"its type ({said[:70]}), and with it written out the cell runs")
+
+
 def zmtp_greeting():
     """A ZeroMQ 3.0 greeting with the NULL mechanism, as a client sends."""
     return (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\x00" * 16
@@ -1123,6 +1177,8 @@ CHECKS = {
     "console": check_console,
     "spare": check_spare,
     "torn-cache": check_torn_cache_entry_is_mended,
+    "allocator": check_allocator_setting,
+    "intrinsics": check_types_rust_analyzer_leaves_out,
 }
 
 

@@ -226,6 +226,29 @@ def memory_mib(user):
     return (int(fields.get("total_rss", 0)) + int(fields.get("total_mapped_file", 0))) / 2**20
 
 
+def kernel_allocators(user):
+    """The allocator each of the learner's course kernels was told to use
+    (COURSE_KERNEL_ALLOCATOR in its environment; the cell processes, which
+    always run on mimalloc, left out)."""
+    import pwd
+    uid = pwd.getpwnam(user).pw_uid
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid or not (entry / "cmdline").read_bytes().split(b"\0")[0] \
+                    .endswith(b"course-kernel"):
+                continue
+            env = dict(item.split(b"=", 1) for item in (entry / "environ").read_bytes().split(b"\0")
+                       if b"=" in item)
+        except OSError:
+            continue
+        if b"EVCXR_IS_RUNTIME" not in env:
+            found.append(env.get(b"COURSE_KERNEL_ALLOCATOR", b"").decode())
+    return found
+
+
 def home(user):
     import pwd
     return Path(pwd.getpwnam(user).pw_dir)
@@ -375,6 +398,14 @@ def main():
                 print(f"  {name}: logged in and server ready in {server:.1f} s; first result "
                       f"{total:.1f} s after login; memory {mem:.0f} MiB" if mem else
                       f"  {name}: server {server:.1f} s; first result {total:.1f} s")
+        allocators = {n: kernel_allocators(n) for n in results}
+        wrong = {n: a for n, a in allocators.items() if not a or any(x != "system" for x in a)}
+        if wrong:
+            errors.append(f"learners' kernels not on the system allocator (the room's kernelspec "
+                          f"sets COURSE_KERNEL_ALLOCATOR=system): {wrong}")
+        elif allocators:
+            print(f"  allocator: every learner's kernel runs on the system allocator, trimmed after "
+                  f"each cell")
         for e in errors:
             print(f"  FAILED: {e}")
             failures.append(e)

@@ -16,6 +16,7 @@
 //! | [`lockfile`] | the course's `Cargo.lock` laid over a kernel's |
 //! | [`history`] | the cells that made the variables, to rebuild them after the cell's process was stopped |
 //! | [`parent`] | whether the process that started the kernel is gone |
+//! | [`allocator`] | which memory allocator the kernel runs on: mimalloc, or the system's, trimmed after each cell |
 //! | [`outcome`] | what became of a cell (kept, interrupted, panicked, stopped, out of memory), and the `%%time` and `:timing` lines |
 
 /// The environment variable, set by the kernelspec, that names the
@@ -42,6 +43,7 @@ pub const LIVE_LOCK: &str = ".course-kernel-live";
 /// the next.
 pub const SLOT_PREFIX: &str = "slot-";
 
+pub mod allocator;
 pub mod build_cache;
 pub mod completeness;
 pub mod console_history;

@@ -96,6 +96,17 @@ fn run(
         match job {
             Job::Execute { request, reply } => {
                 let _ = reply.send(engine.execute(&request));
+                // After the reply, so that the learner does not wait for it.
+                if crate::alloc::chosen().trims_after_cells() {
+                    let started = Instant::now();
+                    engine.ctx.release_analysis_memory();
+                    if trace {
+                        eprintln!(
+                            "course-kernel: analysis memory released in {:.1} ms",
+                            started.elapsed().as_secs_f64() * 1000.0
+                        );
+                    }
+                }
             }
             Job::Complete {
                 code,

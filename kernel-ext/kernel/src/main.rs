@@ -21,6 +21,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`roles`] | the cell process and the `rustc` wrapper |
+//! | [`alloc`] | the global allocator: mimalloc, or the system's for a room |
 //! | [`connection`] | the connection file and Jupyter's sockets |
 //! | [`server`] | the shell, control, stdin, IOPub and heartbeat channels |
 //! | [`engine`] | the thread that owns evcxr: cells, magics, `%rebuild`, completions |
@@ -32,6 +33,7 @@
 //! | [`slots`] | warm build folders, one kernel at a time |
 //! | [`spare`] | a warm spare kernel, handed to the next notebook |
 
+mod alloc;
 mod connection;
 mod engine;
 mod errors;
@@ -48,7 +50,7 @@ mod spare;
 use std::process::ExitCode;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::CourseAllocator = alloc::CourseAllocator;
 
 const USAGE: &str = "\
 Usage: course-kernel --control_file CONNECTION_FILE
@@ -60,6 +62,9 @@ The course's Jupyter kernel. Jupyter starts it from its kernelspec (which
 /// told where to build), or a folder of its own when every slot is taken,
 /// then serves Jupyter.
 fn run(connection_file: Option<&str>) -> anyhow::Result<()> {
+    if let Some(problem) = alloc::setting_problem() {
+        eprintln!("course-kernel: {problem}");
+    }
     let base = std::env::var_os(course_kernel_core::KERNELS_DIR_ENV).map(|kernels| {
         slots::ensure_build_config(std::path::Path::new(&kernels));
         slots::base_for(

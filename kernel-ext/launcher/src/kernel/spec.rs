@@ -26,7 +26,8 @@ pub const RELEASE_GRADE: [(&str, &str); 3] = [
     ("CARGO_PROFILE_DEV_OVERFLOW_CHECKS", "false"),
 ];
 
-/// The kernel's allocator (mimalloc) told to leave transparent huge pages
+/// The kernel's default allocator (mimalloc; a room's kernels run on the
+/// system's, see `course_kernel_core::allocator`) told to leave transparent huge pages
 /// alone and to give freed memory back at once: a kernel keeps a large,
 /// sparse analysis database (rust-analyzer's), and a 2 MiB page held for a
 /// few live bytes counts whole in its resident memory. Measured: 944 MiB
