@@ -935,7 +935,10 @@ def kernel_argv(kernel):
     return KernelSpecManager().get_kernel_spec(kernel)
 
 
-def check_empty_key_is_refused(kernel, crate_dir):
+def start_with_empty_key(kernel, crate_dir, **env):
+    """Starts the kernel from its kernelspec (with `env` added) on a
+    connection file whose key is empty, which it refuses at once, after
+    reading its settings; returns the finished process."""
     import subprocess
     spec = kernel_argv(kernel)
     with tempfile.TemporaryDirectory() as tmp:
@@ -945,9 +948,12 @@ def check_empty_key_is_refused(kernel, crate_dir):
             "shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
         }))
         argv = [a.replace("{connection_file}", str(conn)) for a in spec.argv]
-        env = dict(os.environ, **spec.env)
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
-                              cwd=crate_dir / "notebooks")
+        return subprocess.run(argv, env=dict(os.environ, **spec.env, **env), capture_output=True,
+                              text=True, timeout=60, cwd=crate_dir / "notebooks")
+
+
+def check_empty_key_is_refused(kernel, crate_dir):
+    done = start_with_empty_key(kernel, crate_dir)
     assert done.returncode != 0, f"the kernel started with an empty key: {done.stderr[-400:]}"
     assert "key is empty" in done.stderr, f"no reason given: {done.stderr[-400:]}"
     print(f"  empty key: the kernel refused to start (exit {done.returncode}): "
@@ -955,28 +961,17 @@ def check_empty_key_is_refused(kernel, crate_dir):
 
 
 def check_allocator_setting(kernel, crate_dir):
-    import subprocess
-    spec = kernel_argv(kernel)
     seen = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        # An empty key makes the kernel stop right after reading its settings: the allocator has
-        # been chosen (inside the first allocation) and any problem with it said by then.
-        conn = Path(tmp) / "kernel-empty-key.json"
-        conn.write_text(json.dumps({
-            "transport": "tcp", "ip": "127.0.0.1", "key": "", "signature_scheme": "hmac-sha256",
-            "shell_port": 0, "iopub_port": 0, "stdin_port": 0, "control_port": 0, "hb_port": 0,
-        }))
-        argv = [a.replace("{connection_file}", str(conn)) for a in spec.argv]
-        for value in ("", "mimalloc", "system", "glibc", "System"):
-            env = dict(os.environ, **spec.env, COURSE_KERNEL_ALLOCATOR=value)
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
-                                  cwd=crate_dir / "notebooks")
-            assert done.returncode == 1 and "key is empty" in done.stderr, \
-                f"COURSE_KERNEL_ALLOCATOR={value!r}: exit {done.returncode}: {done.stderr[-300:]}"
-            refused = "names no allocator" in done.stderr
-            assert refused == (value in ("glibc", "System")), \
-                f"COURSE_KERNEL_ALLOCATOR={value!r}: {done.stderr[-300:]}"
-            seen[value] = next((l for l in done.stderr.splitlines() if "names no allocator" in l), "")
+    # An empty key makes the kernel stop right after reading its settings: the allocator has been
+    # chosen (inside the first allocation) and any problem with it said by then.
+    for value in ("", "mimalloc", "system", "glibc", "System"):
+        done = start_with_empty_key(kernel, crate_dir, COURSE_KERNEL_ALLOCATOR=value)
+        assert done.returncode == 1 and "key is empty" in done.stderr, \
+            f"COURSE_KERNEL_ALLOCATOR={value!r}: exit {done.returncode}: {done.stderr[-300:]}"
+        refused = "names no allocator" in done.stderr
+        assert refused == (value in ("glibc", "System")), \
+            f"COURSE_KERNEL_ALLOCATOR={value!r}: {done.stderr[-300:]}"
+        seen[value] = next((l for l in done.stderr.splitlines() if "names no allocator" in l), "")
     print(f"  allocator: unset, mimalloc and system accepted; a wrong name is said and the kernel goes "
           f"on: {seen['glibc'].split('course-kernel: ', 1)[-1][:110]}")
 

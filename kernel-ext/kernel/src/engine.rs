@@ -100,6 +100,7 @@ fn run(
                 if crate::alloc::chosen().trims_after_cells() {
                     let started = Instant::now();
                     engine.ctx.release_analysis_memory();
+                    crate::alloc::give_back_freed();
                     if trace {
                         eprintln!(
                             "course-kernel: analysis memory released in {:.1} ms",

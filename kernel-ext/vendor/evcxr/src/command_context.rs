@@ -218,7 +218,7 @@ Panic detected. Here's some useful information if you're filing a bug report.
     }
 
     /// Course patch: lets rust-analyzer drop what it kept only while
-    /// recently used, and gives freed memory back to the system.
+    /// recently used (the kernel then gives the freed memory back).
     pub fn release_analysis_memory(&mut self) {
         self.eval_context.release_analysis_memory();
     }

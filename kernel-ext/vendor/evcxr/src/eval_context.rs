@@ -627,7 +627,7 @@ impl EvalContext {
     }
 
     /// Course patch: lets rust-analyzer drop what it kept only while
-    /// recently used, and gives freed memory back to the system.
+    /// recently used (the kernel then gives the freed memory back).
     pub fn release_analysis_memory(&mut self) {
         self.analyzer.release_memory();
     }

@@ -305,16 +305,9 @@ impl RustAnalyzer {
 
     /// Course patch: starts a new revision of rust-analyzer's database, so
     /// that it drops what it keeps only while recently used (syntax trees,
-    /// macro expansions, function bodies), then, with glibc's allocator,
-    /// gives the freed pages back to the system.
+    /// macro expansions, function bodies).
     pub(crate) fn release_memory(&mut self) {
         self.analysis_host.trigger_garbage_collection();
-        #[cfg(all(target_os = "linux", target_env = "gnu"))]
-        // SAFETY: malloc_trim only returns pages that hold no live
-        // allocation; with another global allocator it finds little to do.
-        unsafe {
-            libc::malloc_trim(0);
-        }
     }
 
     fn cargo_toml_filename(&self) -> AbsPathBuf {
