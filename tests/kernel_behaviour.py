@@ -70,6 +70,9 @@ asserted: they depend on the machine.
 22. Types rust-analyzer is not given: `is_x86_feature_detected!` gives a
     typed variable; a variable whose type only `core::arch` names asks
     for that type in a clear error, and runs with it written out.
+23. Analysis only when asked: after cells without a `let` (which leave
+    rust-analyzer alone), a completion still answers and the first `let`
+    cell's variables are typed and kept.
 
 Usage: kernel_behaviour.py [--kernel NAME] [--only NAME,...] CRATE_DIR
 """
@@ -997,6 +1000,31 @@ def check_types_rust_analyzer_leaves_out(kernel, crate_dir):
           f"its type ({said[:70]}), and with it written out the cell runs")
 
 
+def check_analysis_only_when_asked(kernel, crate_dir):
+    """Cells without a `let` leave rust-analyzer alone (evcxr patch 5); it
+    must still answer a completion, and type the first `let`, after them."""
+    with fresh_kernel(kernel, crate_dir / "notebooks", prelude=True) as (_, kc):
+        for code in ('println!("no variable here");', "6 * 7", "{ let inner = 2; inner * 3 }"):
+            status, text = run_cell(kc, code)
+            assert status == "ok", f"{code!r} gave {status}: {text}"
+        code = "let made: Vec<u8> = Vec::wi"
+        msg_id = kc.complete(code, len(code))
+        reply = kc.get_shell_msg(timeout=120)
+        assert reply["parent_header"]["msg_id"] == msg_id, reply
+        matches = reply["content"].get("matches", [])
+        assert any(m.startswith("with_capacity") for m in matches), \
+            f"the completion of Vec::wi offered {matches[:10]}"
+        status, text = run_cell(kc, "let numbers = vec![3u8, 4, 5];\nlet total: u32 = "
+                                    "numbers.iter().map(|&n| n as u32).sum();\ntotal")
+        assert status == "ok" and "12" in text, f"{status}: {text}"
+        status, text = run_cell(kc, ":vars")
+        assert status == "ok" and "numbers" in text and "Vec<u8>" in text, f":vars showed {text}"
+        status, text = run_cell(kc, "numbers.len() as u32 + total")
+        assert status == "ok" and "15" in text, f"a variable was lost: {text}"
+    print("  lazy analysis: after cells without `let`, a completion offers Vec::with_capacity and the "
+          "first `let` cell's variables are typed (numbers: Vec<u8>) and kept")
+
+
 def zmtp_greeting():
     """A ZeroMQ 3.0 greeting with the NULL mechanism, as a client sends."""
     return (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL" + b"\x00" * 16
@@ -1174,6 +1202,7 @@ CHECKS = {
     "torn-cache": check_torn_cache_entry_is_mended,
     "allocator": check_allocator_setting,
     "intrinsics": check_types_rust_analyzer_leaves_out,
+    "lazy-analysis": check_analysis_only_when_asked,
 }
 
 

@@ -66,42 +66,49 @@ impl Preloaded {
     }
 }
 
+/// The support crate's folder, canonical, if the kernelspec names a course
+/// folder with a `Cargo.toml`: the kernel then loads it at once, and that is
+/// evcxr's first compile (so evcxr is started without one of its own).
+pub fn course_root() -> Option<PathBuf> {
+    let root = Path::new(&std::env::var_os(ROOT_ENV)?)
+        .canonicalize()
+        .ok()?;
+    root.join("Cargo.toml").is_file().then_some(root)
+}
+
 /// Seeds the lock file, then adds, compiles and loads the support crate;
 /// `None` (with a note on the kernel's log) when there is no course folder
 /// or it fails, and the notebook's own `:dep` line then does the work.
 pub fn preload(ctx: &mut CommandContext) -> Option<Preloaded> {
-    let root = std::env::var_os(ROOT_ENV)?;
-    let root = Path::new(&root).canonicalize().ok()?;
-    if !root.join("Cargo.toml").is_file() {
-        eprintln!(
-            "course-kernel: {ROOT_ENV}={} has no Cargo.toml; nothing preloaded",
-            root.display()
-        );
+    let Some(root) = course_root() else {
+        if let Some(named) = std::env::var_os(ROOT_ENV) {
+            eprintln!(
+                "course-kernel: {ROOT_ENV}={} is no folder with a Cargo.toml; nothing preloaded",
+                Path::new(&named).display()
+            );
+        }
         return None;
-    }
+    };
     let path = root
         .to_string_lossy()
         .replace('\\', "\\\\")
         .replace('"', "\\\"");
-    let steps = [
-        format!(":dep {CRATE} = {{ path = \"{path}\" }}"),
-        format!("{CRATE}::build_info();"),
-    ];
-    for step in &steps {
-        let started = std::time::Instant::now();
-        let cpu = cpu_so_far();
-        let result = ctx.execute(step);
-        trace(&format!("`{step}`"), started, cpu);
-        if let Err(e) = result {
-            eprintln!(
-                "course-kernel: preloading the support crate failed at `{step}`: {e}"
-            );
-            return None;
-        }
+    // One cell, so one compile: the dependency, and a first call that loads
+    // the crate's library into the cell process.
+    let cell = format!(":dep {CRATE} = {{ path = \"{path}\" }}\n{CRATE}::build_info();");
+    let started = std::time::Instant::now();
+    let cpu = cpu_so_far();
+    let result = ctx.execute(&cell);
+    trace("loading the support crate", started, cpu);
+    if let Err(e) = result {
+        eprintln!("course-kernel: preloading the support crate failed: {e}");
+        return None;
     }
     // The first `let` of a cell asks rust-analyzer for its type, and its
-    // first look at the crate and its dependencies takes a second or two:
-    // take it now, with a completion that changes nothing.
+    // first look (the standard library, the crate and its dependencies:
+    // about three seconds on one core) is most of a kernel's start. Cells
+    // without a `let` never ask (see kernel-ext/vendor/PATCHES.md), so it
+    // comes here, with a completion that changes nothing.
     let started = std::time::Instant::now();
     let cpu = cpu_so_far();
     let probe = format!("{CRATE}::build_info().");

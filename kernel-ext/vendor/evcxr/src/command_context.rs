@@ -47,6 +47,14 @@ impl CommandContext {
         Ok((command_context, eval_context_outputs))
     }
 
+    /// Course patch (kernel-ext/vendor/PATCHES.md): as [`CommandContext::new`],
+    /// without a first evaluation (see [`EvalContext::new_without_first_eval`]).
+    pub fn new_without_first_eval() -> Result<(CommandContext, EvalContextOutputs), Error> {
+        let (eval_context, eval_context_outputs) = EvalContext::new_without_first_eval()?;
+        let command_context = CommandContext::with_eval_context(eval_context);
+        Ok((command_context, eval_context_outputs))
+    }
+
     pub fn with_eval_context(eval_context: EvalContext) -> CommandContext {
         CommandContext {
             print_timings: false,

@@ -417,7 +417,26 @@ impl EvalContext {
     }
 
     pub fn with_subprocess_command(
+        subprocess_command: std::process::Command,
+    ) -> Result<(EvalContext, EvalContextOutputs), Error> {
+        Self::start(subprocess_command, true)
+    }
+
+    /// Course patch (kernel-ext/vendor/PATCHES.md): as [`EvalContext::new`],
+    /// but without evaluating `42` first, for a caller that evaluates a cell
+    /// of its own at once (the course kernel loads its support crate): that
+    /// cell's compile is then the first, and a toolchain that cannot compile
+    /// shows in its errors. With `lld` as the linker, `42` still runs, so that
+    /// an `lld` that cannot link is replaced by the system linker.
+    pub fn new_without_first_eval() -> Result<(EvalContext, EvalContextOutputs), Error> {
+        fix_path();
+        let current_exe = std::env::current_exe()?;
+        Self::start(std::process::Command::new(current_exe), false)
+    }
+
+    fn start(
         mut subprocess_command: std::process::Command,
+        first_eval: bool,
     ) -> Result<(EvalContext, EvalContextOutputs), Error> {
         let parsed_config = toml_parse::ConfigToml::find_then_parse()?;
         let tmpdir_var = parsed_config.get_tmp_dir()?;
@@ -449,7 +468,7 @@ impl EvalContext {
         };
         if context.committed_state.linker() == "lld" && context.eval("42").is_err() {
             context.committed_state.set_linker("system".to_owned());
-        } else {
+        } else if first_eval {
             // We need to eval something anyway, otherwise rust-analyzer crashes when trying to get
             // completions. Not 100% sure. Just writing Cargo.toml isn't sufficient.
             if let Err(error) = context.eval("42") {
@@ -836,7 +855,14 @@ impl EvalContext {
         state: &mut ContextState,
         code: CodeBlock,
     ) -> Result<(), Error> {
-        self.analyzer.set_source(code.code_string())?;
+        // Course patch (kernel-ext/vendor/PATCHES.md): a cell that declares
+        // no variable has none to type; rust-analyzer is left alone, and is
+        // given the code when a cell, a completion or a hover needs it.
+        let code_string = code.code_string();
+        if !crate::rust_analyzer::declares_variables(&code_string, "evcxr_analysis_wrapper") {
+            return Ok(());
+        }
+        self.analyzer.set_source(code_string)?;
         for (
             variable_name,
             VariableInfo {

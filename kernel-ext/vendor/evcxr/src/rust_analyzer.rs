@@ -435,8 +435,30 @@ impl RustAnalyzer {
     }
 }
 
-/// If `pat` represents a variable that is being defined, then record it in `result` and return
-/// true.
+/// Course patch (kernel-ext/vendor/PATCHES.md): whether the body of the
+/// function `function_name` in `source` has a `let` of its own (not one
+/// nested in a block), found from the syntax alone. Only such a `let` makes
+/// a variable that evcxr must type; for a cell without one, asking
+/// rust-analyzer anyway would load the workspace and resolve every name of
+/// the standard library, which is most of a kernel's start.
+pub(crate) fn declares_variables(source: &str, function_name: &str) -> bool {
+    use ra_ap_syntax::ast::HasModuleItem;
+    use ra_ap_syntax::ast::HasName;
+    ast::SourceFile::parse(source, EDITION)
+        .tree()
+        .items()
+        .any(|item| match item {
+            ast::Item::Fn(function) => {
+                function.name().is_some_and(|n| n.text() == function_name)
+                    && function.body().is_some_and(|body| {
+                        body.statements()
+                            .any(|statement| matches!(statement, ast::Stmt::LetStmt(_)))
+                    })
+            }
+            _ => false,
+        })
+}
+
 /// The folders directly in `dir` whose names start with a dot: tool state
 /// (a version control's, a virtual environment, a course's own), never a
 /// package's sources.
@@ -470,6 +492,8 @@ fn library_folders_left_out(library: &AbsPath) -> Vec<AbsPathBuf> {
         .collect()
 }
 
+/// If `pat` represents a variable that is being defined, then record it in `result` and return
+/// true.
 fn add_variable_for_pattern(
     pat: &ast::Pat,
     sema: &ra_hir::Semantics<ra_ide::RootDatabase>,
@@ -607,7 +631,7 @@ pub(crate) fn is_type_valid(type_name: &str) -> bool {
 
 #[cfg(test)]
 mod test {
-    use super::{AbsPathBuf, hidden_folders, library_folders_left_out};
+    use super::{AbsPathBuf, declares_variables, hidden_folders, library_folders_left_out};
 
     #[test]
     fn the_library_is_read_without_intrinsics_or_tests() {
@@ -626,6 +650,19 @@ mod test {
         let other = tempfile::tempdir().unwrap();
         let other = AbsPathBuf::try_from(other.path().to_str().unwrap()).unwrap();
         assert!(library_folders_left_out(&other).is_empty());
+    }
+
+    #[test]
+    fn only_a_let_of_the_function_itself_declares_variables() {
+        let wrapped = |body: &str| format!("fn other() {{ let a = 1; }}\nfn wrapper() {{ {body} }}");
+        assert!(declares_variables(&wrapped("let x = 42;"), "wrapper"));
+        assert!(declares_variables(&wrapped("println!(); let (a, b) = (1, 2);"), "wrapper"));
+        assert!(!declares_variables(&wrapped("42"), "wrapper"));
+        assert!(!declares_variables(&wrapped("{ let inner = 1; } inner_fn();"), "wrapper"));
+        assert!(!declares_variables(&wrapped("let x = 42;"), "absent"));
+        // A `let` in another function is not the wrapper's.
+        assert!(!declares_variables(&wrapped(""), "wrapper"));
+        assert!(declares_variables(&wrapped(""), "other"));
     }
 
     #[test]
