@@ -96,27 +96,6 @@ impl Allocator {
         self == Allocator::System
     }
 
-    /// How many threads resolve the crates' names when rust-analyzer loads
-    /// a workspace, on a machine with `cpus` CPUs: up to 4 on mimalloc,
-    /// which makes a lone kernel's start some 0.3 s shorter on 2 cores for
-    /// the same memory; 1 on the system allocator, whose per-thread arenas
-    /// keep what the other threads built apart (a room's kernel measured
-    /// 28 MiB heavier after a few cells), and whose kernels share a server's
-    /// CPUs with other learners' anyway.
-    ///
-    /// ```
-    /// use course_kernel_core::allocator::Allocator;
-    ///
-    /// assert_eq!(Allocator::Mimalloc.analysis_threads(2), 2);
-    /// assert_eq!(Allocator::System.analysis_threads(16), 1);
-    /// ```
-    pub fn analysis_threads(self, cpus: usize) -> usize {
-        match self {
-            Allocator::Mimalloc => cpus.clamp(1, 4),
-            Allocator::System => 1,
-        }
-    }
-
     /// The allocator's name, as the variable spells it.
     ///
     /// ```
@@ -146,15 +125,6 @@ mod tests {
     fn only_the_system_allocator_trims() {
         assert!(Allocator::System.trims_after_cells());
         assert!(!Allocator::Mimalloc.trims_after_cells());
-    }
-
-    #[test]
-    fn analysis_threads_follow_the_cpus_on_mimalloc_only() {
-        assert_eq!(Allocator::Mimalloc.analysis_threads(0), 1);
-        assert_eq!(Allocator::Mimalloc.analysis_threads(1), 1);
-        assert_eq!(Allocator::Mimalloc.analysis_threads(2), 2);
-        assert_eq!(Allocator::Mimalloc.analysis_threads(64), 4);
-        assert_eq!(Allocator::System.analysis_threads(2), 1);
     }
 
     #[test]

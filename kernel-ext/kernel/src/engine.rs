@@ -71,8 +71,6 @@ fn run(
             started.elapsed().as_secs_f64()
         );
     }
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    ctx.set_analysis_threads(crate::alloc::chosen().analysis_threads(cpus));
     outputs::forward(outputs, iopub.clone(), session.clone(), shared.clone());
     *lock(&shared.process) = Some(ctx.process_handle());
     let config_error = ctx.execute(":load_config").err().map(|e| e.to_string());

@@ -231,11 +231,6 @@ Panic detected. Here's some useful information if you're filing a bug report.
         self.eval_context.release_analysis_memory();
     }
 
-    /// Course patch: see [`EvalContext::set_analysis_threads`].
-    pub fn set_analysis_threads(&mut self, threads: usize) {
-        self.eval_context.set_analysis_threads(threads);
-    }
-
     pub fn last_source(&self) -> std::io::Result<String> {
         self.eval_context.last_source()
     }

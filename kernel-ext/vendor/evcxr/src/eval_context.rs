@@ -651,12 +651,6 @@ impl EvalContext {
         self.analyzer.release_memory();
     }
 
-    /// Course patch: how many threads resolve the crates' names when
-    /// rust-analyzer loads a workspace (1, the default, as published).
-    pub fn set_analysis_threads(&mut self, threads: usize) {
-        self.analyzer.set_threads(threads);
-    }
-
     pub fn set_time_passes(&mut self, value: bool) {
         self.committed_state.set_time_passes(value);
     }

@@ -55,8 +55,6 @@ pub(crate) struct RustAnalyzer {
     source_file: AbsPathBuf,
     source_file_id: FileId,
     current_source: String,
-    /// Course patch: threads that resolve names after a workspace load.
-    threads: usize,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -107,7 +105,6 @@ impl RustAnalyzer {
             source_file,
             source_file_id,
             current_source: String::new(),
-            threads: 1,
         })
     }
 
@@ -130,69 +127,13 @@ impl RustAnalyzer {
                 self.cargo_toml_filename()
             )
         })?);
-        let reloaded = cargo_toml != self.last_cargo_toml;
-        if reloaded {
+        if cargo_toml != self.last_cargo_toml {
             self.load_cargo_toml(&mut change)?;
             self.last_cargo_toml = cargo_toml;
         }
 
         self.analysis_host.apply_change(change);
-        if reloaded {
-            self.prime();
-        }
         Ok(())
-    }
-
-    /// Course patch (kernel-ext/vendor/PATCHES.md): how many threads resolve
-    /// the crates' names after the workspace is loaded (see `prime`); 1, the
-    /// default, leaves it to the first query, on one thread, as published.
-    pub(crate) fn set_threads(&mut self, threads: usize) {
-        self.threads = threads.max(1);
-    }
-
-    /// Course patch: resolves the names (the def map) of every crate the
-    /// cell's crate depends on, on `self.threads` threads; the first
-    /// variable's type needs them all, and one thread would do one crate
-    /// after another. Crates go in topological order; a thread whose crate
-    /// needs a def map another thread is building waits for it. Nothing can
-    /// change the database meanwhile (`&self`), so no query is cancelled.
-    fn prime(&self) {
-        let threads = self.threads;
-        if threads < 2 {
-            return;
-        }
-        let db = self.analysis_host.raw_database();
-        let all = ra_ap_base_db::all_crates(db);
-        let Some(&cell_crate) = all
-            .iter()
-            .find(|krate| krate.data(db).root_file_id == self.source_file_id)
-        else {
-            return;
-        };
-        let mut needed = std::collections::HashSet::from([cell_crate]);
-        let mut todo = vec![cell_crate];
-        while let Some(krate) = todo.pop() {
-            for dep in &krate.data(db).dependencies {
-                if needed.insert(dep.crate_id) {
-                    todo.push(dep.crate_id);
-                }
-            }
-        }
-        let order: Vec<_> = all.iter().copied().filter(|k| needed.contains(k)).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let db = db.clone();
-                let (order, next) = (&order, &next);
-                scope.spawn(move || {
-                    while let Some(&krate) =
-                        order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        let _ = ra_ap_hir::crate_def_map(&db, krate);
-                    }
-                });
-            }
-        });
     }
 
     /// Returns top-level variable names and their types in the specified function.
