@@ -1128,10 +1128,16 @@ def check_spare(kernel, crate_dir):
             assert spare_socket(crate_dir), "no spare kernel was waiting within 180 s"
             started = time.monotonic()
             folder = crate_dir / "notebooks" / "books"
-            with fresh_kernel(kernel, folder, query_build_dir=False) as (_, kc2):
+            with fresh_kernel(kernel, folder, query_build_dir=False) as (km2, kc2):
                 status, text = run_cell(kc2, first_cell)
                 took = time.monotonic() - started
                 assert status == "ok" and "release-grade" in text, text
+                # The cell process's parent is the kernel that serves: the
+                # spare, not the process Jupyter started.
+                status, text = run_cell(kc2, "std::os::unix::process::parent_id()")
+                assert status == "ok", text
+                assert int(text.strip()) != km2.provisioner.process.pid, \
+                    f"the new kernel started cold ({took:.1f} s): no spare took its connection"
                 status, text = run_cell(kc2, "std::env::current_dir().unwrap().display().to_string()")
                 assert status == "ok" and text.strip().strip('"').endswith("books"), \
                     f"the spare did not move to the notebook's folder: {text}"

@@ -158,6 +158,10 @@ pub fn run(base: &Path) -> anyhow::Result<()> {
         // Another spare waits already.
         return Ok(());
     }
+    // With the lock held, a socket here is a dead spare's (one whose server
+    // went away ends without removing it): a kernel connecting to it would
+    // be refused and start cold, and a watcher would take it for a spare.
+    let _ = std::fs::remove_file(socket(base));
     // Waits, ending at once if the Jupyter server it would serve is gone.
     let server = course_kernel_core::parent::Parent::server_only(
         std::env::var("JPY_PARENT_PID").ok().as_deref(),
