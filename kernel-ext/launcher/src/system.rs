@@ -43,7 +43,7 @@ pub fn on_terminate(stop: impl Fn() + Send + Sync + 'static) -> OnTerminate {
 
 /// Makes SIGTERM and SIGHUP (a service manager stopping the launcher, its
 /// terminal closed) stop everything the launcher started, as Ctrl-C and a
-/// normal end do: the registered stops run ([`on_terminate`]), every
+/// normal end do: the registered stops run ([`on_terminate`]) while every
 /// process below the launcher gets SIGTERM (JupyterLab then shuts its
 /// kernels down), what is left after 10 s gets SIGKILL, and the launcher
 /// exits with 128 + the signal's number.
@@ -71,10 +71,15 @@ pub fn stop_on_signals() -> anyhow::Result<()> {
                     .lock()
                     .map(|s| s.iter().map(|(_, f)| f.clone()).collect())
                     .unwrap_or_default();
+                // JupyterLab and the other processes below the launcher
+                // stop while the registered stops run: neither waits
+                // for the other.
+                let below =
+                    std::thread::spawn(|| stop_descendants(Duration::from_secs(10)));
                 for stop in stops {
                     stop();
                 }
-                stop_descendants(Duration::from_secs(10));
+                let _ = below.join();
                 std::process::exit(128 + signal);
             })
             .context("could not start the signal thread")?;

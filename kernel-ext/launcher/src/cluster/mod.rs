@@ -326,10 +326,13 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
     tail.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
-/// The daemons' pid files under `dir`, in the order they are stopped
-/// (nodes first, MariaDB and munge last), each with the program it names.
-fn pid_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
-    let mut files: Vec<(PathBuf, &'static str)> = std::fs::read_dir(dir)
+/// The daemons' pid files under `dir`, each with the program it names, in
+/// the stages they are stopped in: the nodes and the controller together
+/// (neither needs the other to stop), then the accounting daemon (which
+/// takes the controller's last records), then MariaDB and munge (which
+/// the accounting daemon uses until it ends).
+fn pid_files(dir: &Path) -> Vec<Vec<(PathBuf, &'static str)>> {
+    let mut first: Vec<(PathBuf, &'static str)> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -341,16 +344,20 @@ fn pid_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         })
         .map(|p| (p, "slurmd"))
         .collect();
-    files.sort();
-    files.extend([
+    first.sort();
+    first.extend([
         // The one node of an earlier version of the course.
         (dir.join("slurmd.pid"), "slurmd"),
         (dir.join("slurmctld.pid"), "slurmctld"),
-        (dir.join("slurmdbd.pid"), "slurmdbd"),
-        (dir.join("mariadb/mariadbd.pid"), "mariadbd"),
-        (dir.join("munge/munged.pid"), "munged"),
     ]);
-    files
+    vec![
+        first,
+        vec![(dir.join("slurmdbd.pid"), "slurmdbd")],
+        vec![
+            (dir.join("mariadb/mariadbd.pid"), "mariadbd"),
+            (dir.join("munge/munged.pid"), "munged"),
+        ],
+    ]
 }
 
 /// Whether process `pid` runs `program` (its first argument's file name,
@@ -369,28 +376,41 @@ fn runs(pid: i32, program: &str) -> bool {
     name == program || (program == "mariadbd" && name == "mysqld")
 }
 
-/// Stops the daemons named in the pid files under `dir`, waiting for each
-/// to end.
+/// How long a stage of daemons has to end after SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(20);
+
+/// Stops the daemons named in the pid files under `dir`, stage by stage
+/// ([`pid_files`]): SIGTERM to every daemon of a stage at once, then a
+/// wait (at most [`STOP_GRACE`]) until all of them have ended. Stopped one
+/// by one, the nine daemons of the course's cluster took 14 s; by stage,
+/// they take about as long as the slowest of each stage.
 fn stop_daemons(dir: &Path) {
-    for (pid_file, program) in pid_files(dir) {
-        let Some(pid) = std::fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok())
-            .filter(|&pid| pid > 1)
-        else {
-            continue;
-        };
-        if runs(pid, program) {
-            // SAFETY: kill has no memory effects.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
-            let start = Instant::now();
-            while Path::new(&format!("/proc/{pid}")).exists()
-                && start.elapsed() < Duration::from_secs(20)
-            {
-                std::thread::sleep(Duration::from_millis(50));
+    for stage in pid_files(dir) {
+        let mut running = Vec::new();
+        for (pid_file, program) in &stage {
+            let pid = std::fs::read_to_string(pid_file)
+                .ok()
+                .and_then(|t| t.trim().parse::<i32>().ok())
+                .filter(|&pid| pid > 1);
+            if let Some(pid) = pid.filter(|&pid| runs(pid, program)) {
+                // SAFETY: kill has no memory effects.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+                running.push(pid);
             }
         }
-        let _ = std::fs::remove_file(&pid_file);
+        let start = Instant::now();
+        while running
+            .iter()
+            .any(|pid| Path::new(&format!("/proc/{pid}")).exists())
+            && start.elapsed() < STOP_GRACE
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Only now: a stop running at the same time (the signal's, and the
+        // launcher's own end) finds the same daemons and waits as long.
+        for (pid_file, _) in &stage {
+            let _ = std::fs::remove_file(pid_file);
+        }
     }
 }
 
@@ -537,7 +557,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn daemons_are_stopped_nodes_first_and_munge_last() {
+    fn daemons_are_stopped_nodes_and_controller_first_and_munge_last() {
         let dir =
             std::env::temp_dir().join(format!("course-pids-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -549,20 +569,19 @@ mod tests {
         ] {
             std::fs::write(dir.join(n), "1\n").unwrap();
         }
-        let order: Vec<&str> = pid_files(&dir).iter().map(|(_, p)| *p).collect();
+        let stages: Vec<Vec<&str>> = pid_files(&dir)
+            .iter()
+            .map(|stage| stage.iter().map(|(_, p)| *p).collect())
+            .collect();
         assert_eq!(
-            order,
+            stages,
             [
-                "slurmd",
-                "slurmd",
-                "slurmd",
-                "slurmctld",
-                "slurmdbd",
-                "mariadbd",
-                "munged"
+                vec!["slurmd", "slurmd", "slurmd", "slurmctld"],
+                vec!["slurmdbd"],
+                vec!["mariadbd", "munged"],
             ]
         );
-        assert!(pid_files(&dir)[0].0.ends_with("slurmd-node1.pid"));
+        assert!(pid_files(&dir)[0][0].0.ends_with("slurmd-node1.pid"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
