@@ -1223,14 +1223,18 @@ def main():
     unknown = [c for c in chosen if c not in CHECKS]
     if unknown:
         ap.error(f"unknown checks {unknown}; known: {', '.join(CHECKS)}")
-    failed = 0
+    failed, took = 0, {}
     for name in chosen:
+        started = time.monotonic()
         try:
             CHECKS[name](args.kernel, crate)
         except Exception as e:  # report every check, then fail
             failed += 1
             print(f"  {name}: FAILED: {type(e).__name__}: {e}")
-    print(f"{len(chosen) - failed} passed, {failed} failed")
+        took[name] = time.monotonic() - started
+    longest = sorted(took.items(), key=lambda kv: -kv[1])
+    print(f"{len(chosen) - failed} passed, {failed} failed, in {sum(took.values()):.0f} s; the longest: "
+          + ", ".join(f"{n} {t:.0f} s" for n, t in longest[:8]))
     return 1 if failed else 0
 
 

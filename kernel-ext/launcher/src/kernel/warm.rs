@@ -145,15 +145,21 @@ pub fn warm_rest_in_background(
     Ok(Some(Warming { child, log }))
 }
 
+/// The vendored evcxr's file that makes its cache keys: when it changes,
+/// compiled crates are filed under new keys, and the warm-up must fill them.
+const CACHE_KEYS_SOURCE: &str = "vendor/evcxr/src/module/cache.rs";
+
 /// A hash of everything the warm-up compiles or is configured by: the
-/// kernel's configuration (`kernel-ext/kernel/`), every `:dep` line of the
-/// course notebooks, and the sources ([`CRATE_SOURCES`]) of every path
-/// crate those lines name and of the path crates those depend on. A change to any of them means the warm-up must
-/// run again. (A new Rust toolchain may hash differently, which only
-/// redoes the warm-up.)
+/// kernel's configuration (`kernel-ext/kernel/`) and how evcxr keys its
+/// cache ([`CACHE_KEYS_SOURCE`]), every `:dep` line of the course
+/// notebooks, and the sources ([`CRATE_SOURCES`]) of every path crate
+/// those lines name and of the path crates those depend on. A change to
+/// any of them means the warm-up must run again. (A new Rust toolchain may
+/// hash differently, which only redoes the warm-up.)
 fn fingerprint(project: &Project, notebooks: &[PathBuf]) -> anyhow::Result<u64> {
     let mut files = Vec::new();
     files_under(&config_dir(project), &mut files)?;
+    files.push(project.kernel_ext().join(CACHE_KEYS_SOURCE));
     let mut h = DefaultHasher::new();
     let mut crates = Vec::new();
     for nb in notebooks {
@@ -299,6 +305,7 @@ mod tests {
             "crates/course-c/c/arrays.c",
             "crates/unused/src/lib.rs",
             "kernel-ext/kernel/init.evcxr",
+            "kernel-ext/vendor/evcxr/src/module/cache.rs",
             "kernel-ext/runtime/Cargo.toml",
             "kernel-ext/runtime/src/lib.rs",
         ] {
@@ -343,6 +350,7 @@ mod tests {
             "crates/profiler/src/lib.rs",
             "crates/course-c/c/arrays.c",
             "kernel-ext/kernel/init.evcxr",
+            "kernel-ext/vendor/evcxr/src/module/cache.rs",
             "kernel-ext/runtime/src/lib.rs",
         ] {
             let path = dir.join(f);

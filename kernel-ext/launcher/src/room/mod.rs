@@ -491,6 +491,13 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
         return Ok("already warm".into());
     }
     install::make_dir(&paths.cache(), 0o755)?;
+    // What this machine's own kernels compiled serves the room's too
+    // (evcxr's cache keys leave Cargo's home out): the warm-up below then
+    // compiles only what is missing.
+    let seeded = match system::cache_home() {
+        Some(own) => seed_cache(&own.join("evcxr"), &paths.cache().join("evcxr"))?,
+        None => 0,
+    };
     // Outside the checkout: a kernel's build folder inside it would be
     // taken by Cargo for a member of the course's workspace.
     // A fresh home each time: a build folder left there by an earlier warm-up
@@ -537,7 +544,53 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
             .arg(paths.cache()),
         "could not open the room's cache to learners",
     )?;
-    Ok(format!("compiled into {}", paths.cache().display()))
+    Ok(format!(
+        "compiled into {} ({seeded} crates taken from this machine's own kernels' cache)",
+        paths.cache().display()
+    ))
+}
+
+/// Copies into the room's cache `room` every entry of `own` (this
+/// machine's evcxr cache) that it lacks, whole: the room's cache must be
+/// readable by learners, who cannot read `own`. An entry whose hit count is
+/// not a number (left torn by a kernel stopped mid-write) is left out.
+/// Returns how many entries it copied.
+///
+/// # Errors
+///
+/// When `room` cannot be written.
+fn seed_cache(own: &std::path::Path, room: &std::path::Path) -> anyhow::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(own) else {
+        return Ok(0);
+    };
+    install::make_dir(room, 0o755)?;
+    let mut copied = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let from = entry.path();
+        let name = entry.file_name();
+        let is_key = name
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        let whole = std::fs::read_to_string(from.join("hits"))
+            .is_ok_and(|h| h.trim().parse::<u32>().is_ok());
+        let to = room.join(&name);
+        if !is_key || !whole || !from.is_dir() || to.exists() {
+            continue;
+        }
+        // Made under a temporary name and renamed: a kernel never sees a
+        // half-made entry.
+        let partial = room.join(format!(".{}.partial", name.to_string_lossy()));
+        let _ = std::fs::remove_dir_all(&partial);
+        install::make_dir(&partial, 0o755)?;
+        for file in std::fs::read_dir(&from)?.filter_map(Result::ok) {
+            std::fs::copy(file.path(), partial.join(file.file_name()))
+                .with_context(|| format!("copying {}", file.path().display()))?;
+        }
+        std::fs::rename(&partial, &to)
+            .with_context(|| format!("adding {}", to.display()))?;
+        copied += 1;
+    }
+    Ok(copied)
 }
 
 /// Whether evcxr's cache folder holds compiled crates (a folder per crate),
@@ -740,6 +793,49 @@ mod tests {
 
     fn p(args: &[&str]) -> anyhow::Result<RoomCommand> {
         parse(args.iter().map(OsString::from).collect())
+    }
+
+    #[test]
+    fn the_rooms_cache_is_seeded_with_whole_entries_it_lacks() {
+        let dir = std::env::temp_dir().join(format!("room-seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let own = dir.join("own");
+        let entry = |name: &str, hits: &str| {
+            let e = own.join(name);
+            std::fs::create_dir_all(&e).unwrap();
+            std::fs::write(e.join("hits"), hits).unwrap();
+            std::fs::write(e.join("librayon-1.rlib"), format!("compiled {name}"))
+                .unwrap();
+        };
+        entry("111", "3");
+        entry("222", ""); // torn: a kernel stopped while writing its count
+        entry("333", "1");
+        entry(".course-kernel-locks", "0");
+        let room = dir.join("room");
+        std::fs::create_dir_all(room.join("333")).unwrap();
+        std::fs::write(room.join("333/hits"), "9").unwrap();
+        assert_eq!(seed_cache(&own, &room).unwrap(), 1);
+        let rlib = room.join("111/librayon-1.rlib");
+        assert!(
+            std::fs::symlink_metadata(&rlib)
+                .unwrap()
+                .file_type()
+                .is_file()
+        );
+        assert_eq!(std::fs::read_to_string(&rlib).unwrap(), "compiled 111");
+        assert!(!room.join("222").exists(), "a torn entry was copied");
+        assert!(!room.join(".course-kernel-locks").exists());
+        assert_eq!(std::fs::read_to_string(room.join("333/hits")).unwrap(), "9");
+        // Nothing half-made is left, and a second seeding adds nothing.
+        let names: Vec<_> = std::fs::read_dir(&room)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(seed_cache(&own, &room).unwrap(), 0);
+        assert_eq!(seed_cache(&dir.join("absent"), &room).unwrap(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub(crate) struct CacheMiss {
 /// The values of environment variables relevant to caching.
 pub(crate) struct CacheEnv {
     target_dir: String,
+    /// Course patch (kernel-ext/vendor/PATCHES.md): Cargo's home, where
+    /// the sources of downloaded crates are.
+    cargo_home: Option<String>,
 }
 
 /// Checks arguments to `command`, produces a cache key then checks to see if it already exists. If
@@ -144,8 +147,20 @@ impl CacheEnv {
 
         Ok(CacheEnv {
             target_dir: get_env(TARGET_DIR_ENV)?,
+            cargo_home: cargo_home(),
         })
     }
+}
+
+/// Course patch: Cargo's home as Cargo finds it (`CARGO_HOME`, else
+/// `~/.cargo`), when it is an absolute path.
+fn cargo_home() -> Option<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".cargo")))?;
+    let home = home.to_str()?.trim_end_matches('/').to_owned();
+    (home.starts_with('/') && home.len() > 1).then_some(home)
 }
 
 fn cache_key_inputs(command: &Command, env: &CacheEnv) -> Result<String> {
@@ -169,6 +184,16 @@ fn cache_key_inputs_do(
         );
         if arg.contains(&env.target_dir) {
             arg = Cow::Owned(arg.replace(&env.target_dir, "<target_dir>"));
+        }
+        // Course patch: a downloaded crate's source is named by its path in
+        // Cargo's home. The same crate compiled the same way under another
+        // home (the room's, for its learners) gets the same key, so a cache
+        // filled under one home serves the other.
+        if let Some(home) = &env.cargo_home {
+            let in_home = format!("{home}/");
+            if arg.contains(&in_home) {
+                arg = Cow::Owned(arg.replace(&in_home, "<cargo_home>/"));
+            }
         }
         (callback)(&arg);
     }
@@ -419,6 +444,7 @@ mod tests {
         command.args(SAMPLE_ARGS);
         let mut cache_env = crate::module::cache::CacheEnv {
             target_dir: "/tmp/.tmpAGPAC4".to_owned(),
+            cargo_home: None,
         };
         let base = cache_key(&command, &cache_env).unwrap();
         // Changing a crate name should affect the hash.
@@ -434,6 +460,43 @@ mod tests {
         // Check the actual value of the hash. We want this to remain stable between separate runs
         // and even separate builds.
         assert_eq!(base, 12456302748188275193);
+    }
+
+    /// Course patch: the same command under another Cargo home has the
+    /// same key; another crate's source does not.
+    #[test]
+    fn a_crate_compiled_under_another_cargo_home_has_the_same_key() {
+        let mut command = Command::new("rustc");
+        command.args(SAMPLE_ARGS);
+        let david = crate::module::cache::CacheEnv {
+            target_dir: "/tmp/.tmpAGPAC4".to_owned(),
+            cargo_home: Some("/home/david/.cargo".to_owned()),
+        };
+        let room = crate::module::cache::CacheEnv {
+            target_dir: "/tmp/.tmpAGPAC4".to_owned(),
+            cargo_home: Some("/srv/course/.course/room/cargo-home".to_owned()),
+        };
+        let in_room = replace(
+            &command,
+            &[("/home/david/.cargo/", "/srv/course/.course/room/cargo-home/")],
+        );
+        let key = cache_key(&command, &david).unwrap();
+        assert_eq!(cache_key(&in_room, &room).unwrap(), key);
+        // Without the patch's home, the paths differ and so do the keys.
+        let unpatched = crate::module::cache::CacheEnv {
+            target_dir: "/tmp/.tmpAGPAC4".to_owned(),
+            cargo_home: None,
+        };
+        assert_ne!(
+            cache_key(&in_room, &unpatched).unwrap(),
+            cache_key(&command, &unpatched).unwrap()
+        );
+        // Another version of the crate is another key.
+        let other = replace(&command, &[("regex-1.10.2", "regex-1.10.3")]);
+        assert_ne!(cache_key(&other, &david).unwrap(), key);
+        // A home that is only a prefix of a longer folder's name is not it.
+        let near = replace(&command, &[("/home/david/.cargo/", "/home/david/.cargo-old/")]);
+        assert_ne!(cache_key(&near, &david).unwrap(), key);
     }
 
     #[test]
