@@ -73,7 +73,14 @@ fn run(
     }
     outputs::forward(outputs, iopub.clone(), session.clone(), shared.clone());
     *lock(&shared.process) = Some(ctx.process_handle());
-    let config_error = ctx.execute(":load_config").err().map(|e| e.to_string());
+    let notes = ctx
+        .execute(":load_config")
+        .err()
+        .map(|why| {
+            format!("The kernel's configuration (kernel-ext/kernel/init.evcxr) failed: {why}\n")
+        })
+        .into_iter()
+        .collect();
     let build_dir = preload::build_dir(&mut ctx);
     if let Some(dir) = &build_dir {
         crate::slots::hold_live_lock(dir);
@@ -97,7 +104,7 @@ fn run(
         count: 0,
         history: History::default(),
         preloaded,
-        config_error,
+        notes,
     };
     for job in jobs {
         match job {
@@ -165,8 +172,10 @@ struct Engine {
     count: u64,
     history: History,
     preloaded: Option<Preloaded>,
-    /// Why `:load_config` failed, said once with the first cell.
-    config_error: Option<String>,
+    /// What went wrong before any cell (`:load_config` failed, a spare's
+    /// cell process could not move to the notebook's folder), said once
+    /// on the stderr of the next cell.
+    notes: Vec<String>,
 }
 
 impl Engine {
@@ -193,10 +202,8 @@ impl Engine {
                 json!({ "code": code, "execution_count": count }),
             );
         }
-        if let Some(why) = self.config_error.take() {
-            self.stream(request, "stderr", &format!(
-                "The kernel's configuration (kernel-ext/kernel/init.evcxr) failed: {why}\n"
-            ));
+        for note in std::mem::take(&mut self.notes) {
+            self.stream(request, "stderr", &note);
         }
         let result = match magics::translate(&code) {
             Err(e) => Err(Failure::other("UsageError", e.to_string())),
@@ -407,23 +414,31 @@ impl Engine {
 
     /// A spare kernel taken by a notebook: the kernel and its cell process
     /// move to the notebook's folder, where the learner's relative paths
-    /// (`books/`, `../crates/…`) start.
+    /// (`books/`, `../crates/…`) start. If the cell process cannot, the
+    /// next cell says so.
     fn adopt(&mut self, cwd: &std::path::Path) -> Value {
-        if let Err(e) = std::env::set_current_dir(cwd) {
-            return json!({ "ok": false, "error": format!("cannot work in {}: {e}", cwd.display()) });
-        }
-        let Some(text) = cwd.to_str() else {
-            return json!({ "ok": false, "error": "the notebook's folder is not UTF-8" });
-        };
-        let code = format!(
-            "std::env::set_current_dir({text:?}).expect(\"the notebook's folder\");"
-        );
-        self.shared.quiet.store(true, Ordering::SeqCst);
-        let result = self.ctx.execute(&code);
-        self.shared.quiet.store(false, Ordering::SeqCst);
-        match result {
-            Ok(_) => json!({ "ok": true }),
-            Err(e) => json!({ "ok": false, "error": e.to_string() }),
+        let moved = std::env::set_current_dir(cwd)
+            .map_err(|e| e.to_string())
+            .and_then(|()| cwd.to_str().ok_or_else(|| "the folder is not UTF-8".to_string()))
+            .and_then(|text| {
+                let code = format!(
+                    "std::env::set_current_dir({text:?}).expect(\"the notebook's folder\");"
+                );
+                self.shared.quiet.store(true, Ordering::SeqCst);
+                let result = self.ctx.execute(&code);
+                self.shared.quiet.store(false, Ordering::SeqCst);
+                result.map(|_| ()).map_err(|e| e.to_string())
+            });
+        match moved {
+            Ok(()) => json!({ "ok": true }),
+            Err(e) => {
+                self.notes.push(format!(
+                    "This kernel's cell process could not move to the notebook's folder {} ({e}), \
+                     so relative paths in cells are not read from there. Restart the kernel.\n",
+                    cwd.display()
+                ));
+                json!({ "ok": false, "error": e })
+            }
         }
     }
 

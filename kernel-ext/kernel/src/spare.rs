@@ -218,21 +218,29 @@ pub fn run(base: &Path) -> anyhow::Result<()> {
         bail!("a request without a connection file or folder");
     };
     let info = ConnectionInfo::read(file)?;
+    // The kernel moves to the notebook's folder before it answers; the
+    // cell process follows as the engine's first job (a compile), while
+    // Jupyter's client connects: every cell comes after it.
+    if let Err(e) = std::env::set_current_dir(cwd) {
+        let _ = writeln!(stream, "refused: cannot work in {cwd}: {e}");
+        bail!("could not move to the notebook's folder {cwd}: {e}");
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     prepared.jobs.send(Job::Adopt {
         cwd: PathBuf::from(cwd),
         reply: tx,
     })?;
-    let adopted = rx
-        .blocking_recv()
-        .unwrap_or_else(|_| json!({ "ok": false }));
-    if adopted["ok"] != true {
-        let _ = writeln!(stream, "refused: {}", adopted["error"]);
-        bail!(
-            "could not move to the notebook's folder: {}",
-            adopted["error"]
-        );
-    }
+    std::thread::spawn(move || {
+        let adopted = rx
+            .blocking_recv()
+            .unwrap_or_else(|_| json!({ "ok": false, "error": "the engine stopped" }));
+        if adopted["ok"] != true {
+            eprintln!(
+                "course-kernel: the cell process stays in the spare's folder: {}",
+                adopted["error"]
+            );
+        }
+    });
     // The server of the notebook that took this spare: this kernel ends
     // with it.
     crate::parent::watch_server(
