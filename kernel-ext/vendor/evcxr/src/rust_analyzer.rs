@@ -46,6 +46,9 @@ pub(crate) const EDITION: Edition = Edition::Edition2024;
 
 pub(crate) struct RustAnalyzer {
     with_sysroot: bool,
+    /// Course patch (kernel-ext/vendor/PATCHES.md): the standard library
+    /// as its crates alone (see `library_view`), once made.
+    library_view: Option<AbsPathBuf>,
     root_directory: AbsPathBuf,
     analysis_host: ra_ide::AnalysisHost,
     vfs: ra_vfs::Vfs,
@@ -96,6 +99,7 @@ impl RustAnalyzer {
         let (source_file_id, _) = vfs.file_id(&vfs_source_file).unwrap();
         Ok(RustAnalyzer {
             with_sysroot: true,
+            library_view: None,
             root_directory,
             analysis_host: Default::default(),
             vfs,
@@ -209,8 +213,20 @@ impl RustAnalyzer {
         } else {
             None
         };
+        // Course patch: rust-analyzer reads the standard library through
+        // a view of its crates alone, which it cannot load with Cargo, so
+        // it puts them together itself, without their dependencies.
+        if self.with_sysroot && self.library_view.is_none() {
+            self.library_view = ra_ap_project_model::Sysroot::discover(
+                &self.root_directory,
+                &FxHashMap::default(),
+            )
+            .rust_lib_src_root()
+            .and_then(|library| library_view(library, &dirs::cache_dir()?));
+        }
         let config = CargoConfig {
             sysroot,
+            sysroot_src: self.library_view.clone().filter(|_| self.with_sysroot),
             ..CargoConfig::default()
         };
         let workspace = ProjectWorkspace::load(manifest, &config, &|_| {})?;
@@ -484,12 +500,97 @@ fn hidden_folders(dir: &AbsPath) -> Vec<AbsPathBuf> {
 /// rustc, which compiles the cell, still sees everything.
 /// `coretests` and `alloctests` are the library's own tests, in no
 /// crate's module tree: their text only.
+///
+/// Only the library itself (with its `Cargo.toml`) has them: the view of
+/// its crates (`library_view`) has neither `core::arch` nor the tests.
 fn library_folders_left_out(library: &AbsPath) -> Vec<AbsPathBuf> {
+    if !std::fs::metadata(library.join("Cargo.toml")).is_ok_and(|m| m.is_file()) {
+        return Vec::new();
+    }
     ["stdarch", "coretests", "alloctests"]
         .into_iter()
         .map(|name| library.join(name))
         .filter(|dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir()))
         .collect()
+}
+
+/// The crates of the standard library that rust-analyzer is given, by
+/// their folders in the library (`rust-src`'s `library/`) and where
+/// rust-analyzer looks for each when it puts the library together itself.
+const LIBRARY_CRATES: [(&str, &str); 11] = [
+    ("alloc", "alloc"),
+    ("backtrace", "backtrace"),
+    ("core", "core"),
+    ("panic_abort", "panic_abort"),
+    ("panic_unwind", "panic_unwind"),
+    ("proc_macro", "proc_macro"),
+    ("profiler_builtins", "profiler_builtins"),
+    ("std", "std"),
+    ("std_detect", "stdarch/crates/std_detect"),
+    ("test", "test"),
+    ("unwind", "unwind"),
+];
+
+/// Course patch: a view of the standard library's crates alone, made
+/// (once per library) in `cache` as a folder of links into `library`,
+/// without the library's `Cargo.toml`. Given the library itself,
+/// rust-analyzer loads it with Cargo as a workspace, with every crate the
+/// library depends on (`libc`, `hashbrown`, `compiler_builtins`, the test
+/// crates' `rand`, …), whose names it then resolves for every kernel:
+/// some 60 MiB of a kernel's analysis and half a second of its start. In
+/// the view it finds no `Cargo.toml` and puts the crates together
+/// itself, the way it did before the library had one. What that leaves
+/// out is inside the library (the field types of `HashMap`'s inner map,
+/// say); the types cells see are the library's own. `None` (and the
+/// library as before) when the view cannot be made.
+fn library_view(library: &AbsPath, cache: &Path) -> Option<AbsPathBuf> {
+    #[cfg(unix)]
+    {
+        use std::hash::{Hash, Hasher};
+        if !std::fs::metadata(library.join("core/src/lib.rs")).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        library.as_str().hash(&mut hasher);
+        LIBRARY_CRATES.hash(&mut hasher);
+        let parent = cache.join("evcxr-library");
+        let view = parent.join(format!("{:016x}", hasher.finish()));
+        let whole = |view: &Path| {
+            LIBRARY_CRATES.iter().all(|(folder, at)| {
+                !Path::new(library.join(folder).as_str()).is_dir() || view.join(at).is_dir()
+            })
+        };
+        if !whole(&view) {
+            // Made under a temporary name and renamed: kernels starting
+            // together never see half a view.
+            std::fs::create_dir_all(&parent).ok()?;
+            let partial = parent.join(format!(".partial-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&partial);
+            for (folder, at) in LIBRARY_CRATES {
+                let target = library.join(folder);
+                let target = Path::new(target.as_str());
+                if !target.is_dir() {
+                    continue;
+                }
+                let link = partial.join(at);
+                std::fs::create_dir_all(link.parent()?).ok()?;
+                std::os::unix::fs::symlink(target, &link).ok()?;
+            }
+            let _ = std::fs::remove_dir_all(&view);
+            if std::fs::rename(&partial, &view).is_err() {
+                let _ = std::fs::remove_dir_all(&partial);
+            }
+            if !whole(&view) {
+                return None;
+            }
+        }
+        AbsPathBuf::try_from(view.to_str()?).ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (library, cache);
+        None
+    }
 }
 
 /// If `pat` represents a variable that is being defined, then record it in `result` and return
@@ -631,7 +732,10 @@ pub(crate) fn is_type_valid(type_name: &str) -> bool {
 
 #[cfg(test)]
 mod test {
-    use super::{AbsPathBuf, declares_variables, hidden_folders, library_folders_left_out};
+    use super::{
+        AbsPathBuf, Path, declares_variables, hidden_folders, library_folders_left_out,
+        library_view,
+    };
 
     #[test]
     fn the_library_is_read_without_intrinsics_or_tests() {
@@ -639,6 +743,7 @@ mod test {
         for name in ["core", "std", "std_detect", "stdarch", "coretests", "alloctests"] {
             std::fs::create_dir(dir.path().join(name)).unwrap();
         }
+        std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
         let library = AbsPathBuf::try_from(dir.path().to_str().unwrap()).unwrap();
         let mut left_out: Vec<String> = library_folders_left_out(&library)
             .iter()
@@ -646,10 +751,53 @@ mod test {
             .collect();
         left_out.sort();
         assert_eq!(left_out, ["alloctests", "coretests", "stdarch"]);
+        // The view of its crates (no `Cargo.toml`) keeps its `stdarch`,
+        // which holds only `std_detect`.
+        std::fs::remove_file(dir.path().join("Cargo.toml")).unwrap();
+        assert!(library_folders_left_out(&library).is_empty());
         // A library without them (an older or newer layout): nothing to leave out.
         let other = tempfile::tempdir().unwrap();
         let other = AbsPathBuf::try_from(other.path().to_str().unwrap()).unwrap();
         assert!(library_folders_left_out(&other).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_library_is_viewed_as_its_crates_alone() {
+        let library = tempfile::tempdir().unwrap();
+        for name in ["core/src", "std/src", "alloc/src", "std_detect/src", "stdarch", "hashbrown"] {
+            std::fs::create_dir_all(library.path().join(name)).unwrap();
+        }
+        std::fs::write(library.path().join("core/src/lib.rs"), "").unwrap();
+        std::fs::write(library.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+        let lib = AbsPathBuf::try_from(library.path().to_str().unwrap()).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let view = library_view(&lib, cache.path()).unwrap();
+        let view = Path::new(view.as_str());
+        // The crates, where rust-analyzer looks for them, and nothing else.
+        assert!(view.join("core/src/lib.rs").is_file());
+        assert!(view.join("stdarch/crates/std_detect/src").is_dir());
+        assert!(!view.join("Cargo.toml").exists());
+        assert!(!view.join("hashbrown").exists());
+        assert!(!view.join("stdarch/crates/core_arch").exists());
+        let mut names: Vec<String> = std::fs::read_dir(view)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["alloc", "core", "std", "stdarch"]);
+        // The same library again: the same view, made once.
+        assert_eq!(
+            library_view(&lib, cache.path()).unwrap().as_str(),
+            view.to_str().unwrap()
+        );
+        // Nothing half-made is left beside it.
+        let beside: Vec<_> = std::fs::read_dir(view.parent().unwrap()).unwrap().collect();
+        assert_eq!(beside.len(), 1);
+        // No library there: no view.
+        let empty = tempfile::tempdir().unwrap();
+        let empty = AbsPathBuf::try_from(empty.path().to_str().unwrap()).unwrap();
+        assert!(library_view(&empty, cache.path()).is_none());
     }
 
     #[test]
