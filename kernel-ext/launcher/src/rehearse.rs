@@ -56,6 +56,8 @@ pub fn run(project: &Project, yes: bool) -> anyhow::Result<ExitCode> {
     let caches: Vec<PathBuf> = [
         system::course_cache().ok(),
         system::cache_home().map(|c| c.join("evcxr")),
+        // The kernels' view of the standard library (evcxr patch 8).
+        system::cache_home().map(|c| c.join("evcxr-library")),
         system::cache_home().map(|c| c.join("pip")),
         Some(home.join(".cargo/registry")),
         Some(home.join(".cargo/git")),
