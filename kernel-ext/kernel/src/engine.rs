@@ -140,9 +140,7 @@ fn run(
             Job::Ready { reply } => {
                 let _ = reply.send(json!({}));
             }
-            Job::Adopt { cwd, reply } => {
-                let _ = reply.send(engine.adopt(&cwd));
-            }
+            Job::Adopt { cwd } => engine.adopt(&cwd),
         }
     }
 }
@@ -156,8 +154,9 @@ fn refuse_all(jobs: std::sync::mpsc::Receiver<Job>, why: &str) {
             Job::Execute { reply, .. }
             | Job::Complete { reply, .. }
             | Job::Inspect { reply, .. }
-            | Job::Ready { reply }
-            | Job::Adopt { reply, .. } => reply,
+            | Job::Ready { reply } => reply,
+            // No cell process to move.
+            Job::Adopt { .. } => continue,
         };
         let _ = reply.send(error.clone());
     }
@@ -412,14 +411,14 @@ impl Engine {
         }
     }
 
-    /// A spare kernel taken by a notebook: the kernel and its cell process
-    /// move to the notebook's folder, where the learner's relative paths
-    /// (`books/`, `../crates/…`) start. If the cell process cannot, the
-    /// next cell says so.
-    fn adopt(&mut self, cwd: &std::path::Path) -> Value {
-        let moved = std::env::set_current_dir(cwd)
-            .map_err(|e| e.to_string())
-            .and_then(|()| cwd.to_str().ok_or_else(|| "the folder is not UTF-8".to_string()))
+    /// A spare kernel taken by a notebook (the kernel is in the notebook's
+    /// folder already): the cell process moves there too, where the
+    /// learner's relative paths (`books/`, `../crates/…`) start. If it
+    /// cannot, the next cell says so.
+    fn adopt(&mut self, cwd: &std::path::Path) {
+        let moved = cwd
+            .to_str()
+            .ok_or_else(|| "the folder is not UTF-8".to_string())
             .and_then(|text| {
                 let code = format!(
                     "std::env::set_current_dir({text:?}).expect(\"the notebook's folder\");"
@@ -429,16 +428,13 @@ impl Engine {
                 self.shared.quiet.store(false, Ordering::SeqCst);
                 result.map(|_| ()).map_err(|e| e.to_string())
             });
-        match moved {
-            Ok(()) => json!({ "ok": true }),
-            Err(e) => {
-                self.notes.push(format!(
-                    "This kernel's cell process could not move to the notebook's folder {} ({e}), \
-                     so relative paths in cells are not read from there. Restart the kernel.\n",
-                    cwd.display()
-                ));
-                json!({ "ok": false, "error": e })
-            }
+        if let Err(e) = moved {
+            eprintln!("course-kernel: the cell process stays in the spare's folder: {e}");
+            self.notes.push(format!(
+                "This kernel's cell process could not move to the notebook's folder {} ({e}), \
+                 so relative paths in cells are not read from there. Restart the kernel.\n",
+                cwd.display()
+            ));
         }
     }
 

@@ -45,13 +45,12 @@ pub enum Job {
         /// Where the (empty) answer goes.
         reply: oneshot::Sender<Value>,
     },
-    /// A spare kernel taken by a notebook: work in the notebook's folder.
+    /// A spare kernel taken by a notebook, which has moved to the
+    /// notebook's folder itself: the cell process moves there too. Sent
+    /// before any cell; a failure is said with the next cell.
     Adopt {
-        /// The notebook's folder, the new working directory of the kernel
-        /// and of the cell process.
+        /// The notebook's folder, the kernel's working directory already.
         cwd: std::path::PathBuf,
-        /// `{"ok": true}`, or the error.
-        reply: oneshot::Sender<Value>,
     },
     /// An `inspect_request` (documentation at the cursor).
     Inspect {

@@ -225,22 +225,9 @@ pub fn run(base: &Path) -> anyhow::Result<()> {
         let _ = writeln!(stream, "refused: cannot work in {cwd}: {e}");
         bail!("could not move to the notebook's folder {cwd}: {e}");
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
     prepared.jobs.send(Job::Adopt {
         cwd: PathBuf::from(cwd),
-        reply: tx,
     })?;
-    std::thread::spawn(move || {
-        let adopted = rx
-            .blocking_recv()
-            .unwrap_or_else(|_| json!({ "ok": false, "error": "the engine stopped" }));
-        if adopted["ok"] != true {
-            eprintln!(
-                "course-kernel: the cell process stays in the spare's folder: {}",
-                adopted["error"]
-            );
-        }
-    });
     // The server of the notebook that took this spare: this kernel ends
     // with it.
     crate::parent::watch_server(
