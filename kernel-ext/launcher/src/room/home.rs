@@ -36,9 +36,10 @@ pub fn prepare(course: &Path) -> anyhow::Result<String> {
     let folder = home.join("work");
     let outcomes = work::prepare(&project, &folder)?;
     let cache_home = crate::system::cache_home().context("no cache folder")?;
-    let linked = mirror_cache(
+    let linked = add_cache_entries(
         &RoomPaths::of(&project).cache().join("evcxr"),
         &cache_home.join("evcxr"),
+        Compiled::Linked,
     )?;
     let kernels = cache_home.join("parallel-course").join("kernels");
     make_dir(&kernels, 0o700)?;
@@ -62,26 +63,52 @@ pub fn prepare(course: &Path) -> anyhow::Result<String> {
     ))
 }
 
-/// Mirrors the shared cache `shared` into `mine`: every entry `mine` lacks
-/// becomes a folder whose small files are copies and whose other files
-/// are links into `shared`. Returns how many entries it added.
+/// How [`add_cache_entries`] gives an entry's compiled files.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Compiled {
+    /// Links into the shared cache (a learner's cache: read-only, shared).
+    Linked,
+    /// Copies (the room's shared cache, filled from a cache learners
+    /// cannot read).
+    Copied,
+}
+
+/// Adds to the evcxr cache `mine` every entry of `from` it lacks: a folder
+/// whose small files are copies and whose compiled files are links into
+/// `from` or copies (`compiled`). Folders whose names start with a dot
+/// (the kernels' locks, half-made entries) are not entries, and an entry
+/// without a hit count (left torn by a kernel stopped mid-write; it fails
+/// every compile of its crate) is left out. Returns how many entries it
+/// added.
 ///
 /// # Errors
 ///
 /// When `mine` cannot be written.
-pub fn mirror_cache(shared: &Path, mine: &Path) -> anyhow::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(shared) else {
+pub fn add_cache_entries(
+    from: &Path,
+    mine: &Path,
+    compiled: Compiled,
+) -> anyhow::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(from) else {
         return Ok(0);
     };
-    make_dir(mine, 0o700)?;
+    make_dir(
+        mine,
+        if compiled == Compiled::Linked {
+            0o700
+        } else {
+            0o755
+        },
+    )?;
     let mut added = 0;
     for entry in entries.filter_map(Result::ok) {
         let from = entry.path();
-        if !from.is_dir() {
-            continue;
-        }
+        // Not the kernels' lock folder, nor a half-made entry.
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let counted = std::fs::read_to_string(from.join("hits"))
+            .is_ok_and(|h| h.trim().parse::<u32>().is_ok());
         let to = mine.join(entry.file_name());
-        if to.exists() {
+        if hidden || !counted || to.exists() {
             continue;
         }
         // Made under a temporary name and renamed: a kernel never sees a
@@ -96,7 +123,7 @@ pub fn mirror_cache(shared: &Path, mine: &Path) -> anyhow::Result<usize> {
             let target: PathBuf = partial.join(&name);
             let small = COPIED.iter().any(|c| name == *c)
                 || name.to_string_lossy().ends_with(".d");
-            if small {
+            if small || compiled == Compiled::Copied {
                 std::fs::copy(file.path(), &target)
                     .with_context(|| format!("copying {}", file.path().display()))?;
             } else {
@@ -141,7 +168,10 @@ mod tests {
             std::fs::write(entry.join(f), text).unwrap();
         }
         let mine = dir.join("mine");
-        assert_eq!(mirror_cache(&shared, &mine).unwrap(), 1);
+        assert_eq!(
+            add_cache_entries(&shared, &mine, Compiled::Linked).unwrap(),
+            1
+        );
         let got = mine.join("1234");
         for copied in ["hits", "stderr", "meta", "rayon-1.d"] {
             let meta = std::fs::symlink_metadata(got.join(copied)).unwrap();
@@ -157,7 +187,10 @@ mod tests {
         std::fs::write(got.join("hits"), "4").unwrap();
         assert_eq!(std::fs::read_to_string(entry.join("hits")).unwrap(), "3");
         // A second run adds nothing, and never touches an entry of the learner's.
-        assert_eq!(mirror_cache(&shared, &mine).unwrap(), 0);
+        assert_eq!(
+            add_cache_entries(&shared, &mine, Compiled::Linked).unwrap(),
+            0
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -166,7 +199,8 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("room-mirror-none-{}", std::process::id()));
         assert_eq!(
-            mirror_cache(&dir.join("absent"), &dir.join("mine")).unwrap(),
+            add_cache_entries(&dir.join("absent"), &dir.join("mine"), Compiled::Linked)
+                .unwrap(),
             0
         );
     }

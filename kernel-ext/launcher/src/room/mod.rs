@@ -495,7 +495,12 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
     // (evcxr's cache keys leave Cargo's home out): the warm-up below then
     // compiles only what is missing.
     let seeded = match system::cache_home() {
-        Some(own) => seed_cache(&own.join("evcxr"), &paths.cache().join("evcxr"))?,
+        // Copies: learners cannot read this machine's own cache.
+        Some(own) => home::add_cache_entries(
+            &own.join("evcxr"),
+            &paths.cache().join("evcxr"),
+            home::Compiled::Copied,
+        )?,
         None => 0,
     };
     // Outside the checkout: a kernel's build folder inside it would be
@@ -548,49 +553,6 @@ fn warm_shared_cache(project: &Project, paths: &RoomPaths) -> anyhow::Result<Str
         "compiled into {} ({seeded} crates taken from this machine's own kernels' cache)",
         paths.cache().display()
     ))
-}
-
-/// Copies into the room's cache `room` every entry of `own` (this
-/// machine's evcxr cache) that it lacks, whole: the room's cache must be
-/// readable by learners, who cannot read `own`. An entry whose hit count is
-/// not a number (left torn by a kernel stopped mid-write) is left out.
-/// Returns how many entries it copied.
-///
-/// # Errors
-///
-/// When `room` cannot be written.
-fn seed_cache(own: &std::path::Path, room: &std::path::Path) -> anyhow::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(own) else {
-        return Ok(0);
-    };
-    install::make_dir(room, 0o755)?;
-    let mut copied = 0;
-    for entry in entries.filter_map(Result::ok) {
-        let from = entry.path();
-        let name = entry.file_name();
-        let is_key = name
-            .to_str()
-            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
-        let whole = std::fs::read_to_string(from.join("hits"))
-            .is_ok_and(|h| h.trim().parse::<u32>().is_ok());
-        let to = room.join(&name);
-        if !is_key || !whole || !from.is_dir() || to.exists() {
-            continue;
-        }
-        // Made under a temporary name and renamed: a kernel never sees a
-        // half-made entry.
-        let partial = room.join(format!(".{}.partial", name.to_string_lossy()));
-        let _ = std::fs::remove_dir_all(&partial);
-        install::make_dir(&partial, 0o755)?;
-        for file in std::fs::read_dir(&from)?.filter_map(Result::ok) {
-            std::fs::copy(file.path(), partial.join(file.file_name()))
-                .with_context(|| format!("copying {}", file.path().display()))?;
-        }
-        std::fs::rename(&partial, &to)
-            .with_context(|| format!("adding {}", to.display()))?;
-        copied += 1;
-    }
-    Ok(copied)
 }
 
 /// Whether evcxr's cache folder holds compiled crates (a folder per crate),
@@ -796,7 +758,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rooms_cache_is_seeded_with_whole_entries_it_lacks() {
+    fn the_rooms_cache_is_seeded_with_copies_of_whole_entries_it_lacks() {
         let dir = std::env::temp_dir().join(format!("room-seed-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let own = dir.join("own");
@@ -814,7 +776,10 @@ mod tests {
         let room = dir.join("room");
         std::fs::create_dir_all(room.join("333")).unwrap();
         std::fs::write(room.join("333/hits"), "9").unwrap();
-        assert_eq!(seed_cache(&own, &room).unwrap(), 1);
+        assert_eq!(
+            home::add_cache_entries(&own, &room, home::Compiled::Copied).unwrap(),
+            1
+        );
         let rlib = room.join("111/librayon-1.rlib");
         assert!(
             std::fs::symlink_metadata(&rlib)
@@ -833,8 +798,15 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
-        assert_eq!(seed_cache(&own, &room).unwrap(), 0);
-        assert_eq!(seed_cache(&dir.join("absent"), &room).unwrap(), 0);
+        assert_eq!(
+            home::add_cache_entries(&own, &room, home::Compiled::Copied).unwrap(),
+            0
+        );
+        assert_eq!(
+            home::add_cache_entries(&dir.join("absent"), &room, home::Compiled::Copied)
+                .unwrap(),
+            0
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
